@@ -1,0 +1,220 @@
+"""Database: the Superset metadata database on RDS PostgreSQL.
+
+Creates:
+- a DB subnet group over the private subnets of at least two zones (RDS refuses fewer, even for a
+  single-AZ instance);
+- a parameter group that forces TLS (rds.force_ssl=1) and logs statements slower than a second;
+- the CloudWatch log groups RDS exports to, created first so they carry retention and the stack
+  key instead of RDS's never-expiring defaults;
+- an Enhanced Monitoring role when monitoring is on;
+- the instance: private, storage encrypted with the stack key, master password generated and
+  rotated by RDS in its own secret (encrypted with the stack key), IAM authentication on, backups
+  with non-overlapping windows, tags copied to snapshots, automated backups kept after deletion,
+  Performance Insights on the stack key, postgresql and upgrade logs exported, automatic minor
+  upgrades, and a final snapshot with a stable name whenever it is deleted. With deletion
+  protection it is also protected in Pulumi, so `pulumi destroy` stops before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from superset_stack.settings import POSTGRES_PORT
+
+LOG_EXPORTS: tuple[str, ...] = ("postgresql", "upgrade")
+CA_CERTIFICATE = "rds-ca-rsa2048-g1"
+SLOW_STATEMENT_MS = 1000
+
+
+@dataclass(frozen=True, kw_only=True)
+class DatabaseArgs:
+    """Inputs for :class:`Database`.
+
+    Attributes:
+        identifier: RDS instance identifier (also names the log groups and the final snapshot).
+        subnet_ids: Private subnets in at least two zones.
+        security_group_id: Group of the database (accepts PostgreSQL from the app tasks only).
+        kms_key_arn: Key for storage, the master-password secret, Performance Insights and logs.
+        instance_class: RDS instance class, e.g. ``db.t4g.small``.
+        parameter_group_family: e.g. ``postgres18``; must match engine_version.
+        engine_version: PostgreSQL major version. Defaults to ``18``.
+        allocated_storage_gib: Initial gp3 storage. Defaults to 20.
+        max_allocated_storage_gib: Storage autoscaling ceiling; 0 turns it off. Defaults to 100.
+        multi_az: Standby in another zone. Defaults to True.
+        deletion_protection: Refuse deletion (and protect in Pulumi). Defaults to True.
+        backup_retention_days: Automated backup retention. Defaults to 14.
+        backup_window: Daily UTC window. Defaults to ``03:00-04:00``.
+        maintenance_window: Weekly UTC window. Defaults to ``sun:04:30-sun:05:30``.
+        performance_insights: Turn on Performance Insights (7 days). Defaults to True.
+        monitoring_interval_seconds: Enhanced Monitoring interval; 0 is off. Defaults to 60.
+        log_retention_days: Retention of the exported logs. Defaults to 365.
+        database_name: Database Superset uses. Defaults to ``superset``.
+        master_username: Master user (not ``postgres``). Defaults to ``superset_admin``.
+    """
+
+    identifier: str
+    subnet_ids: Sequence[pulumi.Input[str]]
+    security_group_id: pulumi.Input[str]
+    kms_key_arn: pulumi.Input[str]
+    instance_class: str
+    parameter_group_family: str
+    engine_version: str = "18"
+    allocated_storage_gib: int = 20
+    max_allocated_storage_gib: int = 100
+    multi_az: bool = True
+    deletion_protection: bool = True
+    backup_retention_days: int = 14
+    backup_window: str = "03:00-04:00"
+    maintenance_window: str = "sun:04:30-sun:05:30"
+    performance_insights: bool = True
+    monitoring_interval_seconds: int = 60
+    log_retention_days: int = 365
+    database_name: str = "superset"
+    master_username: str = "superset_admin"
+
+
+class Database(pulumi.ComponentResource):
+    """An encrypted, private RDS PostgreSQL instance with managed credentials."""
+
+    address: pulumi.Output[str]
+    port: int
+    database_name: str
+    master_username: str
+    master_user_secret_arn: pulumi.Output[str]
+    instance_identifier: str
+    instance_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("superset:database:Database", name, None, opts)
+        if len(args.subnet_ids) < 2:
+            raise ValueError(
+                f"subnet_ids must cover at least two zones, got {len(args.subnet_ids)} subnet(s)"
+            )
+        if not 1 <= args.backup_retention_days <= 35:
+            raise ValueError(f"backup_retention_days must be 1-35, got {args.backup_retention_days}")
+        if args.master_username in ("postgres", "admin", "rdsadmin"):
+            raise ValueError(f"master_username {args.master_username!r} is a well-known name; pick another")
+        major = args.engine_version.split(".")[0]
+        if args.parameter_group_family != f"postgres{major}":
+            raise ValueError(
+                f"parameter_group_family {args.parameter_group_family!r} does not match "
+                f"engine_version {args.engine_version!r}; expected postgres{major}"
+            )
+        child = pulumi.ResourceOptions(parent=self)
+
+        subnet_group = aws.rds.SubnetGroup(
+            name,
+            description=f"Private subnets of the {args.identifier} metadata database",
+            subnet_ids=list(args.subnet_ids),
+            opts=child,
+        )
+        parameter_group = aws.rds.ParameterGroup(
+            name,
+            family=args.parameter_group_family,
+            description=f"{args.identifier}: TLS required, slow statements logged",
+            parameters=[
+                {"name": "rds.force_ssl", "value": "1"},
+                {"name": "log_min_duration_statement", "value": str(SLOW_STATEMENT_MS)},
+            ],
+            opts=child,
+        )
+        log_groups = [
+            aws.cloudwatch.LogGroup(
+                f"{name}-{log}",
+                name=f"/aws/rds/instance/{args.identifier}/{log}",
+                retention_in_days=args.log_retention_days,
+                kms_key_id=args.kms_key_arn,
+                opts=child,
+            )
+            for log in LOG_EXPORTS
+        ]
+
+        monitoring_role_arn: pulumi.Output[str] | None = None
+        if args.monitoring_interval_seconds:
+            monitoring_role = aws.iam.Role(
+                f"{name}-monitoring",
+                description=f"Enhanced Monitoring for {args.identifier}",
+                assume_role_policy=pulumi.Output.json_dumps({
+                    "Version": "2012-10-17",
+                    "Statement": [{
+                        "Effect": "Allow",
+                        "Principal": {"Service": "monitoring.rds.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }],
+                }),
+                opts=child,
+            )  # fmt: skip
+            aws.iam.RolePolicyAttachment(
+                f"{name}-monitoring",
+                role=monitoring_role.name,
+                policy_arn="arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+                opts=child,
+            )
+            monitoring_role_arn = monitoring_role.arn
+
+        instance = aws.rds.Instance(
+            name,
+            identifier=args.identifier,
+            engine="postgres",
+            engine_version=args.engine_version,
+            instance_class=args.instance_class,
+            allocated_storage=args.allocated_storage_gib,
+            max_allocated_storage=args.max_allocated_storage_gib or None,
+            storage_type="gp3",
+            storage_encrypted=True,
+            kms_key_id=args.kms_key_arn,
+            db_name=args.database_name,
+            username=args.master_username,
+            manage_master_user_password=True,
+            master_user_secret_kms_key_id=args.kms_key_arn,
+            port=POSTGRES_PORT,
+            db_subnet_group_name=subnet_group.name,
+            vpc_security_group_ids=[args.security_group_id],
+            parameter_group_name=parameter_group.name,
+            publicly_accessible=False,
+            multi_az=args.multi_az,
+            deletion_protection=args.deletion_protection,
+            backup_retention_period=args.backup_retention_days,
+            backup_window=args.backup_window,
+            maintenance_window=args.maintenance_window,
+            copy_tags_to_snapshot=True,
+            delete_automated_backups=False,
+            skip_final_snapshot=False,
+            # Stable, so a plan never changes by itself; a second delete with the same name fails
+            # instead of overwriting, which is the safe direction.
+            final_snapshot_identifier=f"{args.identifier}-final",
+            performance_insights_enabled=args.performance_insights,
+            performance_insights_kms_key_id=args.kms_key_arn if args.performance_insights else None,
+            performance_insights_retention_period=7 if args.performance_insights else None,
+            monitoring_interval=args.monitoring_interval_seconds,
+            monitoring_role_arn=monitoring_role_arn,
+            enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
+            auto_minor_version_upgrade=True,
+            iam_database_authentication_enabled=True,
+            ca_cert_identifier=CA_CERTIFICATE,
+            apply_immediately=False,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=log_groups, protect=args.deletion_protection),
+        )
+
+        self.address = instance.address
+        self.port = POSTGRES_PORT
+        self.database_name = args.database_name
+        self.master_username = args.master_username
+        self.master_user_secret_arn = instance.master_user_secrets.apply(
+            lambda secrets: secrets[0].secret_arn
+        )
+        self.instance_identifier = args.identifier
+        self.instance_arn = instance.arn
+        self.register_outputs({
+            "address": self.address,
+            "port": self.port,
+            "database_name": self.database_name,
+            "master_username": self.master_username,
+            "master_user_secret_arn": self.master_user_secret_arn,
+            "instance_identifier": self.instance_identifier,
+            "instance_arn": self.instance_arn,
+        })  # fmt: skip

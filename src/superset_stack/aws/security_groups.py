@@ -1,0 +1,206 @@
+"""SecurityGroups: the whole traffic matrix of the stack, readable on one screen.
+
+Creates one security group per tier (load balancer, app tasks, database, cache, and the VPC
+interface endpoints when they exist) and every rule as its own resource with a description; no
+group has inline rules, so rules never fight each other. A group without egress rules can send
+nothing.
+
+    internet  --443 (and 80, only for the HTTPS redirect)-->  alb
+    alb       --8088-->  app
+    app       --5432-->  database
+    app       --6379-->  cache
+    app       --443-->   S3 (gateway prefix list), interface endpoints, and the internet when a
+                         NAT gateway exists (image registry, identity provider, warehouses, e-mail)
+
+Nothing else is allowed in: the database, cache and endpoints accept only the app group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from superset_stack.settings import CONTAINER_PORT, POSTGRES_PORT, REDIS_PORT
+
+HTTPS_PORT = 443
+HTTP_PORT = 80
+
+
+@dataclass(frozen=True, kw_only=True)
+class SecurityGroupsArgs:
+    """Inputs for :class:`SecurityGroups`.
+
+    Attributes:
+        vpc_id: VPC the groups belong to.
+        s3_prefix_list_id: Prefix list of the S3 gateway endpoint (tasks reach S3 through it).
+        alb_ingress_cidrs: IPv4 CIDRs allowed to reach the load balancer. Defaults to everyone.
+        http_to_https_redirect: Also open port 80, for the redirect listener only. Defaults to True.
+        vpc_endpoints: Create the endpoints group and let tasks reach it. Defaults to False.
+        internet_egress: Let tasks open HTTPS connections to the internet (through NAT).
+            Defaults to True.
+        container_port: Port the Superset web container listens on. Defaults to 8088.
+    """
+
+    vpc_id: pulumi.Input[str]
+    s3_prefix_list_id: pulumi.Input[str]
+    alb_ingress_cidrs: Sequence[str] = ("0.0.0.0/0",)
+    http_to_https_redirect: bool = True
+    vpc_endpoints: bool = False
+    internet_egress: bool = True
+    container_port: int = CONTAINER_PORT
+
+
+class SecurityGroups(pulumi.ComponentResource):
+    """Security groups for every tier and the rules between them."""
+
+    alb_security_group_id: pulumi.Output[str]
+    app_security_group_id: pulumi.Output[str]
+    database_security_group_id: pulumi.Output[str]
+    cache_security_group_id: pulumi.Output[str]
+    endpoints_security_group_id: pulumi.Output[str] | None
+
+    def __init__(
+        self, name: str, args: SecurityGroupsArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("superset:security_groups:SecurityGroups", name, None, opts)
+        if not args.alb_ingress_cidrs:
+            raise ValueError("alb_ingress_cidrs is empty: nobody could reach the load balancer")
+        self._child = pulumi.ResourceOptions(parent=self)
+        self._name = name
+
+        alb = self._group("alb", "Superset load balancer: HTTPS from the allowed CIDRs", args.vpc_id)
+        app = self._group("app", "Superset tasks (web, worker, beat, migration)", args.vpc_id)
+        database = self._group("database", "Superset metadata database (RDS PostgreSQL)", args.vpc_id)
+        cache = self._group("cache", "Superset cache and Celery broker (ElastiCache)", args.vpc_id)
+        endpoints = (
+            self._group("endpoints", "VPC interface endpoints used by Superset tasks", args.vpc_id)
+            if args.vpc_endpoints
+            else None
+        )
+
+        # --- internet -> load balancer ----------------------------------------------------------
+        for index, cidr in enumerate(args.alb_ingress_cidrs):
+            self._ingress(f"alb-https-{index}", alb, HTTPS_PORT, f"HTTPS from {cidr}", cidr_ipv4=cidr)
+            if args.http_to_https_redirect:
+                self._ingress(
+                    f"alb-http-{index}",
+                    alb,
+                    HTTP_PORT,
+                    f"HTTP from {cidr}, answered only with a redirect to HTTPS",
+                    cidr_ipv4=cidr,
+                )
+        self._egress(
+            "alb-to-app", alb, args.container_port, "Forward requests to Superset web tasks", to_group=app
+        )
+
+        # --- load balancer -> app -> data tier ---------------------------------------------------
+        self._ingress(
+            "app-from-alb", app, args.container_port, "Requests from the load balancer", from_group=alb
+        )
+        self._egress("app-to-database", app, POSTGRES_PORT, "Metadata database", to_group=database)
+        self._egress("app-to-cache", app, REDIS_PORT, "Cache, Celery broker and results", to_group=cache)
+        self._egress(
+            "app-to-s3",
+            app,
+            HTTPS_PORT,
+            "S3 through the gateway endpoint (bucket, image layers)",
+            prefix_list_id=args.s3_prefix_list_id,
+        )
+        if endpoints is not None:
+            self._egress(
+                "app-to-endpoints",
+                app,
+                HTTPS_PORT,
+                "AWS APIs through the VPC interface endpoints",
+                to_group=endpoints,
+            )
+            self._ingress(
+                "endpoints-from-app",
+                endpoints,
+                HTTPS_PORT,
+                "AWS API calls from Superset tasks",
+                from_group=app,
+            )
+        if args.internet_egress:
+            self._egress(
+                "app-to-internet",
+                app,
+                HTTPS_PORT,
+                "HTTPS through NAT: image registry, identity provider, warehouses, webhooks",
+                cidr_ipv4="0.0.0.0/0",
+            )
+        self._ingress(
+            "database-from-app", database, POSTGRES_PORT, "PostgreSQL from Superset tasks", from_group=app
+        )
+        self._ingress("cache-from-app", cache, REDIS_PORT, "Redis from Superset tasks", from_group=app)
+
+        self.alb_security_group_id = alb.id
+        self.app_security_group_id = app.id
+        self.database_security_group_id = database.id
+        self.cache_security_group_id = cache.id
+        self.endpoints_security_group_id = endpoints.id if endpoints is not None else None
+        self.register_outputs({
+            "alb_security_group_id": self.alb_security_group_id,
+            "app_security_group_id": self.app_security_group_id,
+            "database_security_group_id": self.database_security_group_id,
+            "cache_security_group_id": self.cache_security_group_id,
+            "endpoints_security_group_id": self.endpoints_security_group_id,
+        })  # fmt: skip
+
+    def _group(self, role: str, description: str, vpc_id: pulumi.Input[str]) -> aws.ec2.SecurityGroup:
+        return aws.ec2.SecurityGroup(
+            f"{self._name}-{role}",
+            vpc_id=vpc_id,
+            description=description,
+            tags={"Name": f"{self._name}-{role}"},
+            opts=self._child,
+        )
+
+    def _ingress(
+        self,
+        rule: str,
+        group: aws.ec2.SecurityGroup,
+        port: int,
+        description: str,
+        *,
+        cidr_ipv4: str | None = None,
+        from_group: aws.ec2.SecurityGroup | None = None,
+    ) -> None:
+        aws.vpc.SecurityGroupIngressRule(
+            f"{self._name}-{rule}",
+            security_group_id=group.id,
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            cidr_ipv4=cidr_ipv4,
+            referenced_security_group_id=from_group.id if from_group is not None else None,
+            description=description,
+            opts=self._child,
+        )
+
+    def _egress(
+        self,
+        rule: str,
+        group: aws.ec2.SecurityGroup,
+        port: int,
+        description: str,
+        *,
+        cidr_ipv4: str | None = None,
+        to_group: aws.ec2.SecurityGroup | None = None,
+        prefix_list_id: pulumi.Input[str] | None = None,
+    ) -> None:
+        aws.vpc.SecurityGroupEgressRule(
+            f"{self._name}-{rule}",
+            security_group_id=group.id,
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            cidr_ipv4=cidr_ipv4,
+            referenced_security_group_id=to_group.id if to_group is not None else None,
+            prefix_list_id=prefix_list_id,
+            description=description,
+            opts=self._child,
+        )

@@ -1,0 +1,145 @@
+"""`superset-stack`: the command line of the project.
+
+Commands work offline, on the stack files in the repository (or any file via --config-file).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections import Counter
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.tree import Tree
+
+from superset_stack.settings import Settings, SettingsError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+console = Console()
+errors = Console(stderr=True)
+
+ROOT = Path.cwd()
+
+
+class Format(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+StackOption = Annotated[str, typer.Option("--stack", "-s", help="Stack name: reads Pulumi.<stack>.yaml.")]
+ConfigFileOption = Annotated[
+    Path | None, typer.Option("--config-file", help="Any stack file instead of Pulumi.<stack>.yaml.")
+]
+FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")]
+
+
+def _stack_file(stack: str, config_file: Path | None) -> Path:
+    return config_file if config_file is not None else ROOT / f"Pulumi.{stack}.yaml"
+
+
+def _fail(error: SettingsError) -> typer.Exit:
+    errors.print(f"[bold red]Invalid settings[/] ({len(error.problems)} problem(s)):")
+    for problem in error.problems:
+        errors.print(f"  - {problem}", markup=False, highlight=False)
+    return typer.Exit(code=2)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {key: _plain(item) for key, item in dataclasses.asdict(value).items()}
+    if isinstance(value, StrEnum):
+        return str(value)
+    return value if isinstance(value, str | int | float | bool | type(None) | list | dict) else str(value)
+
+
+@app.command("settings")
+def settings_command(
+    stack: StackOption = "dev", config_file: ConfigFileOption = None, output: FormatOption = Format.TABLE
+) -> None:
+    """Validate a stack's configuration and show every resolved setting and the connection budget."""
+    try:
+        settings = Settings.from_stack_file(_stack_file(stack, config_file), stack=stack)
+    except SettingsError as error:
+        raise _fail(error) from None
+    values = {
+        field.name: _plain(getattr(settings, field.name))
+        for field in dataclasses.fields(settings)
+        if field.name != "today"
+    }
+    budget = settings.connection_budget
+    if output is Format.JSON:
+        values["connection_budget"] = {
+            "total": budget.total,
+            "limit": budget.limit,
+            "usable": budget.usable,
+            "lines": [dataclasses.asdict(line) for line in budget.lines],
+        }
+        console.print_json(json.dumps(values))
+        return
+    table = Table(title=f"Settings of stack {stack} ({settings.environment} preset)")
+    table.add_column("setting")
+    table.add_column("value")
+    for key, value in values.items():
+        table.add_row(key, json.dumps(value) if not isinstance(value, str) else value)
+    console.print(table)
+    console.print(f"Connection budget: {budget.explain()}", highlight=False)
+
+
+@app.command("inventory")
+def inventory_command(
+    stack: StackOption = "dev", config_file: ConfigFileOption = None, output: FormatOption = Format.TABLE
+) -> None:
+    """Run the Pulumi program offline (recording mocks) and list every AWS resource it declares."""
+    from superset_stack.plan.offline import record_stack_file
+
+    try:
+        settings, mocks = record_stack_file(_stack_file(stack, config_file), stack=stack)
+    except SettingsError as error:
+        raise _fail(error) from None
+    if output is Format.JSON:
+        resources = [{"type": r.type, "name": r.name, "parent": r.parent, "inputs": r.inputs} for r in mocks]
+        console.print_json(
+            json.dumps(
+                {
+                    "stack": stack,
+                    "environment": settings.environment,
+                    "region": settings.region,
+                    "resources": resources,
+                },
+                default=str,
+            )
+        )
+        return
+    tree = Tree(f"[bold]stack {stack}[/] ({settings.environment}, {settings.region})")
+    nodes: dict[tuple[str | None, str | None], Tree] = {}
+    for resource in mocks:
+        parent = nodes.get((resource.parent, resource.parent_type), tree)
+        nodes[(resource.name, resource.type)] = parent.add(f"{resource.name} [dim]{resource.type}[/]")
+    console.print(tree)
+    counts = Counter(r.type for r in mocks if r.custom and not r.type.startswith("pulumi:providers"))
+    console.print(
+        f"{sum(counts.values())} resources of {len(counts)} types. This is offline: nothing was created."
+    )
+
+
+@app.command("docs")
+def docs_command(check: Annotated[bool, typer.Option(help="Only report stale files.")] = False) -> None:
+    """Regenerate Pulumi.yaml's config schema and the README's configuration tables."""
+    from superset_stack import docs
+
+    if check:
+        stale = docs.stale_files(ROOT)
+        if stale:
+            errors.print(f"stale generated files: {', '.join(stale)}; run `superset-stack docs`")
+            raise typer.Exit(code=1)
+        console.print("generated files are current")
+        return
+    changed = docs.write(ROOT)
+    console.print(f"updated: {', '.join(changed)}" if changed else "generated files were already current")

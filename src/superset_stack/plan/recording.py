@@ -1,0 +1,183 @@
+"""Run the real Pulumi program under recording mocks: every resource with its exact inputs.
+
+No engine, no credentials, no network. Used by the tests (assert exact inputs) and by the offline
+plan. Inputs are kept as the engine sees them: camelCase keys, secrets masked as "[secret]".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+
+SECRET = "[secret]"
+ACCOUNT_ID = "123456789012"
+_SECRET_SIG = "4dabf18193072939515e22adb298388d"  # pulumi's marker key for a secret value
+
+
+@dataclass(frozen=True)
+class RecordedResource:
+    type: str
+    name: str
+    inputs: dict[str, Any]
+    parent: str | None  # logical name of the parent, None for top-level resources
+    parent_type: str | None
+    provider: str | None
+    custom: bool
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+def mask_secrets(value: Any) -> Any:
+    """Replace pulumi secret envelopes with a marker, recursively."""
+    if isinstance(value, dict):
+        if _SECRET_SIG in value:
+            return SECRET
+        return {key: mask_secrets(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [mask_secrets(item) for item in value]
+    return value
+
+
+def _parent_of(urn: str) -> tuple[str | None, str | None]:
+    if not urn or "::" not in urn:
+        return None, None
+    qualified_type = urn.split("::")[-2]
+    parent_type = qualified_type.split("$")[-1]
+    if parent_type == "pulumi:pulumi:Stack":
+        return None, None
+    return urn.rsplit("::", maxsplit=1)[-1], parent_type
+
+
+def _fake_outputs(typ: str, name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
+    """Plausible provider-computed outputs, so dependent inputs resolve to readable values."""
+    service = typ.split(":")[1].split("/", maxsplit=1)[0]
+    outputs: dict[str, Any] = {"arn": f"arn:aws:{service}:{region}:{ACCOUNT_ID}:{name}"}
+    if typ == "random:index/randomPassword:RandomPassword":
+        outputs = {"result": "x" * int(inputs.get("length", 16))}
+    elif typ == "aws:kms/key:Key":
+        outputs.update(keyId=f"{name}-key-id", arn=f"arn:aws:kms:{region}:{ACCOUNT_ID}:key/{name}")
+    elif typ == "aws:s3/bucket:Bucket":
+        outputs.update(bucket=f"{name}-bucket", arn=f"arn:aws:s3:::{name}-bucket")
+    elif typ == "aws:rds/instance:Instance":
+        address = f"{name}.abcdefghij.{region}.rds.amazonaws.com"
+        outputs.update(
+            address=address,
+            endpoint=f"{address}:5432",
+            masterUserSecrets=[
+                {
+                    "secretArn": f"arn:aws:secretsmanager:{region}:{ACCOUNT_ID}:secret:rds!{name}",
+                    "kmsKeyId": inputs.get("masterUserSecretKmsKeyId"),
+                    "secretStatus": "active",
+                }
+            ],
+        )
+    elif typ == "aws:elasticache/replicationGroup:ReplicationGroup":
+        outputs.update(
+            primaryEndpointAddress=f"master.{name}.abcdef.use1.cache.amazonaws.com",
+            readerEndpointAddress=f"replica.{name}.abcdef.use1.cache.amazonaws.com",
+        )
+    elif typ == "aws:ec2/vpcEndpoint:VpcEndpoint":
+        outputs.update(prefixListId=f"pl-{name}")
+    elif typ == "aws:cloudwatch/logGroup:LogGroup":
+        outputs.update(arn=f"arn:aws:logs:{region}:{ACCOUNT_ID}:log-group:{inputs.get('name', name)}")
+    elif typ == "aws:secretsmanager/secret:Secret":
+        outputs.update(arn=f"arn:aws:secretsmanager:{region}:{ACCOUNT_ID}:secret:{name}-AbCdEf")
+    return outputs
+
+
+_INVOKE_RESULTS: dict[str, dict[str, Any]] = {
+    "aws:index/getCallerIdentity:getCallerIdentity": {
+        "accountId": ACCOUNT_ID,
+        "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/plan",
+        "userId": "PLAN",
+        "id": ACCOUNT_ID,
+    },
+    "aws:index/getPartition:getPartition": {
+        "partition": "aws",
+        "dnsSuffix": "amazonaws.com",
+        "id": "aws",
+        "reverseDnsPrefix": "com.amazonaws",
+    },
+}
+
+
+def _invoke_result(token: str) -> dict[str, Any]:
+    return dict(_INVOKE_RESULTS.get(token, {}))
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    """Pulumi mocks that keep every registration in order."""
+
+    def __init__(self, region: str = "us-east-1") -> None:
+        self.region = region
+        self.resources: list[RecordedResource] = []
+        self.calls: list[pulumi.runtime.MockCallArgs] = []
+        self._parent_urn = ""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        inputs = dict(args.inputs)
+        parent, parent_type = _parent_of(self._parent_urn)
+        self.resources.append(
+            RecordedResource(
+                type=args.typ,
+                name=args.name,
+                inputs=mask_secrets(inputs),
+                parent=parent,
+                parent_type=parent_type,
+                provider=args.provider or None,
+                custom=bool(args.custom),
+            )
+        )
+        outputs = {**inputs, **_fake_outputs(args.typ, args.name, inputs, self.region)}
+        return f"{args.name}-id", outputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        self.calls.append(args)
+        return _invoke_result(args.token), []
+
+    # --- queries used by tests and the plan -------------------------------------------------------
+
+    def of_type(self, typ: str) -> list[RecordedResource]:
+        return [resource for resource in self.resources if resource.type == typ]
+
+    def inputs_of(self, typ: str) -> list[dict[str, Any]]:
+        return [resource.inputs for resource in self.of_type(typ)]
+
+    def named(self, name: str) -> RecordedResource:
+        matches = [resource for resource in self.resources if resource.name == name]
+        if len(matches) != 1:
+            raise LookupError(f"expected one resource named {name!r}, found {len(matches)}")
+        return matches[0]
+
+    def types(self) -> list[str]:
+        return [resource.type for resource in self.resources]
+
+    def __iter__(self) -> Iterator[RecordedResource]:
+        return iter(self.resources)
+
+
+class _ParentTrackingMonitor(pulumi_mocks.MockMonitor):
+    """Hands each registration's parent URN to the mocks (MockResourceArgs has no parent)."""
+
+    def __init__(self, mocks: RecordingMocks) -> None:
+        super().__init__(mocks)
+        self._recording = mocks
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        self._recording._parent_urn = request.parent
+        return super().RegisterResource(request)  # type: ignore[no-untyped-call]
+
+
+def install(mocks: RecordingMocks, *, project: str, stack: str) -> None:
+    """Install `mocks` as the Pulumi runtime for the current thread."""
+    pulumi.runtime.set_mocks(
+        mocks, project=project, stack=stack, preview=False, monitor=_ParentTrackingMonitor(mocks)
+    )
+
+
+def run(program: Callable[[], Any], mocks: RecordingMocks) -> None:
+    """Run `program` to completion: every registration, apply and invoke has finished on return."""
+    pulumi.runtime.test(program)()  # type: ignore[no-untyped-call]

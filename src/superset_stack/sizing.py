@@ -1,0 +1,220 @@
+"""Pure sizing rules: what AWS accepts and what fits.
+
+Nothing here talks to AWS or Pulumi. Every figure carries its source; estimates say so.
+Sources: ../shared/reference/performance.md sections 1-5 (AWS docs and local measurements).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+# --- Fargate -------------------------------------------------------------------------------------
+
+# Valid task CPU units -> (lowest MiB, highest MiB, step MiB). AWS ECS "task-cpu-memory-error".
+_FARGATE_RANGES: dict[int, tuple[int, int, int]] = {
+    256: (512, 2048, 0),  # 512 MiB, 1 GB, 2 GB only (listed below)
+    512: (1024, 4096, 1024),
+    1024: (2048, 8192, 1024),
+    2048: (4096, 16384, 1024),
+    4096: (8192, 30720, 1024),
+    8192: (16384, 61440, 4096),
+    16384: (32768, 122880, 8192),
+}
+
+FARGATE_CPU_MEMORY_MIB: dict[int, tuple[int, ...]] = {
+    cpu: ((512, 1024, 2048) if step == 0 else tuple(range(low, high + 1, step)))
+    for cpu, (low, high, step) in _FARGATE_RANGES.items()
+}
+
+
+def fargate_size_error(cpu: int, memory_mib: int) -> str | None:
+    """Why AWS would reject this task size, or None when Fargate accepts it."""
+    if cpu not in FARGATE_CPU_MEMORY_MIB:
+        allowed_cpu = ", ".join(str(c) for c in FARGATE_CPU_MEMORY_MIB)
+        return f"cpu {cpu} is not a Fargate size; allowed: {allowed_cpu}"
+    allowed = FARGATE_CPU_MEMORY_MIB[cpu]
+    if memory_mib not in allowed:
+        low, high = allowed[0], allowed[-1]
+        step = allowed[1] - allowed[0] if cpu != 256 else None
+        hint = f"{low}-{high} MiB in steps of {step}" if step else ", ".join(map(str, allowed)) + " MiB"
+        return f"memory {memory_mib} MiB does not pair with cpu {cpu}; allowed: {hint}"
+    return None
+
+
+# --- gunicorn ------------------------------------------------------------------------------------
+
+# Measured RSS of one Superset 6.1 gunicorn worker after serving requests: 310-340 MiB; the master
+# is about 27 MiB (performance.md section 1.2, [M]). The headroom covers the master, the awslogs
+# buffers and the occasional large response.
+GUNICORN_WORKER_RSS_MIB = 340
+GUNICORN_MASTER_AND_HEADROOM_MIB = 256
+
+
+def gunicorn_memory_mib(workers: int) -> int:
+    """Memory a web task needs for `workers` gunicorn worker processes."""
+    return workers * GUNICORN_WORKER_RSS_MIB + GUNICORN_MASTER_AND_HEADROOM_MIB
+
+
+@dataclass(frozen=True)
+class PoolSettings:
+    """SQLAlchemy pool for the metadata database, per process."""
+
+    pool_size: int
+    max_overflow: int
+
+    @property
+    def max_connections(self) -> int:
+        return self.pool_size + self.max_overflow
+
+
+def pool_settings(threads: int) -> PoolSettings:
+    """Pool sizes for a gunicorn worker with `threads` request threads.
+
+    One in-flight request holds one metadata connection (measured: 8 threads under 8-way load
+    held 8 connections, performance.md section 2), so the pool matches the thread count. A small
+    overflow absorbs a request that briefly needs a second connection instead of failing it.
+    The runtime config (issue 4) and the connection budget both call this one function.
+    """
+    if threads < 1:
+        raise ValueError(f"threads must be at least 1, got {threads}")
+    return PoolSettings(pool_size=threads, max_overflow=max(1, threads // 4))
+
+
+# --- RDS PostgreSQL ------------------------------------------------------------------------------
+
+# Instance class -> memory GiB (AWS instance class tables).
+DB_INSTANCE_MEMORY_GIB: dict[str, int] = {
+    "db.t3.micro": 1, "db.t3.small": 2, "db.t3.medium": 4, "db.t3.large": 8,
+    "db.t4g.micro": 1, "db.t4g.small": 2, "db.t4g.medium": 4, "db.t4g.large": 8,
+    "db.m6g.large": 8, "db.m6g.xlarge": 16, "db.m6g.2xlarge": 32, "db.m6g.4xlarge": 64,
+    "db.m7g.large": 8, "db.m7g.xlarge": 16, "db.m7g.2xlarge": 32, "db.m7g.4xlarge": 64,
+    "db.m6i.large": 8, "db.m6i.xlarge": 16, "db.m6i.2xlarge": 32,
+    "db.r6g.large": 16, "db.r6g.xlarge": 32, "db.r6g.2xlarge": 64,
+    "db.r7g.large": 16, "db.r7g.xlarge": 32, "db.r7g.2xlarge": 64,
+}  # fmt: skip
+
+# The default parameter group sets max_connections = LEAST(DBInstanceClassMemory/9531392, 5000),
+# where DBInstanceClassMemory is the class memory minus what the OS and RDS reserve. The reserved
+# part is not published; these are the values observed on real instances (performance.md
+# section 3, [S]). Larger classes use the formula with the 16 GiB ratio (an estimate).
+_OBSERVED_MAX_CONNECTIONS: dict[int, int] = {1: 85, 2: 198, 4: 413, 8: 856, 16: 1700}
+_BYTES_PER_CONNECTION = 9531392
+_MAX_CONNECTIONS_CAP = 5000
+_OBSERVED_MEMORY_RATIO_16GIB = 0.943
+# superuser_reserved_connections (3) + rds.rds_superuser_reserved_connections (2) [V].
+RDS_RESERVED_CONNECTIONS = 5
+
+
+def rds_max_connections(instance_class: str) -> int:
+    """max_connections of the default PostgreSQL parameter group on this class."""
+    if instance_class not in DB_INSTANCE_MEMORY_GIB:
+        raise KeyError(instance_class)
+    gib = DB_INSTANCE_MEMORY_GIB[instance_class]
+    if gib in _OBSERVED_MAX_CONNECTIONS:
+        return _OBSERVED_MAX_CONNECTIONS[gib]
+    usable_bytes = gib * 2**30 * _OBSERVED_MEMORY_RATIO_16GIB
+    return min(math.floor(usable_bytes / _BYTES_PER_CONNECTION), _MAX_CONNECTIONS_CAP)
+
+
+def rds_usable_connections(instance_class: str) -> int:
+    """Connections an application (non-superuser) role can open."""
+    return rds_max_connections(instance_class) - RDS_RESERVED_CONNECTIONS
+
+
+# --- ElastiCache ---------------------------------------------------------------------------------
+
+# Node type -> memory GiB (ElastiCache supported node types).
+CACHE_NODE_MEMORY_GIB: dict[str, float] = {
+    "cache.t3.micro": 0.5, "cache.t3.small": 1.37, "cache.t3.medium": 3.09,
+    "cache.t4g.micro": 0.5, "cache.t4g.small": 1.37, "cache.t4g.medium": 3.09,
+    "cache.m6g.large": 6.38, "cache.m6g.xlarge": 12.93,
+    "cache.m7g.large": 6.38, "cache.m7g.xlarge": 12.93,
+    "cache.r6g.large": 13.07, "cache.r7g.large": 13.07,
+}  # fmt: skip
+
+
+# --- CloudWatch Logs -----------------------------------------------------------------------------
+
+# Values the PutRetentionPolicy API accepts (0 is Pulumi's "never expire").
+CLOUDWATCH_RETENTION_DAYS: tuple[int, ...] = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+    3653,
+)  # fmt: skip
+
+
+# --- connection budget ---------------------------------------------------------------------------
+
+# Connections outside the services: the one-off migration task (Alembic plus `superset init`) and a
+# couple of operator sessions (psql, monitoring).
+MIGRATION_CONNECTIONS = 2
+OPERATOR_CONNECTIONS = 3
+# Share of usable connections the plan may use; the rest absorbs deploy overlap and surprises.
+DEFAULT_BUDGET_SHARE = 0.8
+
+
+@dataclass(frozen=True)
+class BudgetLine:
+    what: str
+    connections: int
+
+
+@dataclass(frozen=True)
+class ConnectionBudget:
+    """Peak metadata-database connections against what the instance allows."""
+
+    instance_class: str
+    lines: tuple[BudgetLine, ...]
+    usable: int
+    limit: int  # usable x share
+
+    @property
+    def total(self) -> int:
+        return sum(line.connections for line in self.lines)
+
+    @property
+    def fits(self) -> bool:
+        return self.total <= self.limit
+
+    def explain(self) -> str:
+        parts = " + ".join(f"{line.connections} ({line.what})" for line in self.lines)
+        return (
+            f"peak metadata connections {parts} = {self.total}; {self.instance_class} allows "
+            f"{self.usable} to the application and the budget keeps {self.limit} of them"
+        )
+
+
+def connection_budget(
+    *,
+    instance_class: str,
+    web_max_tasks: int,
+    gunicorn_workers: int,
+    pool: PoolSettings,
+    celery_tasks: int,
+    celery_concurrency: int,
+    beat_tasks: int = 1,
+    share: float = DEFAULT_BUDGET_SHARE,
+) -> ConnectionBudget:
+    """Peak connections when every service runs at its maximum.
+
+    Web: each gunicorn worker process has its own pool. Celery: each prefork child has its own
+    engine and runs one task at a time. Beat, the migration task and operators are small but real.
+    """
+    usable = rds_usable_connections(instance_class)
+    lines = (
+        BudgetLine(
+            f"web {web_max_tasks} tasks x {gunicorn_workers} workers x pool "
+            f"{pool.pool_size}+{pool.max_overflow}",
+            web_max_tasks * gunicorn_workers * pool.max_connections,
+        ),
+        BudgetLine(
+            f"celery {celery_tasks} tasks x concurrency {celery_concurrency}",
+            celery_tasks * celery_concurrency,
+        ),
+        BudgetLine(f"beat {beat_tasks}", beat_tasks),
+        BudgetLine("migration task", MIGRATION_CONNECTIONS),
+        BudgetLine("operators", OPERATOR_CONNECTIONS),
+    )
+    return ConnectionBudget(
+        instance_class=instance_class, lines=lines, usable=usable, limit=math.floor(usable * share)
+    )
