@@ -23,8 +23,6 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console()
 errors = Console(stderr=True)
 
-ROOT = Path.cwd()
-
 
 class Format(StrEnum):
     TABLE = "table"
@@ -39,7 +37,7 @@ FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")
 
 
 def _stack_file(stack: str, config_file: Path | None) -> Path:
-    return config_file if config_file is not None else ROOT / f"Pulumi.{stack}.yaml"
+    return config_file if config_file is not None else Path.cwd() / f"Pulumi.{stack}.yaml"
 
 
 def _fail(error: SettingsError) -> typer.Exit:
@@ -135,11 +133,11 @@ def docs_command(check: Annotated[bool, typer.Option(help="Only report stale fil
     from superset_stack import docs
 
     if check:
-        stale = docs.stale_files(ROOT)
+        stale = docs.stale_files(Path.cwd())
         if stale:
             errors.print(f"stale generated files: {', '.join(stale)}; run `superset-stack docs`")
             raise typer.Exit(code=1)
         console.print("generated files are current")
         return
-    changed = docs.write(ROOT)
+    changed = docs.write(Path.cwd())
     console.print(f"updated: {', '.join(changed)}" if changed else "generated files were already current")

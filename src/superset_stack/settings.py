@@ -341,8 +341,8 @@ class Settings:
     @classmethod
     def from_stack_file(cls, path: Path, *, stack: str | None = None, today: date | None = None) -> Settings:
         """Read a Pulumi.<stack>.yaml file from disk (offline, no Pulumi engine)."""
-        values, region = read_stack_file(path)
         name = stack or stack_name_from_path(path)
+        values, region = read_stack_file(path)
         return cls.from_values(values, stack=name, region=region, today=today)
 
 
@@ -634,6 +634,7 @@ def _validate(s: Settings, problems: list[str]) -> None:
         vpc = ipaddress.IPv4Network(s.vpc_cidr, strict=True)
         if not 16 <= vpc.prefixlen <= 24:
             problem("vpcCidr", f"prefix must be /16 to /24, got {s.vpc_cidr}")
+            vpc = None
     except ValueError as error:
         problem("vpcCidr", f"not a valid IPv4 network CIDR, got {s.vpc_cidr!r} ({error})")
     subnets: list[tuple[str, ipaddress.IPv4Network]] = []

@@ -54,7 +54,11 @@ def _parent_of(urn: str) -> tuple[str | None, str | None]:
 def _fake_outputs(typ: str, name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
     """Plausible provider-computed outputs, so dependent inputs resolve to readable values."""
     service = typ.split(":")[1].split("/", maxsplit=1)[0]
-    outputs: dict[str, Any] = {"arn": f"arn:aws:{service}:{region}:{ACCOUNT_ID}:{name}"}
+    # The engine auto-names resources that take a name; the logical name stands in for it here.
+    outputs: dict[str, Any] = {
+        "arn": f"arn:aws:{service}:{region}:{ACCOUNT_ID}:{name}",
+        "name": inputs.get("name", name),
+    }
     if typ == "random:index/randomPassword:RandomPassword":
         outputs = {"result": "x" * int(inputs.get("length", 16))}
     elif typ == "aws:kms/key:Key":
@@ -116,6 +120,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
         self.resources: list[RecordedResource] = []
         self.calls: list[pulumi.runtime.MockCallArgs] = []
         self._parent_urn = ""
+        self._options: dict[str, Any] = {}
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         inputs = dict(args.inputs)
@@ -129,6 +134,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 parent_type=parent_type,
                 provider=args.provider or None,
                 custom=bool(args.custom),
+                options=self._options,
             )
         )
         outputs = {**inputs, **_fake_outputs(args.typ, args.name, inputs, self.region)}
@@ -168,6 +174,16 @@ class _ParentTrackingMonitor(pulumi_mocks.MockMonitor):
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         self._recording._parent_urn = request.parent
+        implicit = {urn for urns in request.propertyDependencies.values() for urn in urns.urns}
+        self._recording._options = {
+            "protect": bool(request.protect),
+            # explicit depends_on only, as "<type>::<name>"; input-derived dependencies are implicit
+            "dependsOn": sorted(
+                "::".join(urn.split("::")[-2:]).split("$")[-1]
+                for urn in request.dependencies
+                if urn not in implicit
+            ),
+        }
         return super().RegisterResource(request)  # type: ignore[no-untyped-call]
 
 

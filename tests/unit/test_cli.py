@@ -1,0 +1,67 @@
+"""The command line, run the way a user runs it, on the repository's stack files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from superset_stack.cli import app
+
+ROOT = Path(__file__).resolve().parents[2]
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def in_repository(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+
+
+def test_settings_as_json() -> None:
+    result = runner.invoke(app, ["settings", "--stack", "prod", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    values = json.loads(result.output)
+    assert values["environment"] == "prod"
+    assert values["nat_gateways"] == "one_per_az"
+    assert values["connection_budget"]["total"] <= values["connection_budget"]["limit"]
+
+
+def test_settings_table_shows_the_budget() -> None:
+    result = runner.invoke(app, ["settings", "--stack", "dev"])
+    assert result.exit_code == 0, result.output
+    assert "Connection budget: peak metadata connections" in result.output
+
+
+def test_invalid_config_file_exits_2_with_every_problem(tmp_path: Path) -> None:
+    path = tmp_path / "Pulumi.prod.yaml"
+    path.write_text("config:\n  aws:region: us-east-1\n  superset-stack:owner: o\n  superset-stack:costCenter: c\n"
+                    "  superset-stack:dbMultiAz: false\n  superset-stack:vpcCidr: 10.0.0.0/8\n")  # fmt: skip
+    result = runner.invoke(app, ["settings", "--stack", "prod", "--config-file", str(path)])
+    assert result.exit_code == 2
+    assert "Invalid settings (2 problem(s)):" in result.output
+    assert "  - vpcCidr: prefix must be /16 to /24, got 10.0.0.0/8" in result.output
+    assert "  - dbMultiAz: prod requires dbMultiAz true" in result.output
+
+
+def test_inventory_lists_the_tree_and_the_count() -> None:
+    result = runner.invoke(app, ["inventory", "--stack", "dev"])
+    assert result.exit_code == 0, result.output
+    assert "superset-db aws:rds/instance:Instance" in result.output
+    assert "nothing was created" in result.output
+
+
+def test_inventory_json_masks_secrets() -> None:
+    result = runner.invoke(app, ["inventory", "--stack", "prod", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    assert (document["stack"], document["environment"], document["region"]) == ("prod", "prod", "us-east-1")
+    (group,) = [r for r in document["resources"] if r["type"].startswith("aws:elasticache/replicationGroup")]
+    assert group["inputs"]["authToken"] == "[secret]"
+    assert group["parent"] == "superset-cache"
+
+
+def test_docs_check_passes_on_the_repository() -> None:
+    result = runner.invoke(app, ["docs", "--check"])
+    assert result.exit_code == 0, result.output
