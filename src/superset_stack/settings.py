@@ -518,14 +518,10 @@ def _derive_network_defaults(
         return  # validation reports the VPC CIDR itself
     if not 16 <= vpc.prefixlen <= 24:
         return
+    # A /16-/24 VPC always splits into 16 blocks, and there are at most 6 zones: publics take the
+    # first blocks, privates start at the middle.
     blocks = list(vpc.subnets(new_prefix=min(vpc.prefixlen + 4, 28)))
     half = len(blocks) // 2
-    if len(zones) > half:
-        problems.append(
-            f"{', '.join(missing)}: cannot derive {len(zones)} subnets per tier from "
-            f"{vpc}; give them explicitly"
-        )
-        return
     if "publicSubnetCidrs" in missing:
         resolved["public_subnet_cidrs"] = tuple(str(block) for block in blocks[: len(zones)])
     if "privateSubnetCidrs" in missing:

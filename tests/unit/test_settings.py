@@ -131,6 +131,13 @@ class TestErrors:
             "aws:region: required; set it with `pulumi config set aws:region <region>`",
         )
 
+    def test_region_that_is_not_a_region_name(self) -> None:
+        with pytest.raises(SettingsError) as caught:
+            Settings.from_values(
+                {"owner": "o", "costCenter": "c"}, stack="dev", region="Virginia", today=TODAY
+            )
+        assert caught.value.problems[0] == "aws:region: not an AWS region name, got 'Virginia'"
+
     def test_missing_tags(self) -> None:
         with pytest.raises(SettingsError) as caught:
             Settings.from_values({}, stack="dev", region=REGION, today=TODAY)
@@ -279,6 +286,24 @@ class TestErrors:
             ({"webMaxTasks": 0}, "webMaxTasks: 0 is below webMinTasks 1"),
             ({"alarmCpuPercent": 101}, "alarmCpuPercent: must be 1-100, got 101"),
             ({"albIngressCidrs": []}, "albIngressCidrs: empty: nobody could reach Superset"),
+            ({"albIngressCidrs": ["0.0.0.0/33"]}, "albIngressCidrs: not a valid IPv4 network CIDR, got '0.0.0.0/33' ('33' is not a valid netmask)"),
+            ({"publicSubnetCidrs": ["10.0.0.0/20", "10.0.16.0/29"]}, "publicSubnetCidrs: 10.0.16.0/29 is smaller than /28, the smallest subnet AWS allows"),
+            ({"privateSubnetCidrs": ["10.0.128.0/20", "nope"]}, "privateSubnetCidrs: not a valid IPv4 network CIDR, got 'nope' (Expected 4 octets in 'nope')"),
+            ({"owner": "x" * 257}, "owner: must be at most 256 characters (a tag value), got 257"),
+            ({"dbEngineVersion": "latest"}, "dbEngineVersion: expected a version such as 18 or 18.3, got 'latest'"),
+            ({"dbAllocatedStorageGib": 10}, "dbAllocatedStorageGib: must be 20-65536 GiB for gp3, got 10"),
+            ({"dbMonitoringIntervalSeconds": 20}, "dbMonitoringIntervalSeconds: allowed: 0, 1, 5, 10, 15, 30, 60; got 20"),
+            ({"dbMaintenanceWindow": "sun:04:30-sun:04:40"}, "dbMaintenanceWindow: must last at least 30 minutes, got 'sun:04:30-sun:04:40'"),
+            ({"cacheEngineVersion": "8"}, "cacheEngineVersion: expected major.minor such as 8.2, got '8'"),
+            ({"cacheEngine": "memcached"}, "cacheEngine: got 'memcached'; allowed: valkey, redis"),
+            ({"cacheSnapshotRetentionDays": 0}, "cacheSnapshotRetentionDays: must be 1-35, got 0"),
+            ({"resultsExpirationDays": 0}, "resultsExpirationDays: must be 1-3650 days, got 0"),
+            ({"noncurrentVersionExpirationDays": 5000}, "noncurrentVersionExpirationDays: must be 1-3650 days, got 5000"),
+            ({"webMinTasks": 0}, "webMinTasks: must be at least 1, got 0"),
+            ({"workerTasks": 0}, "workerTasks: must be at least 1 (reports and async queries need a worker), got 0"),
+            ({"celeryConcurrency": 0}, "celeryConcurrency: must be 1-64, got 0"),
+            ({"alarmMemoryPercent": 0}, "alarmMemoryPercent: must be 1-100, got 0"),
+            ({"cpuArchitecture": "ARM"}, "cpuArchitecture: got 'ARM'; allowed: ARM64, X86_64"),
         ],
     )  # fmt: skip
     def test_ranges(self, values: dict[str, Any], expected: str) -> None:

@@ -31,6 +31,7 @@ class NetworkArgs:
     Attributes:
         region: Region of the VPC (for endpoint service names).
         account_id: AWS account (scopes the flow-log role's trust policy).
+        partition: AWS partition of the account, e.g. ``aws``.
         availability_zones: Zones to spread over; at least two.
         vpc_cidr: IPv4 CIDR of the VPC.
         public_subnet_cidrs: One CIDR per zone, in zone order.
@@ -43,6 +44,7 @@ class NetworkArgs:
 
     region: str
     account_id: pulumi.Input[str]
+    partition: pulumi.Input[str]
     availability_zones: Sequence[str]
     vpc_cidr: str
     public_subnet_cidrs: Sequence[str]
@@ -199,11 +201,24 @@ class Network(pulumi.ComponentResource):
             role=flow_log_role.id,
             policy=pulumi.Output.json_dumps({
                 "Version": "2012-10-17",
-                "Statement": [{
-                    "Effect": "Allow",
-                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                    "Resource": [flow_log_group.arn, pulumi.Output.concat(flow_log_group.arn, ":*")],
-                }],
+                "Statement": [
+                    {
+                        "Sid": "WriteTheFlowLogGroup",
+                        "Effect": "Allow",
+                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                        "Resource": [flow_log_group.arn, pulumi.Output.concat(flow_log_group.arn, ":*")],
+                    },
+                    {
+                        # The flow-log service checks the destination exists; this action can only be
+                        # scoped to the account's log groups.
+                        "Sid": "FindTheFlowLogGroup",
+                        "Effect": "Allow",
+                        "Action": "logs:DescribeLogGroups",
+                        "Resource": pulumi.Output.format(
+                            "arn:{0}:logs:{1}:{2}:log-group:*", args.partition, args.region, args.account_id
+                        ),
+                    },
+                ],
             }),
             opts=child,
         )  # fmt: skip

@@ -69,6 +69,7 @@ class SupersetStack(pulumi.ComponentResource):
             NetworkArgs(
                 region=s.region,
                 account_id=account_id,
+                partition=partition,
                 availability_zones=s.availability_zones,
                 vpc_cidr=s.vpc_cidr,
                 public_subnet_cidrs=s.public_subnet_cidrs,

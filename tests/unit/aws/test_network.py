@@ -22,6 +22,7 @@ def network_args(**overrides: Any) -> NetworkArgs:
     values: dict[str, Any] = {
         "region": "us-east-1",
         "account_id": "123456789012",
+        "partition": "aws",
         "availability_zones": ZONES,
         "vpc_cidr": "10.0.0.0/16",
         "public_subnet_cidrs": ("10.0.0.0/20", "10.0.16.0/20"),
@@ -167,12 +168,21 @@ def test_flow_log_role_is_scoped_to_this_account_and_group(build: Build) -> None
     group_arn = "arn:aws:logs:us-east-1:123456789012:log-group:/superset/test/vpc-flow-logs"
     assert json.loads(policy["policy"]) == {
         "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-            "Resource": [group_arn, f"{group_arn}:*"],
-        }],
-    }  # fmt: skip
+        "Statement": [
+            {
+                "Sid": "WriteTheFlowLogGroup",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                "Resource": [group_arn, f"{group_arn}:*"],
+            },
+            {
+                "Sid": "FindTheFlowLogGroup",
+                "Effect": "Allow",
+                "Action": "logs:DescribeLogGroups",
+                "Resource": "arn:aws:logs:us-east-1:123456789012:log-group:*",
+            },
+        ],
+    }
 
 
 def test_rejects_a_single_zone(mocks: RecordingMocks) -> None:
