@@ -3,21 +3,32 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# The Superset runtime: exactly runtime/requirements.lock, rebuilt from scratch when the lock changes.
+RUNTIME := .venv-superset
+LOCK := src/superset_stack/runtime/requirements.lock
+RUNTIME_STAMP := $(RUNTIME)/.installed-$(shell cksum $(LOCK) | cut -d' ' -f1)
 
-.PHONY: run test install lint typecheck unit docs clean
+.PHONY: run test install runtime lint typecheck unit docs down clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	rm -f $(VENV)/.installed-* && touch $@
 
-install: $(STAMP)
+$(RUNTIME_STAMP): $(LOCK)
+	rm -rf $(RUNTIME) && $(PYTHON) -m venv $(RUNTIME)
+	$(RUNTIME)/bin/python -m pip install --quiet --no-deps -r $(LOCK)
+	touch $@
 
-# Until the local twin lands (issue 4): validate the dev stack and list, offline, every AWS
-# resource `pulumi up` would create for it.
-run: $(STAMP)
-	$(BIN)/superset-stack settings --stack dev
-	$(BIN)/superset-stack inventory --stack dev
+install: $(STAMP)
+runtime: $(RUNTIME_STAMP)
+
+# The local twin: PostgreSQL, Redis, Superset web, Celery worker and beat on this machine.
+run: $(STAMP) $(RUNTIME_STAMP)
+	$(BIN)/superset-stack local up
+
+down: $(STAMP)
+	$(BIN)/superset-stack local down
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests __main__.py
@@ -26,7 +37,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) $(RUNTIME_STAMP)
 	$(BIN)/pytest
 
 test: lint typecheck unit
@@ -35,4 +46,4 @@ docs: $(STAMP)
 	$(BIN)/superset-stack docs
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(RUNTIME) .pytest_cache .mypy_cache .ruff_cache

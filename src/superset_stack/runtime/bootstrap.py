@@ -1,0 +1,106 @@
+"""Bootstrap the metadata database: migrate, init, and the admin user from its secret.
+
+Idempotent: safe to run twice and after an upgrade. On ECS it is the one-off migration task that
+runs before the web service changes; locally the twin runs it on every `up`. A PostgreSQL
+advisory lock serialises concurrent runs, so migrations never run twice at once even if two
+bootstraps start together.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from superset_stack.contract import ContractError, Runtime, parse
+
+ADVISORY_LOCK_KEY = 0x5E7E75E7  # "superset" bootstrap; any constant shared by all bootstraps
+
+
+def log(message: str) -> None:
+    print(f"[bootstrap] {message}", flush=True)
+
+
+@contextmanager
+def migration_lock(runtime: Runtime) -> Iterator[None]:
+    """Hold a session-level advisory lock on the metadata database for the block."""
+    import psycopg2
+
+    connect_args = {"sslmode": runtime.database_sslmode, "connect_timeout": 10}
+    if runtime.database_sslrootcert:
+        connect_args["sslrootcert"] = runtime.database_sslrootcert
+    connection = psycopg2.connect(
+        host=runtime.database_host,
+        port=runtime.database_port,
+        dbname=runtime.database_db,
+        user=runtime.database_user,
+        password=runtime.database_password,
+        **connect_args,
+    )
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            log("waiting for the migration lock")
+            cursor.execute("SELECT pg_advisory_lock(%s)", (ADVISORY_LOCK_KEY,))
+        yield
+    finally:
+        connection.close()  # releases the lock
+
+
+def superset(*args: str) -> None:
+    started = time.monotonic()
+    log(f"superset {' '.join(args)}")
+    subprocess.run([sys.executable, "-m", "superset.cli.main", *args], check=True)
+    log(f"superset {' '.join(args)} done in {time.monotonic() - started:.1f} s")
+
+
+def ensure_admin(runtime: Runtime) -> None:
+    """Create the admin user, or bring its password in line with the secret."""
+    from superset.app import create_app
+
+    app = create_app()
+    with app.app_context():
+        security = app.appbuilder.sm
+        user = security.find_user(username=runtime.admin_username)
+        if user is None:
+            role = security.find_role("Admin")
+            created = security.add_user(
+                runtime.admin_username,
+                "Superset",
+                "Admin",
+                runtime.admin_email,
+                role,
+                password=runtime.admin_password,
+            )
+            if not created:
+                raise RuntimeError(f"could not create admin user {runtime.admin_username!r}")
+            log(f"created admin user {runtime.admin_username!r}")
+        else:
+            security.reset_password(user.id, runtime.admin_password)
+            log(f"admin user {runtime.admin_username!r} exists; password set from the secret")
+
+
+def main() -> int:
+    try:
+        runtime = parse(os.environ)
+    except ContractError as error:
+        print(error, file=sys.stderr)
+        return 2
+    if not runtime.admin_password:
+        print(
+            "SUPERSET_ADMIN_PASSWORD: required by bootstrap (there is no default password)", file=sys.stderr
+        )
+        return 2
+    with migration_lock(runtime):
+        superset("db", "upgrade")
+        superset("init")
+        ensure_admin(runtime)
+    log("done")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

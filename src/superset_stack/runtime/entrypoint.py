@@ -1,0 +1,97 @@
+"""Container entrypoint: `python -m superset_stack.runtime.entrypoint web|worker|beat|bootstrap`.
+
+The same commands run on ECS and in the local twin; only the environment differs. The contract is
+checked before anything starts, so a bad variable fails here, by name, instead of deep in Superset.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from superset_stack.contract import ContractError, Runtime, parse
+
+CELERY_APP = "superset.tasks.celery_app:app"
+ROLES = ("web", "worker", "beat", "bootstrap")
+
+
+def command(role: str, runtime: Runtime, python: str = sys.executable) -> list[str]:
+    """The argv a role runs."""
+    if role == "web":
+        return [
+            python,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"{runtime.bind_address}:{runtime.port}",
+            "--workers",
+            str(runtime.server_worker_amount),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(runtime.server_threads_amount),
+            "--timeout",
+            str(runtime.gunicorn_timeout),
+            "--graceful-timeout",
+            "30",
+            "--keep-alive",
+            str(runtime.gunicorn_keepalive),
+            "--max-requests",
+            "2000",
+            "--max-requests-jitter",
+            "200",
+            "--limit-request-line",
+            "8190",
+            "--access-logfile",
+            "-",
+            "--error-logfile",
+            "-",
+            "superset.app:create_app()",
+        ]
+    if role == "worker":
+        return [
+            python,
+            "-m",
+            "celery",
+            f"--app={CELERY_APP}",
+            "worker",
+            "--pool=prefork",
+            "-O",
+            "fair",
+            f"--concurrency={runtime.celery_concurrency}",
+            "--loglevel=INFO",
+        ]
+    if role == "beat":
+        home = Path(runtime.superset_home)
+        return [
+            python,
+            "-m",
+            "celery",
+            f"--app={CELERY_APP}",
+            "beat",
+            "--loglevel=INFO",
+            f"--pidfile={home / 'celerybeat.pid'}",
+            f"--schedule={home / 'celerybeat-schedule'}",
+        ]
+    if role == "bootstrap":
+        return [python, "-m", "superset_stack.runtime.bootstrap"]
+    raise ValueError(f"unknown role {role!r}; allowed: {', '.join(ROLES)}")
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2 or argv[1] not in ROLES:
+        print(f"usage: entrypoint {{{'|'.join(ROLES)}}}", file=sys.stderr)
+        return 2
+    try:
+        runtime = parse(os.environ)
+    except ContractError as error:
+        print(error, file=sys.stderr)
+        return 2
+    Path(runtime.superset_home).mkdir(parents=True, exist_ok=True)
+    argv_to_run = command(argv[1], runtime)
+    os.execv(argv_to_run[0], argv_to_run)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,196 @@
+"""Superset configuration for every process (web, Celery worker, beat, bootstrap), on ECS and locally.
+
+Loaded through SUPERSET_CONFIG_PATH. It reads the environment only through
+superset_stack.contract.parse, so a missing or malformed variable stops startup with a message
+naming it; nothing else in the environment changes behaviour. Differences between AWS and the
+local twin follow from SUPERSET_ENV=local (plain http, no TLS to the data stores), nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from datetime import timedelta
+from typing import Any
+
+import redis
+from celery.schedules import crontab
+from flask_caching.backends.rediscache import RedisCache
+
+from superset_stack import sizing
+from superset_stack.contract import parse
+
+_runtime = parse(os.environ)
+_prefix = f"superset_{_runtime.environment}_"
+
+# --- identity and secrets ---------------------------------------------------------------------
+SECRET_KEY = _runtime.secret_key
+if _runtime.previous_secret_key:
+    # Read by `superset re-encrypt-secrets` during a key rotation (docs/ and runbook).
+    PREVIOUS_SECRET_KEY = _runtime.previous_secret_key
+
+# --- metadata database --------------------------------------------------------------------------
+SQLALCHEMY_DATABASE_URI = _runtime.database_uri
+_pool = sizing.pool_settings(_runtime.server_threads_amount)
+_connect_args: dict[str, Any] = {
+    "sslmode": _runtime.database_sslmode,
+    "connect_timeout": 10,
+    # Detect a dead peer (failover, black-holed socket) in about a minute instead of hours.
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "application_name": f"superset-{_runtime.environment}",
+}
+if _runtime.database_sslrootcert:
+    _connect_args["sslrootcert"] = _runtime.database_sslrootcert
+SQLALCHEMY_ENGINE_OPTIONS = {
+    "pool_pre_ping": True,  # a restarted or failed-over database costs no request an error
+    "pool_recycle": 1800,
+    "pool_size": _pool.pool_size,
+    "max_overflow": _pool.max_overflow,
+    "pool_timeout": 30,
+    "connect_args": _connect_args,
+}
+
+# --- Redis: one logical database per use, instance-scoped key prefixes --------------------------
+REDIS_DATABASES = {
+    "celery_broker": 0,
+    "celery_results": 1,
+    "metadata_cache": 2,
+    "data_cache": 3,
+    "filter_state": 4,
+    "explore_form_data": 5,
+    "thumbnails": 6,
+    "rate_limits": 7,
+    "sqllab_results": 8,
+}
+
+
+# Fail fast when Redis is unreachable instead of holding a request thread (redis-py reads these
+# from the URL; Flask-Caching drops client options when it builds the client from a URL).
+_CACHE_CLIENT_OPTIONS = "socket_connect_timeout=2&socket_timeout=2&health_check_interval=30"
+
+
+def _cache_url(name: str) -> str:
+    return f"{_runtime.redis_url(REDIS_DATABASES[name])}?{_CACHE_CLIENT_OPTIONS}"
+
+
+def _cache(name: str, timeout: timedelta) -> dict[str, Any]:
+    return {
+        "CACHE_TYPE": "RedisCache",
+        "CACHE_DEFAULT_TIMEOUT": int(timeout.total_seconds()),
+        "CACHE_KEY_PREFIX": f"{_prefix}{name}_",
+        "CACHE_REDIS_URL": _cache_url(name),
+    }
+
+
+CACHE_DEFAULT_TIMEOUT = int(timedelta(days=1).total_seconds())
+CACHE_CONFIG = _cache("metadata_cache", timedelta(days=1))
+DATA_CACHE_CONFIG = _cache("data_cache", timedelta(days=1))
+FILTER_STATE_CACHE_CONFIG = {
+    **_cache("filter_state", timedelta(days=90)),
+    "REFRESH_TIMEOUT_ON_RETRIEVAL": True,
+}
+EXPLORE_FORM_DATA_CACHE_CONFIG = {
+    **_cache("explore_form_data", timedelta(days=7)),
+    "REFRESH_TIMEOUT_ON_RETRIEVAL": True,
+}
+THUMBNAIL_CACHE_CONFIG = _cache("thumbnails", timedelta(days=7))
+
+if _runtime.results_s3_bucket:
+    from superset_stack.runtime.results_backend import S3ResultsBackend
+
+    RESULTS_BACKEND = S3ResultsBackend(bucket=_runtime.results_s3_bucket, prefix=_runtime.results_s3_prefix)
+else:
+    RESULTS_BACKEND = RedisCache(
+        host=redis.from_url(_cache_url("sqllab_results")),
+        key_prefix=f"{_prefix}sqllab_results_",
+        default_timeout=int(timedelta(days=1).total_seconds()),
+    )
+RESULTS_BACKEND_USE_MSGPACK = True
+
+# --- Celery: broker and results on Redis, exactly one beat (enforced by the deployment) --------
+_celery_ssl = "?ssl_cert_reqs=required" if _runtime.redis_tls else ""
+
+
+class CeleryConfig:
+    broker_url = _runtime.redis_url(REDIS_DATABASES["celery_broker"]) + _celery_ssl
+    result_backend = _runtime.redis_url(REDIS_DATABASES["celery_results"]) + _celery_ssl
+    broker_connection_retry_on_startup = True
+    imports = (
+        "superset.sql_lab",
+        "superset.tasks.scheduler",
+        "superset.tasks.thumbnails",
+        "superset.tasks.cache",
+    )
+    worker_prefetch_multiplier = 1
+    task_acks_late = True
+    task_annotations = {"sql_lab.get_sql_results": {"rate_limit": "100/s"}}  # noqa: RUF012
+    beat_schedule = {  # noqa: RUF012
+        "reports.scheduler": {"task": "reports.scheduler", "schedule": crontab(minute="*", hour="*")},
+        "reports.prune_log": {"task": "reports.prune_log", "schedule": crontab(minute=0, hour=0)},
+    }
+
+
+CELERY_CONFIG = CeleryConfig
+FEATURE_FLAGS = {"ALERT_REPORTS": True}
+
+# --- web tier behind the load balancer ----------------------------------------------------------
+SUPERSET_WEBSERVER_TIMEOUT = _runtime.gunicorn_timeout
+WEBDRIVER_BASEURL = f"http://127.0.0.1:{_runtime.port}/"
+WEBDRIVER_BASEURL_USER_FRIENDLY = f"{_runtime.public_url}/"
+# The ALB terminates TLS and adds one hop of X-Forwarded-*; locally there is no proxy to trust.
+ENABLE_PROXY_FIX = not _runtime.local
+PROXY_FIX_CONFIG = {"x_for": 1, "x_proto": 1, "x_host": 1, "x_port": 1, "x_prefix": 1}
+
+# --- hardening (../shared/reference/security.md section 5) --------------------------------------
+SESSION_COOKIE_SECURE = not _runtime.local
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+WTF_CSRF_ENABLED = True
+WTF_CSRF_TIME_LIMIT = int(timedelta(hours=8).total_seconds())
+TALISMAN_ENABLED = True
+TALISMAN_CONFIG = {
+    "content_security_policy": {
+        "base-uri": ["'self'"],
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "blob:", "data:"],
+        "worker-src": ["'self'", "blob:"],
+        "connect-src": ["'self'"],
+        "object-src": "'none'",
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "font-src": ["'self'"],
+        "script-src": ["'self'", "'strict-dynamic'"],
+        "frame-ancestors": ["'self'"],
+    },
+    "content_security_policy_nonce_in": ["script-src"],
+    "force_https": not _runtime.local,  # /health is exempt (views/health.py)
+    "session_cookie_secure": not _runtime.local,
+    "strict_transport_security": not _runtime.local,
+    "frame_options": "SAMEORIGIN",
+}
+RATELIMIT_ENABLED = True
+RATELIMIT_STORAGE_URI = _runtime.redis_url(REDIS_DATABASES["rate_limits"])
+AUTH_RATE_LIMITED = True
+AUTH_RATE_LIMIT = "5 per second"
+AUTH_USER_REGISTRATION = False
+PUBLIC_ROLE_LIKE = None
+FAB_API_SWAGGER_UI = False
+DEBUG = False
+SHOW_STACKTRACE = False
+PREVENT_UNSAFE_DB_CONNECTIONS = True
+ENABLE_CORS = False
+SCARF_ANALYTICS = False
+
+
+def _derived_secret(purpose: str) -> str:
+    """A per-purpose secret derived from SECRET_KEY: never the public defaults, never the key itself."""
+    return hmac.new(_runtime.secret_key.encode(), purpose.encode(), hashlib.sha256).hexdigest()
+
+
+# Embedding and global async queries are off; their secrets still must not be the public defaults.
+GUEST_TOKEN_JWT_SECRET = _derived_secret("guest-token-jwt")
+GLOBAL_ASYNC_QUERIES_JWT_SECRET = _derived_secret("global-async-queries-jwt")

@@ -1,0 +1,129 @@
+"""superset_config.py rendered in the real runtime, with an AWS environment and a local one."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from typing import Any
+
+from tests.runtime_venv import CONFIG, SOURCE, runtime_python
+from tests.unit.test_contract import AWS
+
+DUMP = """
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("superset_config", sys.argv[1])
+config = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(config)
+backend = config.RESULTS_BACKEND
+celery = config.CELERY_CONFIG
+print(json.dumps({
+    **{k: v for k, v in vars(config).items() if k.isupper() and isinstance(v, (str, int, bool, dict, list, type(None)))},
+    "RESULTS_BACKEND_TYPE": type(backend).__name__,
+    "RESULTS_BACKEND_BUCKET": getattr(backend, "bucket", None),
+    "RESULTS_BACKEND_PREFIX": getattr(backend, "prefix", getattr(backend, "key_prefix", None)),
+    "CELERY_BROKER": celery.broker_url, "CELERY_RESULTS": celery.result_backend,
+    "CELERY_BEAT": sorted(celery.beat_schedule), "CELERY_ACKS_LATE": celery.task_acks_late,
+    "PERMANENT_SESSION_SECONDS": config.PERMANENT_SESSION_LIFETIME.total_seconds(),
+}, default=str))
+"""
+
+
+def render(environ: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(runtime_python()), "-c", DUMP, str(CONFIG)],
+        env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(SOURCE), "AWS_DEFAULT_REGION": "us-east-1", **environ},
+        capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+
+
+def config_for(environ: dict[str, str]) -> dict[str, Any]:
+    result = render(environ)
+    assert result.returncode == 0, result.stderr
+    rendered: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return rendered
+
+
+def test_aws_config_is_hardened_and_uses_tls_everywhere() -> None:
+    config = config_for({**AWS, "RESULTS_S3_BUCKET": "results-bucket"})
+    assert config["SECRET_KEY"] == "k" * 64
+    assert config["SQLALCHEMY_DATABASE_URI"] == AWS_URI
+    options = config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert (options["pool_pre_ping"], options["pool_size"], options["max_overflow"]) == (True, 8, 2)
+    assert options["connect_args"] == {
+        "sslmode": "verify-full", "sslrootcert": "/app/rds-ca.pem", "connect_timeout": 10, "keepalives": 1,
+        "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3, "application_name": "superset-prod",
+    }  # fmt: skip
+    assert config["DATA_CACHE_CONFIG"]["CACHE_REDIS_URL"].startswith(
+        "rediss://:tok%2Fen%401@master.cache.internal:6379/3?"
+    )
+    assert (
+        config["CELERY_BROKER"]
+        == "rediss://:tok%2Fen%401@master.cache.internal:6379/0?ssl_cert_reqs=required"
+    )
+    assert (
+        config["CELERY_RESULTS"]
+        == "rediss://:tok%2Fen%401@master.cache.internal:6379/1?ssl_cert_reqs=required"
+    )
+    assert config["RATELIMIT_STORAGE_URI"] == "rediss://:tok%2Fen%401@master.cache.internal:6379/7"
+    assert (config["RESULTS_BACKEND_TYPE"], config["RESULTS_BACKEND_BUCKET"], config["RESULTS_BACKEND_PREFIX"]) == (
+        "S3ResultsBackend", "results-bucket", "sqllab-results/"
+    )  # fmt: skip
+    assert config["ENABLE_PROXY_FIX"] is True
+    assert config["SESSION_COOKIE_SECURE"] is True
+    assert config["SESSION_COOKIE_HTTPONLY"] is True
+    assert config["TALISMAN_ENABLED"] is True
+    assert config["TALISMAN_CONFIG"]["force_https"] is True
+    assert config["RATELIMIT_ENABLED"] is True
+    assert config["PERMANENT_SESSION_SECONDS"] == 8 * 3600
+    assert (config["DEBUG"], config["SHOW_STACKTRACE"], config["FAB_API_SWAGGER_UI"]) == (False, False, False)
+    assert config["PUBLIC_ROLE_LIKE"] is None and config["AUTH_USER_REGISTRATION"] is False
+    assert config["SUPERSET_WEBSERVER_TIMEOUT"] == 60
+    assert config["WEBDRIVER_BASEURL_USER_FRIENDLY"] == "https://superset.example.com/"
+    assert config["CELERY_BEAT"] == ["reports.prune_log", "reports.scheduler"]
+    assert config["CELERY_ACKS_LATE"] is True
+    assert "test-guest-secret-change-me" != config["GUEST_TOKEN_JWT_SECRET"] != config["SECRET_KEY"]
+
+
+AWS_URI = "postgresql+psycopg2://superset_admin:p%40ss%3Aw%2Frd%3F@db.internal:5432/superset"
+
+
+def test_every_cache_has_its_own_database_and_prefix() -> None:
+    config = config_for(AWS)
+    caches = [config[name] for name in ("CACHE_CONFIG", "DATA_CACHE_CONFIG", "FILTER_STATE_CACHE_CONFIG",
+                                        "EXPLORE_FORM_DATA_CACHE_CONFIG", "THUMBNAIL_CACHE_CONFIG")]  # fmt: skip
+    databases = [cache["CACHE_REDIS_URL"].split("?")[0].rsplit("/", 1)[1] for cache in caches]
+    prefixes = [cache["CACHE_KEY_PREFIX"] for cache in caches]
+    assert len(set(databases)) == len(caches) and len(set(prefixes)) == len(caches)
+    assert all(prefix.startswith("superset_prod_") for prefix in prefixes)
+    assert all(cache["CACHE_TYPE"] == "RedisCache" for cache in caches)
+    assert all("socket_timeout=2" in cache["CACHE_REDIS_URL"] for cache in caches)
+
+
+def test_local_config_is_plain_http_and_keeps_results_in_redis() -> None:
+    config = config_for({**AWS, "SUPERSET_ENV": "local", "SUPERSET_PUBLIC_URL": "http://127.0.0.1:8088",
+                         "DATABASE_SSLMODE": "disable", "DATABASE_SSLROOTCERT": "", "REDIS_TLS": "false",
+                         "REDIS_AUTH_TOKEN": ""})  # fmt: skip
+    assert config["SESSION_COOKIE_SECURE"] is False
+    assert config["ENABLE_PROXY_FIX"] is False
+    assert config["TALISMAN_CONFIG"]["force_https"] is False
+    assert config["CELERY_BROKER"] == "redis://master.cache.internal:6379/0"
+    assert config["RESULTS_BACKEND_TYPE"] == "RedisCache"
+    assert config["RATELIMIT_ENABLED"] is True  # on everywhere, not only when SUPERSET_ENV=production
+
+
+def test_a_malformed_variable_stops_superset_with_its_name() -> None:
+    result = subprocess.run(
+        [str(runtime_python()), "-c", "import superset.config"],
+        env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(SOURCE), "SUPERSET_CONFIG_PATH": str(CONFIG),
+             **{**AWS, "REDIS_PORT": "sixty"}},
+        capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "REDIS_PORT: expected an integer 1-65535, got 'sixty'" in result.stderr
+
+
+def test_the_config_reads_the_environment_only_through_the_contract() -> None:
+    text = CONFIG.read_text()
+    assert text.count("os.environ") == 1 and "parse(os.environ)" in text
+    assert "getenv" not in text

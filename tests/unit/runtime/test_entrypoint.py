@@ -1,0 +1,45 @@
+"""The entrypoint: one argv per role, the same on ECS and in the twin."""
+
+from __future__ import annotations
+
+import pytest
+
+from superset_stack.contract import parse
+from superset_stack.runtime.entrypoint import command, main
+from tests.unit.test_contract import AWS
+
+
+def test_web_runs_gunicorn_with_the_contract_sizes_and_timeouts() -> None:
+    argv = command("web", parse({**AWS, "GUNICORN_TIMEOUT": "55"}), python="python")
+    assert argv[:3] == ["python", "-m", "gunicorn"]
+    flags = dict(zip(argv[3::2], argv[4::2], strict=False))
+    assert flags["--bind"] == "0.0.0.0:8088"
+    assert (flags["--workers"], flags["--threads"], flags["--worker-class"]) == ("4", "8", "gthread")
+    assert (flags["--timeout"], flags["--keep-alive"]) == ("55", "75")
+    assert argv[-1] == "superset.app:create_app()"
+
+
+def test_worker_and_beat_run_celery_from_superset() -> None:
+    runtime = parse({**AWS, "CELERY_CONCURRENCY": "3", "SUPERSET_HOME": "/data"})
+    assert command("worker", runtime, python="py") == [
+        "py", "-m", "celery", "--app=superset.tasks.celery_app:app", "worker", "--pool=prefork", "-O", "fair",
+        "--concurrency=3", "--loglevel=INFO",
+    ]  # fmt: skip
+    assert command("beat", runtime, python="py") == [
+        "py", "-m", "celery", "--app=superset.tasks.celery_app:app", "beat", "--loglevel=INFO",
+        "--pidfile=/data/celerybeat.pid", "--schedule=/data/celerybeat-schedule",
+    ]  # fmt: skip
+
+
+def test_a_broken_contract_stops_before_anything_starts(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, value in {**AWS, "DATABASE_PORT": "five"}.items():
+        monkeypatch.setenv(name, value)
+    assert main(["entrypoint", "web"]) == 2
+    assert "DATABASE_PORT: expected an integer 1-65535, got 'five'" in capsys.readouterr().err
+
+
+def test_unknown_role(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["entrypoint", "scheduler"]) == 2
+    assert "usage: entrypoint {web|worker|beat|bootstrap}" in capsys.readouterr().err
