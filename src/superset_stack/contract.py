@@ -84,6 +84,21 @@ VARIABLES: tuple[Variable, ...] = (
 BY_NAME: dict[str, Variable] = {variable.name: variable for variable in VARIABLES}
 
 
+# One logical Redis database per use (ElastiCache without cluster mode has 16), so each can be
+# inspected, sized and flushed on its own; keys also carry an instance-scoped prefix.
+REDIS_DATABASES: dict[str, int] = {
+    "celery_broker": 0,
+    "celery_results": 1,
+    "metadata_cache": 2,
+    "data_cache": 3,
+    "filter_state": 4,
+    "explore_form_data": 5,
+    "thumbnails": 6,
+    "rate_limits": 7,
+    "sqllab_results": 8,
+}
+
+
 def names(kind: Kind | None = None) -> tuple[str, ...]:
     return tuple(v.name for v in VARIABLES if kind is None or v.kind == kind)
 

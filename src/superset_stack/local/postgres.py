@@ -7,6 +7,7 @@ socket: the same path Superset takes to RDS, minus TLS.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import pwd
 import shutil
@@ -27,11 +28,15 @@ def binaries(system_bin: Path | None = None) -> Path:
                 f"no postgres binary in {system_bin}; point --postgres-bin at PostgreSQL's bin folder"
             )
         return system_bin
-    try:
-        from pgserver._commands import POSTGRES_BIN_PATH
-    except ImportError:
-        raise TwinError("pgserver is not installed; run `make install` (or give --postgres-bin)") from None
-    return Path(POSTGRES_BIN_PATH)
+    return package_folder("pgserver") / "pginstall" / "bin"
+
+
+def package_folder(name: str) -> Path:
+    """Where a pip package lives, without importing it (pgserver's import has side effects)."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise TwinError(f"{name} is not installed; run `make install` (or point the twin at system binaries)")
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def run_as_user() -> str | None:

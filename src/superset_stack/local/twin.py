@@ -51,6 +51,9 @@ class TwinOptions:
 
 class Twin:
     def __init__(self, options: TwinOptions) -> None:
+        # Absolute paths: PostgreSQL runs with its data folder as working directory.
+        options.state_dir = options.state_dir.resolve()
+        options.runtime = options.runtime.absolute()
         self.options = options
         self.root = options.state_dir
         self.logs = self.root / "logs"

@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from superset_stack.contract import ContractError, Runtime, parse
 
@@ -25,8 +26,8 @@ def log(message: str) -> None:
 
 
 @contextmanager
-def migration_lock(runtime: Runtime) -> Iterator[None]:
-    """Hold a session-level advisory lock on the metadata database for the block."""
+def migration_lock(runtime: Runtime) -> Iterator[Any]:
+    """Hold a session-level advisory lock on the metadata database for the block; yield a cursor."""
     import psycopg2
 
     connect_args = {"sslmode": runtime.database_sslmode, "connect_timeout": 10}
@@ -45,7 +46,7 @@ def migration_lock(runtime: Runtime) -> Iterator[None]:
         with connection.cursor() as cursor:
             log("waiting for the migration lock")
             cursor.execute("SELECT pg_advisory_lock(%s)", (ADVISORY_LOCK_KEY,))
-        yield
+            yield cursor
     finally:
         connection.close()  # releases the lock
 
@@ -53,7 +54,10 @@ def migration_lock(runtime: Runtime) -> Iterator[None]:
 def superset(*args: str) -> None:
     started = time.monotonic()
     log(f"superset {' '.join(args)}")
-    subprocess.run([sys.executable, "-m", "superset.cli.main", *args], check=True)
+    # superset.cli.main has no __main__ guard: `python -m` would import it and exit 0 doing nothing.
+    subprocess.run(
+        [sys.executable, "-c", "from superset.cli.main import superset; superset()", *args], check=True
+    )
     log(f"superset {' '.join(args)} done in {time.monotonic() - started:.1f} s")
 
 
@@ -94,8 +98,14 @@ def main() -> int:
             "SUPERSET_ADMIN_PASSWORD: required by bootstrap (there is no default password)", file=sys.stderr
         )
         return 2
-    with migration_lock(runtime):
+    with migration_lock(runtime) as cursor:
         superset("db", "upgrade")
+        cursor.execute("SELECT version_num FROM alembic_version")
+        revisions = [row[0] for row in cursor.fetchall()]
+        if not revisions:
+            print("superset db upgrade left no schema revision; the migration did not run", file=sys.stderr)
+            return 1
+        log(f"schema at revision {', '.join(revisions)}")
         superset("init")
         ensure_admin(runtime)
     log("done")

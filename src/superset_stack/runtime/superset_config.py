@@ -19,7 +19,7 @@ from celery.schedules import crontab
 from flask_caching.backends.rediscache import RedisCache
 
 from superset_stack import sizing
-from superset_stack.contract import parse
+from superset_stack.contract import REDIS_DATABASES, parse
 
 _runtime = parse(os.environ)
 _prefix = f"superset_{_runtime.environment}_"
@@ -55,17 +55,6 @@ SQLALCHEMY_ENGINE_OPTIONS = {
 }
 
 # --- Redis: one logical database per use, instance-scoped key prefixes --------------------------
-REDIS_DATABASES = {
-    "celery_broker": 0,
-    "celery_results": 1,
-    "metadata_cache": 2,
-    "data_cache": 3,
-    "filter_state": 4,
-    "explore_form_data": 5,
-    "thumbnails": 6,
-    "rate_limits": 7,
-    "sqllab_results": 8,
-}
 
 
 # Fail fast when Redis is unreachable instead of holding a request thread (redis-py reads these

@@ -1,0 +1,106 @@
+"""The local twin, driven over HTTP: Superset on real PostgreSQL, Redis and Celery."""
+
+from __future__ import annotations
+
+import time
+
+import redis
+import requests
+
+from superset_stack.contract import REDIS_DATABASES
+from superset_stack.local.twin import Twin
+from tests.e2e.conftest import Api, Chart, login
+
+
+def test_health(twin: Twin) -> None:
+    response = requests.get(f"{twin.superset_url()}/health", timeout=10)
+    assert (response.status_code, response.text) == (200, "OK")
+
+
+def test_every_process_is_running_and_healthy(twin: Twin) -> None:
+    status = twin.status()
+    assert {name: (p["running"], p["healthy"]) for name, p in status["processes"].items()} == {
+        name: (True, True) for name in ("postgres", "redis", "web", "worker", "beat")
+    }
+    assert status["database_url"].startswith("postgresql://superset:")
+    assert status["redis_url"] == f"redis://127.0.0.1:{twin.options.ports.redis}/0"
+
+
+def test_login_with_the_admin_secret_and_a_wrong_password_is_refused(twin: Twin) -> None:
+    base = twin.superset_url()
+    assert login(base, "admin", twin.secrets()["admin_password"]).get("/api/v1/me/").status_code == 200
+    wrong = requests.post(f"{base}/api/v1/security/login", timeout=10,
+                          json={"username": "admin", "password": "not-the-password", "provider": "db"})  # fmt: skip
+    assert wrong.status_code == 401
+
+
+def test_security_headers_on_the_login_page(twin: Twin) -> None:
+    response = requests.get(f"{twin.superset_url()}/login/", timeout=10)
+    assert "object-src 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert "HttpOnly" in response.headers["Set-Cookie"]
+
+
+def test_chart_data_comes_from_redis_the_second_time(twin: Twin, api: Api, chart: Chart) -> None:
+    first = api.post("/api/v1/chart/data", chart.query_context)
+    second = api.post("/api/v1/chart/data", chart.query_context)
+    assert first.status_code == second.status_code == 200, first.text
+    fresh, cached = first.json()["result"][0], second.json()["result"][0]
+    assert (
+        fresh["data"]
+        == cached["data"]
+        == [{"region": "south", "total": 20}, {"region": "north", "total": 15}]
+    )
+    assert not fresh["is_cached"]
+    assert cached["is_cached"] is True
+    # ...and the cached payload is a key in the data-cache database of the twin's Redis
+    data_cache = redis.Redis(port=twin.options.ports.redis, db=REDIS_DATABASES["data_cache"])
+    assert data_cache.exists(f"superset_local_data_cache_{cached['cache_key']}") == 1
+
+
+def test_sql_lab_runs_a_query(api: Api, chart: Chart) -> None:
+    response = api.post("/api/v1/sqllab/execute/", {
+        "database_id": chart.database_id, "schema": "public", "runAsync": False,
+        "sql": "SELECT region, SUM(amount) AS total FROM sales GROUP BY region ORDER BY region",
+    })  # fmt: skip
+    assert response.status_code == 200, response.text
+    assert response.json()["data"] == [{"region": "north", "total": 15}, {"region": "south", "total": 20}]
+
+
+def test_celery_round_trip_for_an_async_query(twin: Twin, api: Api, chart: Chart) -> None:
+    submitted = api.post("/api/v1/sqllab/execute/", {
+        "database_id": chart.database_id, "schema": "public", "runAsync": True, "client_id": "e2eAsync1",
+        "sql": "SELECT COUNT(*) AS n FROM sales",
+    })  # fmt: skip
+    assert submitted.status_code == 202, submitted.text
+    query_id = submitted.json()["query"]["serverId"]
+    deadline = time.monotonic() + 60
+    while True:
+        query = api.get(f"/api/v1/query/{query_id}").json()["result"]
+        if query["status"] in ("success", "failed") or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert query["status"] == "success", query
+    results = api.get("/api/v1/sqllab/results/", params={"q": f"(key:'{query['results_key']}')"})
+    assert results.status_code == 200, results.text
+    assert results.json()["data"] == [{"n": 3}]
+    worker_log = (twin.logs / "worker.log").read_text()
+    assert "sql_lab.get_sql_results" in worker_log and "succeeded" in worker_log
+
+
+def test_beat_schedules_the_reports_job(twin: Twin) -> None:
+    deadline = time.monotonic() + 90
+    while "Sending due task reports.scheduler" not in (twin.logs / "beat.log").read_text():
+        assert time.monotonic() < deadline, "beat sent no reports.scheduler task within 90 s"
+        time.sleep(2)
+
+
+def test_down_then_up_keeps_the_chart(twin: Twin, chart: Chart) -> None:
+    stopped = twin.down()
+    assert set(stopped) == {"postgres", "redis", "web", "worker", "beat"}
+    assert twin.secrets_file.exists()
+    twin.up()
+    api = login(twin.superset_url(), "admin", twin.secrets()["admin_password"])
+    response = api.get(f"/api/v1/chart/{chart.chart_id}")
+    assert response.status_code == 200
+    assert response.json()["result"]["slice_name"] == "Sales by region"
