@@ -17,6 +17,10 @@ def test_health(twin: Twin) -> None:
     assert (response.status_code, response.text) == (200, "OK")
 
 
+def test_version_details_are_not_public(twin: Twin) -> None:
+    assert requests.get(f"{twin.superset_url()}/version", timeout=10).status_code == 404
+
+
 def test_every_process_is_running_and_healthy(twin: Twin) -> None:
     status = twin.status()
     assert {name: (p["running"], p["healthy"]) for name, p in status["processes"].items()} == {

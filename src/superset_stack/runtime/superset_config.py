@@ -180,6 +180,19 @@ def _derived_secret(purpose: str) -> str:
     return hmac.new(_runtime.secret_key.encode(), purpose.encode(), hashlib.sha256).hexdigest()
 
 
+def _close_the_version_endpoint(app: Any) -> None:
+    """/version answers anyone with the exact build (a gift to scanners); nothing needs it."""
+    from flask import abort, request
+
+    def _no_public_version() -> None:
+        if request.path.rstrip("/") == "/version":
+            abort(404)
+
+    app.before_request(_no_public_version)
+
+
+FLASK_APP_MUTATOR = _close_the_version_endpoint
+
 # Embedding and global async queries are off; their secrets still must not be the public defaults.
 GUEST_TOKEN_JWT_SECRET = _derived_secret("guest-token-jwt")
 GLOBAL_ASYNC_QUERIES_JWT_SECRET = _derived_secret("global-async-queries-jwt")

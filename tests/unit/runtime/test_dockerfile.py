@@ -1,0 +1,71 @@
+"""The image installs what the twin runs and carries every module the runtime imports.
+
+No Docker engine here: the build is checked against the code instead (what the runtime imports,
+what the lock pins); a real build happens where the serving tier builds the image.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+PACKAGE = ROOT / "src" / "superset_stack"
+DOCKERFILE = (PACKAGE / "runtime" / "Dockerfile").read_text()
+
+
+def runtime_imports() -> set[str]:
+    """superset_stack modules imported, directly or not, by the runtime package."""
+    seen: set[str] = set()
+    pending = [path for path in (PACKAGE / "runtime").glob("*.py")]
+    while pending:
+        tree = ast.parse(pending.pop().read_text())
+        for node in ast.walk(tree):
+            if not (
+                isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("superset_stack")
+            ):
+                continue
+            # `from superset_stack import sizing` names the module in the alias
+            modules = (
+                [f"{node.module}.{a.name}" for a in node.names]
+                if node.module == "superset_stack"
+                else [node.module]
+            )
+            for module in modules:
+                if module not in seen:
+                    seen.add(module)
+                    path = ROOT / "src" / (module.replace(".", "/") + ".py")
+                    if path.exists():
+                        pending.append(path)
+    return seen
+
+
+def test_every_imported_module_is_copied_into_the_image() -> None:
+    assert {"superset_stack.contract", "superset_stack.sizing"} <= runtime_imports()
+    copied = set(re.findall(r"src/superset_stack/(\w+)\.py", DOCKERFILE))
+    for module in runtime_imports():
+        parts = module.split(".")
+        if parts[1] == "runtime":
+            assert "COPY src/superset_stack/runtime/ /app/pythonpath/superset_stack/runtime/" in DOCKERFILE
+        else:
+            assert parts[1] in copied, f"{module} is imported by the runtime but not copied into the image"
+
+
+def test_the_runtime_imports_no_tooling() -> None:
+    # pulumi, typer, rich and the twin live in the tools venv, not in the image
+    assert all(module.split(".")[1] in ("contract", "sizing", "runtime") for module in runtime_imports())
+
+
+def test_installs_exactly_the_lock() -> None:
+    assert "uv pip install --no-deps -r /app/requirements.lock" in DOCKERFILE
+    assert "COPY src/superset_stack/runtime/requirements.lock /app/requirements.lock" in DOCKERFILE
+
+
+def test_pinned_base_non_root_user_and_our_entrypoint() -> None:
+    assert re.search(r"^ARG SUPERSET_VERSION=6\.1\.0$", DOCKERFILE, re.M)
+    lock = (PACKAGE / "runtime" / "requirements.lock").read_text()
+    assert "apache_superset==6.1.0" in lock  # the base image and the lock agree
+    assert DOCKERFILE.rstrip().splitlines()[-4] == "USER superset"
+    assert 'ENTRYPOINT ["/app/.venv/bin/python", "-m", "superset_stack.runtime.entrypoint"]' in DOCKERFILE
+    assert "SUPERSET_CONFIG_PATH=/app/pythonpath/superset_stack/runtime/superset_config.py" in DOCKERFILE
