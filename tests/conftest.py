@@ -37,5 +37,11 @@ def build(mocks: RecordingMocks) -> Callable[[Callable[[], Any]], RecordingMocks
 def make_settings(preset: str = "dev", /, *, stack: str | None = None, **values: Any) -> Settings:
     """Settings for the stack named after `preset`, with the required tags and any overrides
     (config keys as written in a stack file)."""
-    config: dict[str, Any] = {"owner": "data-platform", "costCenter": "analytics", **values}
+    config: dict[str, Any] = {
+        "owner": "data-platform",
+        "costCenter": "analytics",
+        "domainName": "superset.example.com",
+        "hostedZoneId": "Z0123456789EXAMPLE",
+        **values,
+    }
     return Settings.from_values(config, stack=stack or preset, region=REGION, today=TODAY)

@@ -118,6 +118,23 @@ OPTIONS: tuple[Option, ...] = (
     Option("albIngressCidrs", "array", "IPv4 CIDRs allowed to reach the load balancer.", ["0.0.0.0/0"]),
     Option("httpToHttpsRedirect", "boolean", "Open port 80 on the load balancer, only to answer with a "
            "301 redirect to HTTPS.", True),
+    # edge
+    Option("domainName", "string", "Host name users open, e.g. superset.example.com (HTTPS only).", REQUIRED),
+    Option("hostedZoneId", "string", "Route 53 hosted zone of domainName: the certificate is validated "
+           "through it and an alias record points the name at the load balancer. Empty: manage DNS "
+           "yourself and give certificateArn.", ""),
+    Option("certificateArn", "string", "An existing ACM certificate (same region) instead of creating "
+           "one.", ""),
+    Option("albIdleTimeoutSeconds", "integer", "Load balancer idle timeout; must sit between "
+           "gunicornTimeoutSeconds and gunicornKeepaliveSeconds.", 65),
+    Option("gunicornTimeoutSeconds", "integer", "gunicorn worker timeout, also Superset's webserver "
+           "timeout.", 60),
+    Option("gunicornKeepaliveSeconds", "integer", "gunicorn keep-alive; above the load balancer idle "
+           "timeout so gunicorn never closes a connection the load balancer reuses.", 75),
+    Option("healthCheckGracePeriodSeconds", "integer", "Seconds a new web task may fail health checks "
+           "while Superset starts.", 180),
+    Option("imageUri", "string", "A prebuilt Superset image pinned by digest (repo@sha256:...). Empty: "
+           "build src/superset_stack/runtime/Dockerfile and push it to the stack's ECR repository.", ""),
     Option("logRetentionDays", "integer", "Retention of every CloudWatch log group (flow logs, database, "
            "cache, application), in a value CloudWatch accepts.", Preset(30, 90, 365)),
     # secrets
@@ -221,6 +238,14 @@ class Settings:
     vpc_endpoints: bool
     alb_ingress_cidrs: tuple[str, ...]
     http_to_https_redirect: bool
+    domain_name: str
+    hosted_zone_id: str
+    certificate_arn: str
+    alb_idle_timeout_seconds: int
+    gunicorn_timeout_seconds: int
+    gunicorn_keepalive_seconds: int
+    health_check_grace_period_seconds: int
+    image_uri: str
     log_retention_days: int
     secret_recovery_window_days: int
     db_engine_version: str
@@ -662,6 +687,44 @@ def _validate(s: Settings, problems: list[str]) -> None:
             problem("albIngressCidrs", f"not a valid IPv4 network CIDR, got {cidr!r} ({error})")
     if not s.alb_ingress_cidrs:
         problem("albIngressCidrs", "empty: nobody could reach Superset")
+
+    # edge
+    if s.domain_name and not re.fullmatch(
+        r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}", s.domain_name
+    ):
+        problem("domainName", f"not a lower-case DNS host name, got {s.domain_name!r}")
+    if not s.hosted_zone_id and not s.certificate_arn:
+        problem(
+            "hostedZoneId",
+            "HTTPS needs a certificate: give hostedZoneId (the Route 53 zone of domainName; "
+            "the certificate is created and validated through DNS) or certificateArn (one you already have)",
+        )
+    if s.hosted_zone_id and not re.fullmatch(r"Z[A-Z0-9]{1,32}", s.hosted_zone_id):
+        problem("hostedZoneId", f"not a Route 53 hosted zone id (Z...), got {s.hosted_zone_id!r}")
+    if s.certificate_arn:
+        match = re.fullmatch(
+            r"arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:certificate/[0-9a-f-]+", s.certificate_arn
+        )
+        if not match:
+            problem("certificateArn", f"not an ACM certificate ARN, got {s.certificate_arn!r}")
+        elif match[1] != s.region:
+            problem(
+                "certificateArn",
+                f"the certificate is in {match[1]}; a load balancer in {s.region} needs one "
+                f"from the same region",
+            )
+    for key, why in sizing.timeout_chain_errors(
+        gunicorn_timeout=s.gunicorn_timeout_seconds,
+        alb_idle_timeout=s.alb_idle_timeout_seconds,
+        gunicorn_keepalive=s.gunicorn_keepalive_seconds,
+    ):
+        problem(key, why)
+    if not 5 <= s.gunicorn_timeout_seconds <= 3600:
+        problem("gunicornTimeoutSeconds", f"must be 5-3600, got {s.gunicorn_timeout_seconds}")
+    if not 0 <= s.health_check_grace_period_seconds <= 3600:
+        problem("healthCheckGracePeriodSeconds", f"must be 0-3600, got {s.health_check_grace_period_seconds}")
+    if s.image_uri and not re.fullmatch(r"[^\s@]+@sha256:[0-9a-f]{64}", s.image_uri):
+        problem("imageUri", f"must be pinned by digest (repository@sha256:<64 hex>), got {s.image_uri!r}")
 
     if s.nat_gateways is NatGateways.NONE and not s.vpc_endpoints:
         problem(

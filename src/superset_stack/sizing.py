@@ -218,3 +218,49 @@ def connection_budget(
     return ConnectionBudget(
         instance_class=instance_class, lines=lines, usable=usable, limit=math.floor(usable * share)
     )
+
+
+# --- timeout chain (security.md section 6.4, 6.5) ------------------------------------------------
+
+# gunicorn's --graceful-timeout: how long a stopping worker may finish in-flight requests.
+GUNICORN_GRACEFUL_TIMEOUT_SECONDS = 30
+# ECS stopTimeout: graceful timeout plus margin; Fargate allows at most 120.
+CONTAINER_STOP_TIMEOUT_SECONDS = GUNICORN_GRACEFUL_TIMEOUT_SECONDS + 10
+ALB_IDLE_TIMEOUT_RANGE = (1, 4000)
+
+
+def timeout_chain_errors(
+    *, gunicorn_timeout: int, alb_idle_timeout: int, gunicorn_keepalive: int
+) -> list[tuple[str, str]]:
+    """(setting, why) for each break in the chain gunicorn <= Superset < ALB idle < gunicorn keep-alive.
+
+    The runtime sets SUPERSET_WEBSERVER_TIMEOUT to the gunicorn timeout, so gunicorn and Superset
+    time out together; the load balancer must wait longer, and gunicorn must keep idle connections
+    open longer than the load balancer does.
+    """
+    errors = []
+    low, high = ALB_IDLE_TIMEOUT_RANGE
+    if not low <= alb_idle_timeout <= high:
+        errors.append(("albIdleTimeoutSeconds", f"must be {low}-{high}, got {alb_idle_timeout}"))
+    if not gunicorn_timeout < alb_idle_timeout:
+        errors.append(
+            (
+                "albIdleTimeoutSeconds",
+                f"{alb_idle_timeout} must exceed gunicornTimeoutSeconds {gunicorn_timeout}: "
+                "otherwise the load balancer answers 504 while the worker is still working",
+            )
+        )
+    if not alb_idle_timeout < gunicorn_keepalive:
+        errors.append(
+            (
+                "gunicornKeepaliveSeconds",
+                f"{gunicorn_keepalive} must exceed albIdleTimeoutSeconds {alb_idle_timeout}: "
+                "otherwise gunicorn closes connections the load balancer still reuses (intermittent 502s)",
+            )
+        )
+    return errors
+
+
+def deregistration_delay_seconds(gunicorn_timeout: int) -> int:
+    """Target-group draining: long enough for the slowest request to finish, not AWS's 300 s."""
+    return gunicorn_timeout + 10

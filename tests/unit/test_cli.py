@@ -37,6 +37,7 @@ def test_settings_table_shows_the_budget() -> None:
 def test_invalid_config_file_exits_2_with_every_problem(tmp_path: Path) -> None:
     path = tmp_path / "Pulumi.prod.yaml"
     path.write_text("config:\n  aws:region: us-east-1\n  superset-stack:owner: o\n  superset-stack:costCenter: c\n"
+        "  superset-stack:domainName: superset.example.com\n  superset-stack:hostedZoneId: Z0123456789EXAMPLE\n"
                     "  superset-stack:dbMultiAz: false\n  superset-stack:vpcCidr: 10.0.0.0/8\n")  # fmt: skip
     result = runner.invoke(app, ["settings", "--stack", "prod", "--config-file", str(path)])
     assert result.exit_code == 2

@@ -46,6 +46,7 @@ def test_stack_config_is_what_the_engine_hands_a_program(tmp_path: Path) -> None
 def test_invalid_stack_file_fails_before_anything_runs(tmp_path: Path) -> None:
     path = tmp_path / "Pulumi.prod.yaml"
     path.write_text("config:\n  aws:region: us-east-1\n  superset-stack:owner: o\n  superset-stack:costCenter: c\n"
+        "  superset-stack:domainName: superset.example.com\n  superset-stack:hostedZoneId: Z0123456789EXAMPLE\n"
                     "  superset-stack:dbMultiAz: false\n")  # fmt: skip
     with pytest.raises(SettingsError, match="prod requires dbMultiAz true"):
         record_stack_file(path, today=TODAY)

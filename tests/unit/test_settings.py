@@ -55,6 +55,20 @@ class TestPresets:
     def test_environment_defaults_to_the_stack_name(self) -> None:
         assert make_settings("staging").environment == "staging"
 
+    def test_an_imported_certificate_replaces_the_hosted_zone(self) -> None:
+        arn = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666"
+        settings = make_settings("dev", hostedZoneId="", certificateArn=arn)
+        assert (settings.hosted_zone_id, settings.certificate_arn) == ("", arn)
+
+    def test_the_guides_timeouts_break_the_chain(self) -> None:
+        # run-server.sh's old defaults: gunicorn timeout 120, keep-alive 2, behind the ALB default of 60 s
+        assert problems_of(
+            gunicornTimeoutSeconds=120, gunicornKeepaliveSeconds=2, albIdleTimeoutSeconds=60
+        ) == (
+            "albIdleTimeoutSeconds: 60 must exceed gunicornTimeoutSeconds 120: otherwise the load balancer answers 504 while the worker is still working",
+            "gunicornKeepaliveSeconds: 2 must exceed albIdleTimeoutSeconds 60: otherwise gunicorn closes connections the load balancer still reuses (intermittent 502s)",
+        )
+
     def test_a_custom_stack_name_picks_a_preset_explicitly(self) -> None:
         settings = make_settings("prod", stack="prod-eu", environment="prod")
         assert settings.environment == "prod"
@@ -138,12 +152,15 @@ class TestErrors:
             )
         assert caught.value.problems[0] == "aws:region: not an AWS region name, got 'Virginia'"
 
-    def test_missing_tags(self) -> None:
+    def test_missing_required_settings(self) -> None:
         with pytest.raises(SettingsError) as caught:
             Settings.from_values({}, stack="dev", region=REGION, today=TODAY)
         assert caught.value.problems == (
             "owner: required; set it with `pulumi config set owner <value>`",
             "costCenter: required; set it with `pulumi config set costCenter <value>`",
+            "domainName: required; set it with `pulumi config set domainName <value>`",
+            "hostedZoneId: HTTPS needs a certificate: give hostedZoneId (the Route 53 zone of domainName; the "
+            "certificate is created and validated through DNS) or certificateArn (one you already have)",
         )
 
     def test_unknown_key(self) -> None:
@@ -304,6 +321,15 @@ class TestErrors:
             ({"celeryConcurrency": 0}, "celeryConcurrency: must be 1-64, got 0"),
             ({"alarmMemoryPercent": 0}, "alarmMemoryPercent: must be 1-100, got 0"),
             ({"cpuArchitecture": "ARM"}, "cpuArchitecture: got 'ARM'; allowed: ARM64, X86_64"),
+            ({"domainName": "Superset.Example.com"}, "domainName: not a lower-case DNS host name, got 'Superset.Example.com'"),
+            ({"hostedZoneId": "zone-1"}, "hostedZoneId: not a Route 53 hosted zone id (Z...), got 'zone-1'"),
+            ({"certificateArn": "arn:aws:iam::123456789012:server-certificate/x"}, "certificateArn: not an ACM certificate ARN, got 'arn:aws:iam::123456789012:server-certificate/x'"),
+            ({"certificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666"}, "certificateArn: the certificate is in eu-west-1; a load balancer in us-east-1 needs one from the same region"),
+            ({"albIdleTimeoutSeconds": 60}, "albIdleTimeoutSeconds: 60 must exceed gunicornTimeoutSeconds 60: otherwise the load balancer answers 504 while the worker is still working"),
+            ({"gunicornKeepaliveSeconds": 2}, "gunicornKeepaliveSeconds: 2 must exceed albIdleTimeoutSeconds 65: otherwise gunicorn closes connections the load balancer still reuses (intermittent 502s)"),
+            ({"albIdleTimeoutSeconds": 5000, "gunicornKeepaliveSeconds": 5001}, "albIdleTimeoutSeconds: must be 1-4000, got 5000"),
+            ({"healthCheckGracePeriodSeconds": -1}, "healthCheckGracePeriodSeconds: must be 0-3600, got -1"),
+            ({"imageUri": "apache/superset:6.1.0"}, "imageUri: must be pinned by digest (repository@sha256:<64 hex>), got 'apache/superset:6.1.0'"),
         ],
     )  # fmt: skip
     def test_ranges(self, values: dict[str, Any], expected: str) -> None:
@@ -362,7 +388,10 @@ class TestStackFiles:
 
         for environment in ("dev", "staging", "prod"):
             config = yaml.safe_load((ROOT / f"Pulumi.{environment}.yaml").read_text())["config"]
-            assert set(config) == {"aws:region", "superset-stack:owner", "superset-stack:costCenter"}
+            assert set(config) == {
+                "aws:region", "superset-stack:owner", "superset-stack:costCenter", "superset-stack:domainName",
+                "superset-stack:hostedZoneId",
+            }  # fmt: skip
 
     def test_secure_values_are_refused(self, tmp_path: Path) -> None:
         path = tmp_path / "Pulumi.dev.yaml"
