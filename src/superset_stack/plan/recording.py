@@ -87,6 +87,29 @@ def _fake_outputs(typ: str, name: str, inputs: dict[str, Any], region: str) -> d
         outputs.update(prefixListId=f"pl-{name}")
     elif typ == "aws:cloudwatch/logGroup:LogGroup":
         outputs.update(arn=f"arn:aws:logs:{region}:{ACCOUNT_ID}:log-group:{inputs.get('name', name)}")
+    elif typ == "aws:acm/certificate:Certificate":
+        domain = inputs.get("domainName", "example.com")
+        outputs.update(
+            arn=f"arn:aws:acm:{region}:{ACCOUNT_ID}:certificate/{name}",
+            domainValidationOptions=[
+                {
+                    "domainName": domain,
+                    "resourceRecordName": f"_abc123.{domain}.",
+                    "resourceRecordType": "CNAME",
+                    "resourceRecordValue": "_def456.acm-validations.aws.",
+                }
+            ],
+        )
+    elif typ == "aws:route53/record:Record":
+        outputs.update(fqdn=str(inputs.get("name", name)).rstrip("."))
+    elif typ == "aws:lb/loadBalancer:LoadBalancer":
+        outputs.update(
+            dnsName=f"{name}-123456.{region}.elb.amazonaws.com",
+            zoneId="Z35SXDOTRQ7X7K",
+            arnSuffix=f"app/{name}/50dc6c495c0c9188",
+        )
+    elif typ == "aws:lb/targetGroup:TargetGroup":
+        outputs.update(arnSuffix=f"targetgroup/{name}/73e2d6bc24d8a067")
     elif typ == "aws:secretsmanager/secret:Secret":
         outputs.update(arn=f"arn:aws:secretsmanager:{region}:{ACCOUNT_ID}:secret:{name}-AbCdEf")
     return outputs

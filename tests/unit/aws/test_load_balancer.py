@@ -1,0 +1,89 @@
+"""LoadBalancer: HTTPS with a TLS 1.3 policy, 80 only redirects, /health checks, draining from the chain."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from superset_stack.aws.load_balancer import LoadBalancer, LoadBalancerArgs
+from superset_stack.plan.recording import RecordingMocks
+
+Build = Callable[[Callable[[], Any]], RecordingMocks]
+CERT = "arn:aws:acm:us-east-1:123456789012:certificate/cert"
+
+
+def balancer(**overrides: Any) -> Callable[[], LoadBalancer]:
+    values: dict[str, Any] = {
+        "vpc_id": "vpc-1", "public_subnet_ids": ["subnet-a", "subnet-b"], "security_group_id": "sg-alb",
+        "certificate_arn": CERT, "domain_name": "superset.example.com", "hosted_zone_id": "Z1",
+    }  # fmt: skip
+    values.update(overrides)
+    return lambda: LoadBalancer("alb", LoadBalancerArgs(**values))
+
+
+def test_creates_exactly_these_resources(build: Build) -> None:
+    mocks = build(balancer())
+    assert Counter(mocks.types()) == Counter({
+        "superset:load_balancer:LoadBalancer": 1, "aws:lb/loadBalancer:LoadBalancer": 1,
+        "aws:lb/targetGroup:TargetGroup": 1, "aws:lb/listener:Listener": 2, "aws:route53/record:Record": 1,
+    })  # fmt: skip
+
+
+def test_public_alb_over_two_zones_hardened(build: Build) -> None:
+    mocks = build(balancer(idle_timeout_seconds=90))
+    assert mocks.inputs_of("aws:lb/loadBalancer:LoadBalancer") == [{
+        "loadBalancerType": "application", "internal": False, "subnets": ["subnet-a", "subnet-b"],
+        "securityGroups": ["sg-alb"], "dropInvalidHeaderFields": True, "desyncMitigationMode": "strictest",
+        "idleTimeout": 90, "enableDeletionProtection": True, "enableHttp2": True,
+    }]  # fmt: skip
+
+
+def test_target_group_checks_health_and_drains_quickly(build: Build) -> None:
+    mocks = build(balancer(deregistration_delay_seconds=70))
+    assert mocks.inputs_of("aws:lb/targetGroup:TargetGroup") == [{
+        "port": 8088, "protocol": "HTTP", "targetType": "ip", "vpcId": "vpc-1", "deregistrationDelay": 70,
+        "healthCheck": {"path": "/health", "matcher": "200", "protocol": "HTTP", "port": "traffic-port",
+                        "interval": 15, "timeout": 5, "healthyThreshold": 2, "unhealthyThreshold": 3},
+    }]  # fmt: skip
+
+
+def test_https_forwards_and_http_only_redirects(build: Build) -> None:
+    mocks = build(balancer())
+    listeners = {r.name: r.inputs for r in mocks.of_type("aws:lb/listener:Listener")}
+    assert listeners["alb-https"] == {
+        "loadBalancerArn": "arn:aws:lb:us-east-1:123456789012:alb", "port": 443, "protocol": "HTTPS",
+        "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09", "certificateArn": CERT,
+        "defaultActions": [{"type": "forward", "targetGroupArn": "arn:aws:lb:us-east-1:123456789012:alb-web"}],
+    }  # fmt: skip
+    assert listeners["alb-http"] == {
+        "loadBalancerArn": "arn:aws:lb:us-east-1:123456789012:alb", "port": 80, "protocol": "HTTP",
+        "defaultActions": [{"type": "redirect", "redirect": {"port": "443", "protocol": "HTTPS", "statusCode": "HTTP_301"}}],
+    }  # fmt: skip
+
+
+def test_without_redirect_or_zone(build: Build) -> None:
+    mocks = build(balancer(http_to_https_redirect=False, hosted_zone_id=""))
+    assert [r.name for r in mocks.of_type("aws:lb/listener:Listener")] == ["alb-https"]
+    assert mocks.of_type("aws:route53/record:Record") == []
+
+
+def test_alias_record_points_the_host_name_at_the_alb(build: Build) -> None:
+    mocks = build(balancer())
+    assert mocks.inputs_of("aws:route53/record:Record") == [{
+        "zoneId": "Z1", "name": "superset.example.com", "type": "A",
+        "aliases": [{"name": "alb-123456.us-east-1.elb.amazonaws.com", "zoneId": "Z35SXDOTRQ7X7K",
+                     "evaluateTargetHealth": True}],
+    }]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [({"public_subnet_ids": ["subnet-a"]}, "public_subnet_ids must span at least two zones, got 1"),
+     ({"ssl_policy": "ELBSecurityPolicy-TLS-1-2-2017-01"}, "ssl_policy must be a TLS 1.3 policy")],
+)  # fmt: skip
+def test_rejects_the_guides_mistakes(mocks: RecordingMocks, overrides: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        balancer(**overrides)()
