@@ -23,6 +23,14 @@ def main() -> SupersetStack:
 def stack_outputs(settings: Settings, stack: SupersetStack) -> dict[str, object]:
     """Stack outputs: names, endpoints and ARNs only, never a secret value."""
     return {
+        "url": stack.load_balancer.url,
+        "albDnsName": stack.load_balancer.dns_name,
+        "clusterName": stack.services.cluster_name,
+        "webServiceName": stack.services.web_service_name,
+        "workerServiceName": stack.services.worker_service_name,
+        "beatServiceName": stack.services.beat_service_name,
+        "migrationTaskDefinitionArn": stack.services.migration_task_definition_arn,
+        "imageRef": stack.image.image_ref,
         "environment": settings.environment,
         "region": settings.region,
         "vpcId": stack.network.vpc_id,

@@ -27,7 +27,11 @@ def test_example_stack_files_run_through_settings_load(environment: str) -> None
     (instance,) = mocks.inputs_of("aws:rds/instance:Instance")
     assert instance["instanceClass"] == settings.db_instance_class
     tokens = {call.token for call in mocks.calls}
-    assert tokens == {"aws:index/getCallerIdentity:getCallerIdentity", "aws:index/getPartition:getPartition"}
+    assert tokens == {
+        "aws:index/getCallerIdentity:getCallerIdentity",
+        "aws:index/getPartition:getPartition",
+        "aws:ecr/getAuthorizationToken:getAuthorizationToken",
+    }
 
 
 def test_stack_config_is_what_the_engine_hands_a_program(tmp_path: Path) -> None:

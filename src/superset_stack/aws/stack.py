@@ -3,9 +3,8 @@
 Creates an AWS provider for the stack's region whose default tags (Project, Environment,
 CostCenter, Owner, Stack, ManagedBy) land on every taggable resource, then composes, in order:
 Secrets (the stack key and generated secrets) -> Network -> SecurityGroups -> VpcEndpoints
-(optional) -> Storage -> Database -> Cache. Every child uses that provider.
-
-The serving half (image, ECS services, load balancer, alarms, backups) builds on these outputs.
+(optional) -> Storage -> Database -> Cache -> Certificate -> LoadBalancer -> Image -> Services.
+Every child uses that provider.
 """
 
 from __future__ import annotations
@@ -13,12 +12,17 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from superset_stack import sizing
 from superset_stack.aws.cache import Cache, CacheArgs
+from superset_stack.aws.certificate import Certificate, CertificateArgs
 from superset_stack.aws.database import Database, DatabaseArgs
 from superset_stack.aws.endpoints import VpcEndpoints, VpcEndpointsArgs
+from superset_stack.aws.image import Image, ImageArgs
+from superset_stack.aws.load_balancer import LoadBalancer, LoadBalancerArgs
 from superset_stack.aws.network import Network, NetworkArgs
 from superset_stack.aws.secrets import Secrets, SecretsArgs
 from superset_stack.aws.security_groups import SecurityGroups, SecurityGroupsArgs
+from superset_stack.aws.service import Services, ServicesArgs
 from superset_stack.aws.storage import Storage, StorageArgs
 from superset_stack.settings import NatGateways, Settings
 
@@ -34,6 +38,10 @@ class SupersetStack(pulumi.ComponentResource):
     storage: Storage
     database: Database
     cache: Cache
+    certificate: Certificate
+    load_balancer: LoadBalancer
+    image: Image
+    services: Services
 
     def __init__(self, name: str, settings: Settings, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("superset:stack:SupersetStack", name, None, opts)
@@ -156,7 +164,90 @@ class SupersetStack(pulumi.ComponentResource):
             opts=child,
         )
 
+        # --- the serving tier ----------------------------------------------------------------------
+        self.certificate = Certificate(
+            f"{name}-cert",
+            CertificateArgs(
+                domain_name=s.domain_name,
+                hosted_zone_id="" if s.certificate_arn else s.hosted_zone_id,
+                certificate_arn=s.certificate_arn,
+            ),
+            opts=child,
+        )
+        self.load_balancer = LoadBalancer(
+            f"{name}-alb",
+            LoadBalancerArgs(
+                vpc_id=self.network.vpc_id,
+                public_subnet_ids=self.network.public_subnet_ids,
+                security_group_id=self.security_groups.alb_security_group_id,
+                certificate_arn=self.certificate.certificate_arn,
+                domain_name=s.domain_name,
+                hosted_zone_id=s.hosted_zone_id,
+                idle_timeout_seconds=s.alb_idle_timeout_seconds,
+                deregistration_delay_seconds=sizing.deregistration_delay_seconds(s.gunicorn_timeout_seconds),
+                http_to_https_redirect=s.http_to_https_redirect,
+                deletion_protection=s.environment == "prod",
+            ),
+            opts=child,
+        )
+        self.image = Image(
+            f"{name}-image",
+            ImageArgs(kms_key_arn=key, cpu_architecture=s.cpu_architecture, image_uri=s.image_uri),
+            opts=child,
+        )
+        self.services = Services(
+            f"{name}-app",
+            ServicesArgs(
+                region=s.region,
+                account_id=account_id,
+                environment=s.environment,
+                public_url=self.load_balancer.url,
+                image_ref=self.image.image_ref,
+                repository_arn=self.image.repository_arn,
+                kms_key_arn=key,
+                private_subnet_ids=self.network.private_subnet_ids,
+                security_group_id=self.security_groups.app_security_group_id,
+                target_group_arn=self.load_balancer.target_group_arn,
+                load_balancer_arn_suffix=self.load_balancer.load_balancer_arn_suffix,
+                target_group_arn_suffix=self.load_balancer.target_group_arn_suffix,
+                database_address=self.database.address,
+                database_port=self.database.port,
+                database_name=self.database.database_name,
+                database_user=self.database.master_username,
+                database_secret_arn=self.database.master_user_secret_arn,
+                cache_address=self.cache.primary_endpoint_address,
+                cache_port=self.cache.port,
+                secret_key_arn=self.secrets.secret_key_arn,
+                admin_password_arn=self.secrets.admin_password_arn,
+                redis_auth_token_arn=self.secrets.redis_auth_token_arn,
+                bucket_name=self.storage.bucket_name,
+                bucket_arn=self.storage.bucket_arn,
+                results_prefix=self.storage.results_prefix,
+                family_prefix=prefix,
+                log_group_prefix=f"/superset/{s.stack}",
+                log_retention_days=s.log_retention_days,
+                cpu_architecture=s.cpu_architecture,
+                web_cpu=s.web_cpu,
+                web_memory_mib=s.web_memory_mib,
+                web_min_tasks=s.web_min_tasks,
+                web_max_tasks=s.web_max_tasks,
+                gunicorn_workers=s.gunicorn_workers,
+                gunicorn_threads=s.gunicorn_threads,
+                gunicorn_timeout_seconds=s.gunicorn_timeout_seconds,
+                gunicorn_keepalive_seconds=s.gunicorn_keepalive_seconds,
+                health_check_grace_period_seconds=s.health_check_grace_period_seconds,
+                worker_cpu=s.worker_cpu,
+                worker_memory_mib=s.worker_memory_mib,
+                worker_tasks=s.worker_tasks,
+                celery_concurrency=s.celery_concurrency,
+                cpu_target_percent=s.alarm_cpu_percent - 20,
+                memory_target_percent=s.alarm_memory_percent - 10,
+            ),
+            opts=child,
+        )
+
         self.register_outputs({
+            "url": self.load_balancer.url,
             "vpc_id": self.network.vpc_id,
             "database_address": self.database.address,
             "cache_primary_endpoint": self.cache.primary_endpoint_address,

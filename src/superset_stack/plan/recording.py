@@ -110,6 +110,18 @@ def _fake_outputs(typ: str, name: str, inputs: dict[str, Any], region: str) -> d
         )
     elif typ == "aws:lb/targetGroup:TargetGroup":
         outputs.update(arnSuffix=f"targetgroup/{name}/73e2d6bc24d8a067")
+    elif typ == "aws:ecr/repository:Repository":
+        outputs.update(
+            repositoryUrl=f"{ACCOUNT_ID}.dkr.ecr.{region}.amazonaws.com/{name}", registryId=ACCOUNT_ID
+        )
+    elif typ == "docker-build:index:Image":
+        outputs.update(digest="sha256:" + "0" * 64, ref=f"{inputs.get('tags', [name])[0]}@sha256:" + "0" * 64)
+    elif typ == "aws:ecs/cluster:Cluster":
+        outputs.update(arn=f"arn:aws:ecs:{region}:{ACCOUNT_ID}:cluster/{name}")
+    elif typ == "aws:ecs/taskDefinition:TaskDefinition":
+        outputs.update(
+            arn=f"arn:aws:ecs:{region}:{ACCOUNT_ID}:task-definition/{inputs.get('family', name)}:1"
+        )
     elif typ == "aws:secretsmanager/secret:Secret":
         outputs.update(arn=f"arn:aws:secretsmanager:{region}:{ACCOUNT_ID}:secret:{name}-AbCdEf")
     return outputs
@@ -120,6 +132,14 @@ _INVOKE_RESULTS: dict[str, dict[str, Any]] = {
         "accountId": ACCOUNT_ID,
         "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/plan",
         "userId": "PLAN",
+        "id": ACCOUNT_ID,
+    },
+    "aws:ecr/getAuthorizationToken:getAuthorizationToken": {
+        "userName": "AWS",
+        "password": "ecr-token",
+        "authorizationToken": "QVdTOmVjci10b2tlbg==",
+        "proxyEndpoint": f"https://{ACCOUNT_ID}.dkr.ecr.us-east-1.amazonaws.com",
+        "expiresAt": "2099-01-01T00:00:00Z",
         "id": ACCOUNT_ID,
     },
     "aws:index/getPartition:getPartition": {

@@ -49,11 +49,16 @@ def test_each_preset_builds_end_to_end(
     assert counts["aws:s3/bucket:Bucket"] == 1
     assert counts["aws:kms/key:Key"] == 1
     assert counts["aws:secretsmanager/secret:Secret"] == 3
-    assert counts["aws:iam/role:Role"] == 1 + monitoring_roles  # flow logs (+ RDS monitoring)
+    # flow logs, task execution, task (+ RDS monitoring)
+    assert counts["aws:iam/role:Role"] == 3 + monitoring_roles
+    assert counts["aws:ecs/service:Service"] == 3
+    assert counts["aws:ecs/taskDefinition:TaskDefinition"] == 4
+    assert counts["aws:lb/listener:Listener"] == 2
     components = {r.type for r in mocks if r.type.startswith("superset:")}
     expected = {"superset:stack:SupersetStack", "superset:secrets:Secrets", "superset:network:Network",
                 "superset:security_groups:SecurityGroups", "superset:storage:Storage",
-                "superset:database:Database", "superset:cache:Cache"}  # fmt: skip
+                "superset:database:Database", "superset:cache:Cache", "superset:certificate:Certificate",
+                "superset:load_balancer:LoadBalancer", "superset:image:Image", "superset:service:Services"}  # fmt: skip
     assert components == expected | ({"superset:endpoints:VpcEndpoints"} if interface_endpoints else set())
 
 

@@ -1,0 +1,506 @@
+"""Services: Superset on ECS Fargate, speaking the container environment contract.
+
+Creates:
+- an ECS cluster with Container Insights (enhanced) and one KMS-encrypted log group per role;
+- an execution role that may pull this stack's image, write these log groups, read exactly the
+  named secrets and decrypt them with the stack key, and a separate task role that may touch only
+  the SQL Lab results prefix of the bucket;
+- task definitions for web (gunicorn on 8088), Celery worker, Celery beat and the one-off
+  migration (bootstrap), all from one image and one environment: plain settings in `environment`,
+  every secret through `secrets` valueFrom (the RDS-managed secret by its JSON key), read-only root
+  filesystem with writable volumes for Superset's home and /tmp, non-root user, container health
+  checks, awslogs;
+- services: web behind the target group with circuit-breaker rollback and 100/200 rolling
+  deployments; the worker; beat at exactly one task with 0/100 deployments, so a rollout never
+  runs two schedulers; all with ECS managed tags propagated from the service;
+- autoscaling of web between min and max on CPU, memory and requests per target.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from superset_stack import sizing
+from superset_stack.settings import CONTAINER_PORT
+
+ROLES = ("web", "worker", "beat", "migration")
+SUPERSET_HOME = "/app/superset_home"
+RDS_CA_BUNDLE = "/app/rds-ca.pem"  # baked into the image (runtime/Dockerfile)
+# Cached small-chart requests per task per minute that one gunicorn worker sustains with headroom:
+# about 25-50 req/s per vCPU measured (performance.md section 6.3); the target stays well below.
+REQUESTS_PER_WORKER_PER_MINUTE = 600
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServicesArgs:
+    """Inputs for :class:`Services`. Sizes and counts come from settings; ARNs from the data tier.
+
+    Attributes:
+        region, account_id: where the tasks run (log configuration, trust conditions).
+        environment: SUPERSET_ENV (dev / staging / prod).
+        public_url: https URL users open.
+        image_ref: digest-pinned image.
+        repository_arn: ECR repository the execution role may pull from; none for an outside image.
+        kms_key_arn: the stack key (secrets, logs, bucket objects).
+        private_subnet_ids, security_group_id: where the tasks run, and their group.
+        target_group_arn, load_balancer_arn_suffix, target_group_arn_suffix: the web tier's edge.
+        database_address, database_port, database_name, database_user, database_secret_arn: the
+            metadata database and its RDS-managed secret (JSON with a `password` key).
+        cache_address, cache_port: the replication group's primary endpoint.
+        secret_key_arn, admin_password_arn, redis_auth_token_arn: Secrets Manager ARNs.
+        bucket_name, bucket_arn, results_prefix: the SQL Lab results location.
+        family_prefix: task definition families are `<prefix>-<role>` (account-wide names: unique per stack).
+        log_group_prefix: log groups are `<prefix>/<role>`.
+        log_retention_days: Defaults to 365.
+        cpu_architecture: Defaults to ARM64.
+        web_cpu, web_memory_mib, web_min_tasks, web_max_tasks, gunicorn_workers, gunicorn_threads,
+            gunicorn_timeout_seconds, gunicorn_keepalive_seconds, health_check_grace_period_seconds:
+            the web tier.
+        worker_cpu, worker_memory_mib, worker_tasks, celery_concurrency: the Celery worker.
+        cpu_target_percent, memory_target_percent: autoscaling targets. Default 60 and 70.
+    """
+
+    region: str
+    account_id: pulumi.Input[str]
+    environment: str
+    public_url: str
+    image_ref: pulumi.Input[str]
+    repository_arn: pulumi.Input[str] | None
+    kms_key_arn: pulumi.Input[str]
+    private_subnet_ids: Sequence[pulumi.Input[str]]
+    security_group_id: pulumi.Input[str]
+    target_group_arn: pulumi.Input[str]
+    load_balancer_arn_suffix: pulumi.Input[str]
+    target_group_arn_suffix: pulumi.Input[str]
+    database_address: pulumi.Input[str]
+    database_port: int
+    database_name: str
+    database_user: str
+    database_secret_arn: pulumi.Input[str]
+    cache_address: pulumi.Input[str]
+    cache_port: int
+    secret_key_arn: pulumi.Input[str]
+    admin_password_arn: pulumi.Input[str]
+    redis_auth_token_arn: pulumi.Input[str]
+    bucket_name: pulumi.Input[str]
+    bucket_arn: pulumi.Input[str]
+    results_prefix: str
+    family_prefix: str
+    log_group_prefix: str
+    log_retention_days: int = 365
+    cpu_architecture: str = "ARM64"
+    web_cpu: int = 1024
+    web_memory_mib: int = 2048
+    web_min_tasks: int = 2
+    web_max_tasks: int = 4
+    gunicorn_workers: int = 2
+    gunicorn_threads: int = 8
+    gunicorn_timeout_seconds: int = 60
+    gunicorn_keepalive_seconds: int = 75
+    health_check_grace_period_seconds: int = 180
+    worker_cpu: int = 1024
+    worker_memory_mib: int = 2048
+    worker_tasks: int = 1
+    celery_concurrency: int = 4
+    cpu_target_percent: int = 60
+    memory_target_percent: int = 70
+
+
+def container_environment(args: ServicesArgs) -> dict[str, pulumi.Input[str]]:
+    """The contract's plain settings, as every Superset container gets them (no secrets here)."""
+    return {
+        "SUPERSET_ENV": args.environment,
+        "SUPERSET_PUBLIC_URL": args.public_url,
+        "DATABASE_HOST": args.database_address,
+        "DATABASE_PORT": str(args.database_port),
+        "DATABASE_DB": args.database_name,
+        "DATABASE_USER": args.database_user,
+        "DATABASE_SSLMODE": "verify-full",
+        "DATABASE_SSLROOTCERT": RDS_CA_BUNDLE,
+        "REDIS_HOST": args.cache_address,
+        "REDIS_PORT": str(args.cache_port),
+        "REDIS_TLS": "true",
+        "SERVER_WORKER_AMOUNT": str(args.gunicorn_workers),
+        "SERVER_THREADS_AMOUNT": str(args.gunicorn_threads),
+        "GUNICORN_TIMEOUT": str(args.gunicorn_timeout_seconds),
+        "GUNICORN_KEEPALIVE": str(args.gunicorn_keepalive_seconds),
+        "SUPERSET_PORT": str(CONTAINER_PORT),
+        "CELERY_CONCURRENCY": str(args.celery_concurrency),
+        "SUPERSET_HOME": SUPERSET_HOME,
+        "RESULTS_S3_BUCKET": args.bucket_name,
+        "RESULTS_S3_PREFIX": args.results_prefix,
+    }
+
+
+def container_secrets(args: ServicesArgs, role: str) -> dict[str, pulumi.Input[str]]:
+    """The contract's secrets as ECS `secrets` valueFrom ARNs; only the migration gets the admin password."""
+    secrets: dict[str, pulumi.Input[str]] = {
+        # RDS keeps {"username": ..., "password": ...}; ECS injects one JSON key (platform >= 1.4).
+        "DATABASE_PASSWORD": pulumi.Output.concat(args.database_secret_arn, ":password::"),
+        "SUPERSET_SECRET_KEY": args.secret_key_arn,
+        "REDIS_AUTH_TOKEN": args.redis_auth_token_arn,
+    }
+    if role == "migration":
+        secrets["SUPERSET_ADMIN_PASSWORD"] = args.admin_password_arn
+    return secrets
+
+
+def _policy(statements: list[dict[str, Any]]) -> pulumi.Output[str]:
+    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def _trust(account_id: pulumi.Input[str]) -> pulumi.Output[str]:
+    return _policy(
+        [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+            }
+        ]
+    )
+
+
+class Services(pulumi.ComponentResource):
+    """The ECS cluster, task definitions and services of Superset."""
+
+    cluster_name: pulumi.Output[str]
+    web_service_name: pulumi.Output[str]
+    worker_service_name: pulumi.Output[str]
+    beat_service_name: pulumi.Output[str]
+    migration_task_definition_arn: pulumi.Output[str]
+    execution_role_arn: pulumi.Output[str]
+    task_role_arn: pulumi.Output[str]
+    log_group_names: dict[str, pulumi.Output[str]]
+
+    def __init__(self, name: str, args: ServicesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("superset:service:Services", name, None, opts)
+        for prefix, cpu, memory in (
+            ("web", args.web_cpu, args.web_memory_mib),
+            ("worker", args.worker_cpu, args.worker_memory_mib),
+        ):
+            error = sizing.fargate_size_error(cpu, memory)
+            if error:
+                raise ValueError(f"{prefix}: {error}")
+        if not 1 <= args.web_min_tasks <= args.web_max_tasks:
+            raise ValueError(
+                f"need 1 <= web_min_tasks <= web_max_tasks, got {args.web_min_tasks}, {args.web_max_tasks}"
+            )
+        child = pulumi.ResourceOptions(parent=self)
+
+        cluster = aws.ecs.Cluster(
+            name, settings=[{"name": "containerInsights", "value": "enhanced"}], opts=child
+        )
+        log_groups = {
+            role: aws.cloudwatch.LogGroup(
+                f"{name}-{role}",
+                name=f"{args.log_group_prefix}/{role}",
+                retention_in_days=args.log_retention_days,
+                kms_key_id=args.kms_key_arn,
+                opts=child,
+            )
+            for role in ROLES
+        }
+
+        # --- roles: pulling and starting (execution) is separate from what the app may do (task) ---
+        execution_role = aws.iam.Role(
+            f"{name}-execution",
+            description="ECS pulls Superset and injects its secrets",
+            assume_role_policy=_trust(args.account_id),
+            opts=child,
+        )
+        secret_arns = [
+            args.database_secret_arn,
+            args.secret_key_arn,
+            args.admin_password_arn,
+            args.redis_auth_token_arn,
+        ]
+        execution_statements: list[dict[str, Any]] = [
+            {
+                "Sid": "WriteTaskLogs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": [pulumi.Output.concat(group.arn, ":*") for group in log_groups.values()],
+            },
+            {
+                "Sid": "ReadTheNamedSecrets",
+                "Effect": "Allow",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": secret_arns,
+            },
+            {
+                "Sid": "DecryptTheSecrets",
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": args.kms_key_arn,
+            },
+        ]
+        if args.repository_arn is not None:
+            execution_statements += [
+                # GetAuthorizationToken cannot be scoped to a repository (an AWS limitation).
+                {
+                    "Sid": "LogInToEcr",
+                    "Effect": "Allow",
+                    "Action": "ecr:GetAuthorizationToken",
+                    "Resource": "*",
+                },
+                {
+                    "Sid": "PullTheImage",
+                    "Effect": "Allow",
+                    "Action": [
+                        "ecr:BatchCheckLayerAvailability",
+                        "ecr:GetDownloadUrlForLayer",
+                        "ecr:BatchGetImage",
+                    ],
+                    "Resource": args.repository_arn,
+                },
+            ]
+        aws.iam.RolePolicy(
+            f"{name}-execution", role=execution_role.id, policy=_policy(execution_statements), opts=child
+        )
+
+        task_role = aws.iam.Role(
+            f"{name}-task",
+            description="What Superset itself may do in AWS",
+            assume_role_policy=_trust(args.account_id),
+            opts=child,
+        )
+        results = pulumi.Output.concat(args.bucket_arn, "/", args.results_prefix, "*")
+        aws.iam.RolePolicy(
+            f"{name}-task",
+            role=task_role.id,
+            policy=_policy(
+                [
+                    {
+                        "Sid": "SqlLabResults",
+                        "Effect": "Allow",
+                        "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                        "Resource": results,
+                    },
+                    {
+                        "Sid": "ListOnlyTheResultsPrefix",
+                        "Effect": "Allow",
+                        "Action": "s3:ListBucket",
+                        "Resource": args.bucket_arn,
+                        "Condition": {"StringLike": {"s3:prefix": [f"{args.results_prefix}*"]}},
+                    },
+                    {
+                        "Sid": "BucketKeyThroughS3",
+                        "Effect": "Allow",
+                        "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                        "Resource": args.kms_key_arn,
+                        "Condition": {"StringEquals": {"kms:ViaService": f"s3.{args.region}.amazonaws.com"}},
+                    },
+                ]
+            ),
+            opts=child,
+        )
+
+        # --- task definitions --------------------------------------------------------------------
+        environment = container_environment(args)
+        sizes = {
+            "web": (args.web_cpu, args.web_memory_mib),
+            "worker": (args.worker_cpu, args.worker_memory_mib),
+            "beat": (256, 512),
+            "migration": (args.web_cpu, args.web_memory_mib),
+        }
+        task_definitions = {}
+        for role in ROLES:
+            cpu, memory = sizes[role]
+            container = _container(
+                role, args, environment, container_secrets(args, role), log_groups[role].name
+            )
+            task_definitions[role] = aws.ecs.TaskDefinition(
+                f"{name}-{role}",
+                family=f"{args.family_prefix}-{role}",
+                network_mode="awsvpc",
+                requires_compatibilities=["FARGATE"],
+                cpu=str(cpu),
+                memory=str(memory),
+                execution_role_arn=execution_role.arn,
+                task_role_arn=task_role.arn,
+                runtime_platform={
+                    "operating_system_family": "LINUX",
+                    "cpu_architecture": args.cpu_architecture,
+                },
+                volumes=[{"name": "superset-home"}, {"name": "tmp"}],
+                container_definitions=pulumi.Output.json_dumps([container]),
+                opts=child,
+            )
+
+        # --- services ----------------------------------------------------------------------------
+        network = {
+            "subnets": list(args.private_subnet_ids),
+            "security_groups": [args.security_group_id],
+            "assign_public_ip": False,
+        }
+        common: dict[str, Any] = {
+            "cluster": cluster.arn,
+            "launch_type": "FARGATE",
+            "platform_version": "LATEST",
+            "network_configuration": network,
+            "enable_ecs_managed_tags": True,
+            "propagate_tags": "SERVICE",
+            "enable_execute_command": False,
+            "wait_for_steady_state": True,
+        }
+        web = aws.ecs.Service(
+            f"{name}-web",
+            task_definition=task_definitions["web"].arn,
+            desired_count=args.web_min_tasks,
+            load_balancers=[
+                {
+                    "target_group_arn": args.target_group_arn,
+                    "container_name": "web",
+                    "container_port": CONTAINER_PORT,
+                }
+            ],
+            health_check_grace_period_seconds=args.health_check_grace_period_seconds,
+            deployment_circuit_breaker={"enable": True, "rollback": True},
+            deployment_minimum_healthy_percent=100,
+            deployment_maximum_percent=200,
+            # autoscaling owns the running count after creation
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCount"]),
+            **common,
+        )
+        worker = aws.ecs.Service(
+            f"{name}-worker",
+            task_definition=task_definitions["worker"].arn,
+            desired_count=args.worker_tasks,
+            deployment_circuit_breaker={"enable": True, "rollback": True},
+            deployment_minimum_healthy_percent=100,
+            deployment_maximum_percent=200,
+            opts=child,
+            **common,
+        )
+        beat = aws.ecs.Service(
+            f"{name}-beat",
+            task_definition=task_definitions["beat"].arn,
+            desired_count=1,
+            # stop the old scheduler before starting the new one: never two beats at once
+            deployment_minimum_healthy_percent=0,
+            deployment_maximum_percent=100,
+            deployment_circuit_breaker={"enable": True, "rollback": True},
+            opts=child,
+            **common,
+        )
+
+        # --- autoscaling of the web tier ---------------------------------------------------------
+        target = aws.appautoscaling.Target(
+            f"{name}-web",
+            service_namespace="ecs",
+            scalable_dimension="ecs:service:DesiredCount",
+            resource_id=pulumi.Output.concat("service/", cluster.name, "/", web.name),
+            min_capacity=args.web_min_tasks,
+            max_capacity=args.web_max_tasks,
+            opts=child,
+        )
+        scaling: dict[str, tuple[str, float, pulumi.Input[str] | None]] = {
+            "cpu": ("ECSServiceAverageCPUUtilization", args.cpu_target_percent, None),
+            "memory": ("ECSServiceAverageMemoryUtilization", args.memory_target_percent, None),
+            "requests": (
+                "ALBRequestCountPerTarget",
+                REQUESTS_PER_WORKER_PER_MINUTE * args.gunicorn_workers,
+                pulumi.Output.concat(args.load_balancer_arn_suffix, "/", args.target_group_arn_suffix),
+            ),
+        }
+        for metric, (metric_type, value, label) in scaling.items():
+            specification: dict[str, Any] = {"predefined_metric_type": metric_type}
+            if label is not None:
+                specification["resource_label"] = label
+            aws.appautoscaling.Policy(
+                f"{name}-web-{metric}",
+                policy_type="TargetTrackingScaling",
+                service_namespace=target.service_namespace,
+                scalable_dimension=target.scalable_dimension,
+                resource_id=target.resource_id,
+                target_tracking_scaling_policy_configuration={
+                    "target_value": float(value),
+                    "predefined_metric_specification": specification,
+                    "scale_in_cooldown": 300,
+                    "scale_out_cooldown": 60,
+                },
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[target]),
+            )
+
+        self.cluster_name = cluster.name
+        self.web_service_name = web.name
+        self.worker_service_name = worker.name
+        self.beat_service_name = beat.name
+        self.migration_task_definition_arn = task_definitions["migration"].arn
+        self.execution_role_arn = execution_role.arn
+        self.task_role_arn = task_role.arn
+        self.log_group_names = {role: group.name for role, group in log_groups.items()}
+        self.register_outputs(
+            {
+                "cluster_name": self.cluster_name,
+                "web_service_name": self.web_service_name,
+                "worker_service_name": self.worker_service_name,
+                "beat_service_name": self.beat_service_name,
+                "migration_task_definition_arn": self.migration_task_definition_arn,
+                "execution_role_arn": self.execution_role_arn,
+                "task_role_arn": self.task_role_arn,
+                "log_group_names": self.log_group_names,
+            }
+        )
+
+
+def _container(
+    role: str,
+    args: ServicesArgs,
+    environment: Mapping[str, pulumi.Input[str]],
+    secrets: Mapping[str, pulumi.Input[str]],
+    log_group: pulumi.Input[str],
+) -> dict[str, Any]:
+    """One container definition; the image's entrypoint runs `role` (bootstrap for the migration)."""
+    container: dict[str, Any] = {
+        "name": role,
+        "image": args.image_ref,
+        "essential": True,
+        "command": ["bootstrap" if role == "migration" else role],
+        "user": "superset",
+        "readonlyRootFilesystem": True,
+        "mountPoints": [
+            {"sourceVolume": "superset-home", "containerPath": SUPERSET_HOME},
+            {"sourceVolume": "tmp", "containerPath": "/tmp"},
+        ],
+        "environment": [{"name": key, "value": value} for key, value in sorted(environment.items())],
+        "secrets": [{"name": key, "valueFrom": value} for key, value in sorted(secrets.items())],
+        "linuxParameters": {"initProcessEnabled": True},
+        "stopTimeout": sizing.CONTAINER_STOP_TIMEOUT_SECONDS,
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": log_group,
+                "awslogs-region": args.region,
+                "awslogs-stream-prefix": role,
+            },
+        },
+    }
+    if role == "web":
+        container["portMappings"] = [{"containerPort": CONTAINER_PORT, "protocol": "tcp"}]
+        container["healthCheck"] = {
+            "command": ["CMD-SHELL", f"curl -fsS http://127.0.0.1:{CONTAINER_PORT}/health || exit 1"],
+            "interval": 15,
+            "timeout": 5,
+            "retries": 3,
+            "startPeriod": 60,
+        }
+    elif role == "worker":
+        container["healthCheck"] = {
+            "command": [
+                "CMD-SHELL",
+                "celery -A superset.tasks.celery_app:app inspect ping -d celery@$HOSTNAME",
+            ],
+            "interval": 60,
+            "timeout": 30,
+            "retries": 3,
+            "startPeriod": 120,
+        }
+    return container

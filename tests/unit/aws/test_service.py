@@ -1,0 +1,258 @@
+"""Services: task definitions speak the contract, secrets never travel as plain environment,
+roles are least-privilege, and the deployments keep the web tier up and beat single."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from superset_stack.aws.service import Services, ServicesArgs
+from superset_stack.contract import BY_NAME, names, parse
+from superset_stack.plan.recording import RecordingMocks
+
+Build = Callable[[Callable[[], Any]], RecordingMocks]
+KEY = "arn:aws:kms:us-east-1:123456789012:key/stack"
+DB_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-abc"
+SECRET_KEY = "arn:aws:secretsmanager:us-east-1:123456789012:secret:secret-key"
+ADMIN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:admin-password"
+REDIS = "arn:aws:secretsmanager:us-east-1:123456789012:secret:redis-auth-token"
+REPO = "arn:aws:ecr:us-east-1:123456789012:repository/superset"
+BUCKET = "arn:aws:s3:::results-bucket"
+
+
+def args(**overrides: Any) -> ServicesArgs:
+    values: dict[str, Any] = {
+        "region": "us-east-1", "account_id": "123456789012", "environment": "prod",
+        "public_url": "https://superset.example.com", "image_ref": "repo@sha256:" + "a" * 64, "repository_arn": REPO,
+        "kms_key_arn": KEY, "private_subnet_ids": ["subnet-a", "subnet-b"], "security_group_id": "sg-app",
+        "target_group_arn": "arn:tg", "load_balancer_arn_suffix": "app/alb/1", "target_group_arn_suffix": "targetgroup/web/2",
+        "database_address": "db.internal", "database_port": 5432, "database_name": "superset",
+        "database_user": "superset_admin", "database_secret_arn": DB_SECRET, "cache_address": "cache.internal",
+        "cache_port": 6379, "secret_key_arn": SECRET_KEY, "admin_password_arn": ADMIN, "redis_auth_token_arn": REDIS,
+        "bucket_name": "results-bucket", "bucket_arn": BUCKET, "results_prefix": "sqllab-results/",
+        "family_prefix": "superset-prod", "log_group_prefix": "/superset/prod", "web_min_tasks": 2, "web_max_tasks": 10,
+        "gunicorn_workers": 4, "web_cpu": 2048, "web_memory_mib": 4096,
+    }  # fmt: skip
+    values.update(overrides)
+    return ServicesArgs(**values)
+
+
+def containers(mocks: RecordingMocks) -> dict[str, dict[str, Any]]:
+    found = {}
+    for definition in mocks.inputs_of("aws:ecs/taskDefinition:TaskDefinition"):
+        (container,) = json.loads(definition["containerDefinitions"])
+        found[container["name"]] = container
+    return found
+
+
+def test_creates_exactly_these_resources(build: Build) -> None:
+    mocks = build(lambda: Services("app", args()))
+    assert Counter(mocks.types()) == Counter({
+        "superset:service:Services": 1, "aws:ecs/cluster:Cluster": 1, "aws:cloudwatch/logGroup:LogGroup": 4,
+        "aws:iam/role:Role": 2, "aws:iam/rolePolicy:RolePolicy": 2, "aws:ecs/taskDefinition:TaskDefinition": 4,
+        "aws:ecs/service:Service": 3, "aws:appautoscaling/target:Target": 1, "aws:appautoscaling/policy:Policy": 3,
+    })  # fmt: skip
+    assert mocks.inputs_of("aws:ecs/cluster:Cluster") == [
+        {"settings": [{"name": "containerInsights", "value": "enhanced"}]}
+    ]
+
+
+def test_every_task_definition_satisfies_the_contract(build: Build) -> None:
+    """The ECS half of the contract test (the twin's half is in tests/unit/local)."""
+    mocks = build(lambda: Services("app", args()))
+    for role, container in containers(mocks).items():
+        environment = {item["name"]: item["value"] for item in container["environment"]}
+        secrets = {item["name"]: item["valueFrom"] for item in container["secrets"]}
+        assert set(environment) | set(secrets) <= set(names()), role
+        assert all(BY_NAME[name].kind == "env" for name in environment), role
+        assert all(BY_NAME[name].kind == "secret" for name in secrets), role
+        # with the secrets resolved, the environment parses exactly as the runtime will parse it
+        resolved = {**environment, **{name: "s" * 40 for name in secrets}}
+        runtime = parse(resolved)
+        assert (runtime.environment, runtime.redis_tls, runtime.database_sslmode) == (
+            "prod",
+            True,
+            "verify-full",
+        )
+
+
+def test_secrets_arrive_only_through_valuefrom(build: Build) -> None:
+    mocks = build(lambda: Services("app", args()))
+    found = containers(mocks)
+    expected = [
+        {"name": "DATABASE_PASSWORD", "valueFrom": f"{DB_SECRET}:password::"},
+        {"name": "REDIS_AUTH_TOKEN", "valueFrom": REDIS},
+        {"name": "SUPERSET_SECRET_KEY", "valueFrom": SECRET_KEY},
+    ]
+    for role in ("web", "worker", "beat"):
+        assert found[role]["secrets"] == expected
+    assert found["migration"]["secrets"] == sorted(
+        [*expected, {"name": "SUPERSET_ADMIN_PASSWORD", "valueFrom": ADMIN}], key=lambda item: item["name"]
+    )
+    for container in found.values():
+        for item in container["environment"]:
+            assert not any(word in item["name"] for word in ("PASSWORD", "SECRET", "TOKEN")), item
+
+
+def test_containers_run_hardened(build: Build) -> None:
+    mocks = build(lambda: Services("app", args()))
+    for role, container in containers(mocks).items():
+        assert container["readonlyRootFilesystem"] is True
+        assert container["user"] == "superset"
+        assert "privileged" not in container
+        assert container["command"] == ["bootstrap" if role == "migration" else role]
+        assert container["image"] == "repo@sha256:" + "a" * 64
+        assert container["mountPoints"] == [
+            {"sourceVolume": "superset-home", "containerPath": "/app/superset_home"},
+            {"sourceVolume": "tmp", "containerPath": "/tmp"},
+        ]
+        assert container["stopTimeout"] == 40
+        assert container["logConfiguration"] == {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": f"/superset/prod/{role}",
+                "awslogs-region": "us-east-1",
+                "awslogs-stream-prefix": role,
+            },
+        }
+    web = containers(mocks)["web"]
+    assert web["portMappings"] == [{"containerPort": 8088, "protocol": "tcp"}]
+    assert web["healthCheck"]["command"] == ["CMD-SHELL", "curl -fsS http://127.0.0.1:8088/health || exit 1"]
+
+
+def test_task_definitions_are_fargate_awsvpc_on_the_chosen_architecture(build: Build) -> None:
+    mocks = build(lambda: Services("app", args(cpu_architecture="X86_64")))
+    families = {}
+    for definition in mocks.inputs_of("aws:ecs/taskDefinition:TaskDefinition"):
+        assert definition["networkMode"] == "awsvpc"
+        assert definition["requiresCompatibilities"] == ["FARGATE"]
+        assert definition["runtimePlatform"] == {
+            "operatingSystemFamily": "LINUX",
+            "cpuArchitecture": "X86_64",
+        }
+        assert definition["executionRoleArn"] != definition["taskRoleArn"]
+        families[definition["family"]] = (definition["cpu"], definition["memory"])
+    assert families == {"superset-prod-web": ("2048", "4096"), "superset-prod-worker": ("1024", "2048"),
+                        "superset-prod-beat": ("256", "512"), "superset-prod-migration": ("2048", "4096")}  # fmt: skip
+
+
+def _statements(mocks: RecordingMocks, name: str) -> list[dict[str, Any]]:
+    policy = next(r for r in mocks.of_type("aws:iam/rolePolicy:RolePolicy") if r.name == name)
+    statements: list[dict[str, Any]] = json.loads(policy.inputs["policy"])["Statement"]
+    return statements
+
+
+def test_execution_role_reads_exactly_the_named_secrets(build: Build) -> None:
+    mocks = build(lambda: Services("app", args()))
+    logs = [f"arn:aws:logs:us-east-1:123456789012:log-group:/superset/prod/{role}:*"
+            for role in ("web", "worker", "beat", "migration")]  # fmt: skip
+    assert _statements(mocks, "app-execution") == [
+        {"Sid": "WriteTaskLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": logs},
+        {"Sid": "ReadTheNamedSecrets", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+         "Resource": [DB_SECRET, SECRET_KEY, ADMIN, REDIS]},
+        {"Sid": "DecryptTheSecrets", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY},
+        {"Sid": "LogInToEcr", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+        {"Sid": "PullTheImage", "Effect": "Allow",
+         "Action": ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"], "Resource": REPO},
+    ]  # fmt: skip
+
+
+def test_task_role_touches_only_the_results_prefix(build: Build) -> None:
+    mocks = build(lambda: Services("app", args()))
+    assert _statements(mocks, "app-task") == [
+        {"Sid": "SqlLabResults", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+         "Resource": f"{BUCKET}/sqllab-results/*"},
+        {"Sid": "ListOnlyTheResultsPrefix", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": BUCKET,
+         "Condition": {"StringLike": {"s3:prefix": ["sqllab-results/*"]}}},
+        {"Sid": "BucketKeyThroughS3", "Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": KEY,
+         "Condition": {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}},
+    ]  # fmt: skip
+
+
+def test_roles_trust_only_ecs_tasks_of_this_account(build: Build) -> None:
+    mocks = build(lambda: Services("app", args()))
+    for role in mocks.inputs_of("aws:iam/role:Role"):
+        assert json.loads(role["assumeRolePolicy"])["Statement"] == [{
+            "Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}},
+        }]  # fmt: skip
+
+
+def test_an_outside_image_gets_no_ecr_permissions(build: Build) -> None:
+    mocks = build(lambda: Services("app", args(repository_arn=None)))
+    assert [s["Sid"] for s in _statements(mocks, "app-execution")] == [
+        "WriteTaskLogs",
+        "ReadTheNamedSecrets",
+        "DecryptTheSecrets",
+    ]
+
+
+def test_deployments_keep_web_up_and_beat_single(build: Build) -> None:
+    mocks = build(lambda: Services("app", args()))
+    services = {r.name: r for r in mocks.of_type("aws:ecs/service:Service")}
+    web, worker, beat = services["app-web"].inputs, services["app-worker"].inputs, services["app-beat"].inputs
+    for service in (web, worker, beat):
+        assert service["networkConfiguration"] == {"subnets": ["subnet-a", "subnet-b"], "securityGroups": ["sg-app"],
+                                                   "assignPublicIp": False}  # fmt: skip
+        assert (service["launchType"], service["platformVersion"]) == ("FARGATE", "LATEST")
+        assert (service["enableEcsManagedTags"], service["propagateTags"]) == (True, "SERVICE")
+        assert service["enableExecuteCommand"] is False
+        assert service["waitForSteadyState"] is True
+        assert service["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+    assert (web["deploymentMinimumHealthyPercent"], web["deploymentMaximumPercent"], web["desiredCount"]) == (
+        100,
+        200,
+        2,
+    )
+    assert web["loadBalancers"] == [
+        {"targetGroupArn": "arn:tg", "containerName": "web", "containerPort": 8088}
+    ]
+    assert web["healthCheckGracePeriodSeconds"] == 180
+    assert (
+        beat["desiredCount"],
+        beat["deploymentMinimumHealthyPercent"],
+        beat["deploymentMaximumPercent"],
+    ) == (1, 0, 100)
+    assert (worker["desiredCount"], "loadBalancers" in worker) == (1, False)
+
+
+def test_web_autoscales_on_cpu_memory_and_requests(build: Build) -> None:
+    mocks = build(lambda: Services("app", args()))
+    assert mocks.inputs_of("aws:appautoscaling/target:Target") == [{
+        "serviceNamespace": "ecs", "scalableDimension": "ecs:service:DesiredCount",
+        "resourceId": "service/app/app-web", "minCapacity": 2, "maxCapacity": 10,
+    }]  # fmt: skip
+    policies = {r.name: r.inputs for r in mocks.of_type("aws:appautoscaling/policy:Policy")}
+    for policy in policies.values():
+        assert (
+            policy["policyType"],
+            policy["resourceId"],
+            policy["scalableDimension"],
+            policy["serviceNamespace"],
+        ) == ("TargetTrackingScaling", "service/app/app-web", "ecs:service:DesiredCount", "ecs")
+    specs = {name: p["targetTrackingScalingPolicyConfiguration"] for name, p in policies.items()}
+    assert specs["app-web-cpu"]["predefinedMetricSpecification"] == {
+        "predefinedMetricType": "ECSServiceAverageCPUUtilization"
+    }
+    assert specs["app-web-cpu"]["targetValue"] == 60
+    assert specs["app-web-memory"]["targetValue"] == 70
+    assert specs["app-web-requests"]["predefinedMetricSpecification"] == {
+        "predefinedMetricType": "ALBRequestCountPerTarget",
+        "resourceLabel": "app/alb/1/targetgroup/web/2",
+    }
+    assert specs["app-web-requests"]["targetValue"] == 600 * 4
+    assert all((s["scaleInCooldown"], s["scaleOutCooldown"]) == (300, 60) for s in specs.values())
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [({"web_cpu": 512, "web_memory_mib": 8192}, "web: memory 8192 MiB does not pair with cpu 512"),
+     ({"web_min_tasks": 3, "web_max_tasks": 2}, "need 1 <= web_min_tasks <= web_max_tasks, got 3, 2")],
+)  # fmt: skip
+def test_rejects_bad_sizes(mocks: RecordingMocks, overrides: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Services("app", args(**overrides))
