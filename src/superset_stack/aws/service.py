@@ -13,6 +13,7 @@ Creates:
 - services: web behind the target group with circuit-breaker rollback and 100/200 rolling
   deployments; the worker; beat at exactly one task with 0/100 deployments, so a rollout never
   runs two schedulers; all with ECS managed tags propagated from the service;
+- the migration run (migration.py), which the services wait for;
 - autoscaling of web between min and max on CPU, memory and requests per target.
 """
 
@@ -26,6 +27,7 @@ import pulumi
 import pulumi_aws as aws
 
 from superset_stack import sizing
+from superset_stack.aws.migration import MigrationRun, MigrationRunArgs
 from superset_stack.settings import CONTAINER_PORT
 
 ROLES = ("web", "worker", "beat", "migration")
@@ -334,6 +336,21 @@ class Services(pulumi.ComponentResource):
                 opts=child,
             )
 
+        # --- the migration runs to completion before any service changes --------------------------
+        migration = MigrationRun(
+            f"{name}-migration",
+            MigrationRunArgs(
+                region=args.region,
+                cluster_arn=cluster.arn,
+                task_definition_arn=task_definitions["migration"].arn,
+                subnet_ids=args.private_subnet_ids,
+                security_group_ids=[args.security_group_id],
+                log_group=log_groups["migration"].name,
+            ),
+            opts=child,
+        )
+        after_migration = pulumi.ResourceOptions(parent=self, depends_on=[migration])
+
         # --- services ----------------------------------------------------------------------------
         network = {
             "subnets": list(args.private_subnet_ids),
@@ -366,7 +383,7 @@ class Services(pulumi.ComponentResource):
             deployment_minimum_healthy_percent=100,
             deployment_maximum_percent=200,
             # autoscaling owns the running count after creation
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCount"]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[migration], ignore_changes=["desiredCount"]),
             **common,
         )
         worker = aws.ecs.Service(
@@ -376,7 +393,7 @@ class Services(pulumi.ComponentResource):
             deployment_circuit_breaker={"enable": True, "rollback": True},
             deployment_minimum_healthy_percent=100,
             deployment_maximum_percent=200,
-            opts=child,
+            opts=after_migration,
             **common,
         )
         beat = aws.ecs.Service(
@@ -387,7 +404,7 @@ class Services(pulumi.ComponentResource):
             deployment_minimum_healthy_percent=0,
             deployment_maximum_percent=100,
             deployment_circuit_breaker={"enable": True, "rollback": True},
-            opts=child,
+            opts=after_migration,
             **common,
         )
 

@@ -30,12 +30,18 @@ class RecordedResource:
     options: dict[str, Any] = field(default_factory=dict)
 
 
+DYNAMIC_PROVIDER = "[dynamic provider]"
+
+
 def mask_secrets(value: Any) -> Any:
-    """Replace pulumi secret envelopes with a marker, recursively."""
+    """Replace pulumi secret envelopes with a marker, recursively (and a dynamic provider's pickle)."""
     if isinstance(value, dict):
         if _SECRET_SIG in value:
             return SECRET
-        return {key: mask_secrets(item) for key, item in value.items()}
+        return {
+            key: DYNAMIC_PROVIDER if key == "__provider" else mask_secrets(item)
+            for key, item in value.items()
+        }
     if isinstance(value, list):
         return [mask_secrets(item) for item in value]
     return value
