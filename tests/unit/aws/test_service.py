@@ -55,6 +55,7 @@ def test_creates_exactly_these_resources(build: Build) -> None:
         "superset:service:Services": 1, "aws:ecs/cluster:Cluster": 1, "aws:cloudwatch/logGroup:LogGroup": 4,
         "aws:iam/role:Role": 2, "aws:iam/rolePolicy:RolePolicy": 2, "aws:ecs/taskDefinition:TaskDefinition": 4,
         "aws:ecs/service:Service": 3, "aws:appautoscaling/target:Target": 1, "aws:appautoscaling/policy:Policy": 3,
+        "pulumi-python:dynamic:Resource": 1,
     })  # fmt: skip
     assert mocks.inputs_of("aws:ecs/cluster:Cluster") == [
         {"settings": [{"name": "containerInsights", "value": "enhanced"}]}
