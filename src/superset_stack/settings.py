@@ -187,7 +187,11 @@ OPTIONS: tuple[Option, ...] = (
            Preset(1024, 2048, 4096)),
     Option("workerTasks", "integer", "Celery worker tasks.", Preset(1, 1, 2)),
     Option("celeryConcurrency", "integer", "Celery prefork processes per worker task.", Preset(2, 4, 4)),
-    # alarms
+    # operations
+    Option("alarmEmail", "string", "E-mail address subscribed to the alarm topic (confirm the "
+           "subscription mail AWS sends). Empty: subscribe something yourself.", ""),
+    Option("backupRetentionDays", "integer", "Days AWS Backup keeps the daily database backups (1-35 "
+           "while continuous backups are off; up to 36500).", Preset(7, 14, 35)),
     Option("alarmCpuPercent", "integer", "CPU utilisation that raises an alarm (1-100).", 80),
     Option("alarmMemoryPercent", "integer", "Memory utilisation that raises an alarm (1-100).", 80),
 )  # fmt: skip
@@ -277,6 +281,8 @@ class Settings:
     worker_memory_mib: int
     worker_tasks: int
     celery_concurrency: int
+    alarm_email: str
+    backup_retention_days: int
     alarm_cpu_percent: int
     alarm_memory_percent: int
     today: date = field(default_factory=date.today, compare=False, repr=False)
@@ -850,6 +856,11 @@ def _validate(s: Settings, problems: list[str]) -> None:
     ):
         if not 1 <= percent <= 100:
             problem(key, f"must be 1-100, got {percent}")
+
+    if s.alarm_email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", s.alarm_email):
+        problem("alarmEmail", f"not an e-mail address, got {s.alarm_email!r}")
+    if not 1 <= s.backup_retention_days <= 36500:
+        problem("backupRetentionDays", f"must be 1-36500, got {s.backup_retention_days}")
 
     # connection budget (the guide's pitfall 1): only when the inputs themselves are valid
     if (

@@ -63,6 +63,8 @@ class CacheArgs:
 class Cache(pulumi.ComponentResource):
     """An encrypted, authenticated Valkey/Redis replication group."""
 
+    replication_group_id: pulumi.Output[str]
+    node_ids: list[pulumi.Output[str]]
     primary_endpoint_address: pulumi.Output[str]
     reader_endpoint_address: pulumi.Output[str]
     port: int
@@ -130,11 +132,18 @@ class Cache(pulumi.ComponentResource):
             opts=child,
         )
 
+        self.replication_group_id = group.id
+        # ElastiCache names the nodes of a replication group <id>-001, -002, ...
+        self.node_ids = [
+            pulumi.Output.concat(group.id, f"-{index:03d}") for index in range(1, args.node_count + 1)
+        ]
         self.primary_endpoint_address = group.primary_endpoint_address
         self.reader_endpoint_address = group.reader_endpoint_address
         self.port = REDIS_PORT
         self.automatic_failover = failover
         self.register_outputs({
+            "replication_group_id": self.replication_group_id,
+            "node_ids": self.node_ids,
             "primary_endpoint_address": self.primary_endpoint_address,
             "reader_endpoint_address": self.reader_endpoint_address,
             "port": self.port,

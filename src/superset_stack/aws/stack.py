@@ -3,8 +3,8 @@
 Creates an AWS provider for the stack's region whose default tags (Project, Environment,
 CostCenter, Owner, Stack, ManagedBy) land on every taggable resource, then composes, in order:
 Secrets (the stack key and generated secrets) -> Network -> SecurityGroups -> VpcEndpoints
-(optional) -> Storage -> Database -> Cache -> Certificate -> LoadBalancer -> Image -> Services.
-Every child uses that provider.
+(optional) -> Storage -> Database -> Cache -> Certificate -> LoadBalancer -> Image -> Services
+-> Observability -> Backup. Every child uses that provider.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from superset_stack import sizing
+from superset_stack.aws.backup import Backup, BackupArgs
 from superset_stack.aws.cache import Cache, CacheArgs
 from superset_stack.aws.certificate import Certificate, CertificateArgs
 from superset_stack.aws.database import Database, DatabaseArgs
@@ -20,6 +21,7 @@ from superset_stack.aws.endpoints import VpcEndpoints, VpcEndpointsArgs
 from superset_stack.aws.image import Image, ImageArgs
 from superset_stack.aws.load_balancer import LoadBalancer, LoadBalancerArgs
 from superset_stack.aws.network import Network, NetworkArgs
+from superset_stack.aws.observability import Observability, ObservabilityArgs
 from superset_stack.aws.secrets import Secrets, SecretsArgs
 from superset_stack.aws.security_groups import SecurityGroups, SecurityGroupsArgs
 from superset_stack.aws.service import Services, ServicesArgs
@@ -42,6 +44,8 @@ class SupersetStack(pulumi.ComponentResource):
     load_balancer: LoadBalancer
     image: Image
     services: Services
+    observability: Observability
+    backup: Backup
 
     def __init__(self, name: str, settings: Settings, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("superset:stack:SupersetStack", name, None, opts)
@@ -242,6 +246,47 @@ class SupersetStack(pulumi.ComponentResource):
                 celery_concurrency=s.celery_concurrency,
                 cpu_target_percent=s.alarm_cpu_percent - 20,
                 memory_target_percent=s.alarm_memory_percent - 10,
+            ),
+            opts=child,
+        )
+
+        # --- operations ----------------------------------------------------------------------------
+        self.observability = Observability(
+            f"{name}-ops",
+            ObservabilityArgs(
+                region=s.region,
+                account_id=account_id,
+                kms_key_arn=key,
+                dashboard_name=prefix,
+                metric_namespace=f"Superset/{s.stack}",
+                cluster_name=self.services.cluster_name,
+                web_service_name=self.services.web_service_name,
+                worker_service_name=self.services.worker_service_name,
+                load_balancer_arn_suffix=self.load_balancer.load_balancer_arn_suffix,
+                target_group_arn_suffix=self.load_balancer.target_group_arn_suffix,
+                database_identifier=self.database.instance_identifier,
+                database_storage_gib=s.db_allocated_storage_gib,
+                database_connections_alarm=s.connection_budget.limit,
+                cache_node_ids=self.cache.node_ids,
+                certificate_arn=self.certificate.certificate_arn,
+                log_group_names=[
+                    self.services.log_group_names["web"],
+                    self.services.log_group_names["worker"],
+                ],
+                alarm_email=s.alarm_email,
+                cpu_percent=s.alarm_cpu_percent,
+                memory_percent=s.alarm_memory_percent,
+            ),
+            opts=child,
+        )
+        self.backup = Backup(
+            f"{name}-backup",
+            BackupArgs(
+                kms_key_arn=key,
+                database_arn=self.database.instance_arn,
+                database_identifier=self.database.instance_identifier,
+                topic_arn=self.observability.topic_arn,
+                retention_days=s.backup_retention_days,
             ),
             opts=child,
         )

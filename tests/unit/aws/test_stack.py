@@ -49,8 +49,10 @@ def test_each_preset_builds_end_to_end(
     assert counts["aws:s3/bucket:Bucket"] == 1
     assert counts["aws:kms/key:Key"] == 1
     assert counts["aws:secretsmanager/secret:Secret"] == 3
-    # flow logs, task execution, task (+ RDS monitoring)
-    assert counts["aws:iam/role:Role"] == 3 + monitoring_roles
+    # flow logs, task execution, task, AWS Backup (+ RDS monitoring)
+    assert counts["aws:iam/role:Role"] == 4 + monitoring_roles
+    assert counts["aws:backup/selection:Selection"] == 1
+    assert counts["aws:cloudwatch/dashboard:Dashboard"] == 1
     assert counts["aws:ecs/service:Service"] == 3
     assert counts["aws:ecs/taskDefinition:TaskDefinition"] == 4
     assert counts["aws:lb/listener:Listener"] == 2
@@ -58,7 +60,8 @@ def test_each_preset_builds_end_to_end(
     expected = {"superset:stack:SupersetStack", "superset:secrets:Secrets", "superset:network:Network",
                 "superset:security_groups:SecurityGroups", "superset:storage:Storage",
                 "superset:database:Database", "superset:cache:Cache", "superset:certificate:Certificate",
-                "superset:load_balancer:LoadBalancer", "superset:image:Image", "superset:service:Services"}  # fmt: skip
+                "superset:load_balancer:LoadBalancer", "superset:image:Image", "superset:service:Services",
+                "superset:observability:Observability", "superset:backup:Backup"}  # fmt: skip
     assert components == expected | ({"superset:endpoints:VpcEndpoints"} if interface_endpoints else set())
 
 
@@ -128,6 +131,27 @@ def test_no_generated_secret_appears_in_any_input(build: Build) -> None:
         for value in walk(resource.inputs):
             if isinstance(value, str):
                 assert value not in generated, f"{resource.type} {resource.name} carries a secret in clear"
+
+
+def test_every_alarm_notifies_the_topic(build: Build) -> None:
+    mocks = build_stack(build, make_settings("prod", alarmEmail="oncall@example.com"))
+    (topic,) = mocks.of_type("aws:sns/topic:Topic")
+    topic_arn = f"arn:aws:sns:us-east-1:123456789012:{topic.name}"
+    alarms = mocks.inputs_of("aws:cloudwatch/metricAlarm:MetricAlarm")
+    assert (
+        len(alarms) == 4 + 4 + 3 + 3 * 2 + 2
+    )  # ECS, ALB, RDS, cache per node (prod: 2 nodes), errors, certificate
+    for alarm in alarms:
+        assert (alarm["alarmActions"], alarm["okActions"], alarm["actionsEnabled"]) == (
+            [topic_arn],
+            [topic_arn],
+            True,
+        )
+    (connections,) = [a for a in alarms if a["metricName"] == "DatabaseConnections"]
+    assert connections["threshold"] == make_settings("prod").connection_budget.limit
+    assert mocks.inputs_of("aws:sns/topicSubscription:TopicSubscription") == [
+        {"topic": topic_arn, "protocol": "email", "endpoint": "oncall@example.com"}
+    ]
 
 
 def test_no_security_group_has_inline_rules(build: Build) -> None:

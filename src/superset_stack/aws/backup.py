@@ -1,0 +1,105 @@
+"""Backup: AWS Backup for the metadata database, and its events to the alarm topic.
+
+Creates a backup vault encrypted with the stack key, a daily plan whose retention comes from the
+environment, a role AWS Backup assumes (its AWS-managed backup and restore policies), a selection
+holding the database instance, and an RDS event subscription that sends the instance's
+availability, failover, failure, low-storage, maintenance and deletion events to the alarm topic.
+These backups sit beside RDS's own automated backups and point-in-time recovery, and survive the
+instance's deletion.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+RDS_EVENT_CATEGORIES = ("availability", "deletion", "failover", "failure", "low storage", "maintenance",
+                        "notification", "recovery", "restoration")  # fmt: skip
+BACKUP_POLICIES = (
+    "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
+    "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackupArgs:
+    """Inputs for :class:`Backup`.
+
+    Attributes:
+        kms_key_arn: key of the vault.
+        database_arn: the RDS instance to back up.
+        database_identifier: its identifier (for the event subscription).
+        topic_arn: SNS topic for database events.
+        retention_days: days a backup is kept. Defaults to 35.
+        schedule: cron in UTC. Defaults to ``cron(0 2 * * ? *)`` (02:00, before the RDS backup window).
+    """
+
+    kms_key_arn: pulumi.Input[str]
+    database_arn: pulumi.Input[str]
+    database_identifier: str
+    topic_arn: pulumi.Input[str]
+    retention_days: int = 35
+    schedule: str = "cron(0 2 * * ? *)"
+
+
+class Backup(pulumi.ComponentResource):
+    """Daily AWS Backup of the database into an encrypted vault, plus database events."""
+
+    vault_name: pulumi.Output[str]
+    plan_id: pulumi.Output[str]
+
+    def __init__(self, name: str, args: BackupArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("superset:backup:Backup", name, None, opts)
+        if not 1 <= args.retention_days <= 36500:
+            raise ValueError(f"retention_days must be 1-36500, got {args.retention_days}")
+        child = pulumi.ResourceOptions(parent=self)
+
+        vault = aws.backup.Vault(name, kms_key_arn=args.kms_key_arn, force_destroy=False, opts=child)
+        plan = aws.backup.Plan(
+            name,
+            rules=[{
+                "rule_name": "daily",
+                "target_vault_name": vault.name,
+                "schedule": args.schedule,
+                "start_window": 60,
+                "completion_window": 360,
+                "lifecycle": {"delete_after": args.retention_days},
+            }],
+            opts=child,
+        )  # fmt: skip
+        role = aws.iam.Role(
+            f"{name}-role",
+            description="AWS Backup backs up and restores the Superset metadata database",
+            assume_role_policy=pulumi.Output.json_dumps({
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"},
+                               "Action": "sts:AssumeRole"}],
+            }),
+            opts=child,
+        )  # fmt: skip
+        for index, policy_arn in enumerate(BACKUP_POLICIES):
+            aws.iam.RolePolicyAttachment(
+                f"{name}-role-{index}", role=role.name, policy_arn=policy_arn, opts=child
+            )
+        aws.backup.Selection(
+            f"{name}-database",
+            plan_id=plan.id,
+            iam_role_arn=role.arn,
+            resources=[args.database_arn],
+            opts=child,
+        )
+        aws.rds.EventSubscription(
+            f"{name}-database-events",
+            sns_topic=args.topic_arn,
+            source_type="db-instance",
+            source_ids=[args.database_identifier],
+            event_categories=list(RDS_EVENT_CATEGORIES),
+            enabled=True,
+            opts=child,
+        )
+
+        self.vault_name = vault.name
+        self.plan_id = plan.id
+        self.register_outputs({"vault_name": self.vault_name, "plan_id": self.plan_id})

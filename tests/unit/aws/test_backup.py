@@ -1,0 +1,62 @@
+"""Backup: an encrypted vault, a daily plan, the database selected, its events to the topic."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from superset_stack.aws.backup import Backup, BackupArgs
+from superset_stack.plan.recording import RecordingMocks
+
+Build = Callable[[Callable[[], Any]], RecordingMocks]
+KEY = "arn:aws:kms:us-east-1:123456789012:key/stack"
+DB = "arn:aws:rds:us-east-1:123456789012:db:superset-prod-metadata"
+TOPIC = "arn:aws:sns:us-east-1:123456789012:alarms"
+
+
+def backup(**overrides: Any) -> Callable[[], Backup]:
+    values: dict[str, Any] = {"kms_key_arn": KEY, "database_arn": DB, "database_identifier": "superset-prod-metadata",
+                              "topic_arn": TOPIC, "retention_days": 35}  # fmt: skip
+    values.update(overrides)
+    return lambda: Backup("bk", BackupArgs(**values))
+
+
+def test_creates_exactly_these_resources(build: Build) -> None:
+    mocks = build(backup())
+    assert Counter(mocks.types()) == Counter({
+        "superset:backup:Backup": 1, "aws:backup/vault:Vault": 1, "aws:backup/plan:Plan": 1, "aws:iam/role:Role": 1,
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 2, "aws:backup/selection:Selection": 1,
+        "aws:rds/eventSubscription:EventSubscription": 1,
+    })  # fmt: skip
+
+
+def test_vault_plan_and_selection(build: Build) -> None:
+    mocks = build(backup())
+    assert mocks.inputs_of("aws:backup/vault:Vault") == [{"kmsKeyArn": KEY, "forceDestroy": False}]
+    assert mocks.inputs_of("aws:backup/plan:Plan") == [{"rules": [{
+        "ruleName": "daily", "targetVaultName": "bk", "schedule": "cron(0 2 * * ? *)", "startWindow": 60,
+        "completionWindow": 360, "lifecycle": {"deleteAfter": 35},
+    }]}]  # fmt: skip
+    (selection,) = mocks.inputs_of("aws:backup/selection:Selection")
+    assert selection["resources"] == [DB]
+    (role,) = mocks.inputs_of("aws:iam/role:Role")
+    assert json.loads(role["assumeRolePolicy"])["Statement"][0]["Principal"] == {
+        "Service": "backup.amazonaws.com"
+    }
+
+
+def test_database_events_reach_the_topic(build: Build) -> None:
+    mocks = build(backup())
+    (subscription,) = mocks.inputs_of("aws:rds/eventSubscription:EventSubscription")
+    assert subscription["snsTopic"] == TOPIC
+    assert subscription["sourceIds"] == ["superset-prod-metadata"]
+    assert {"failover", "failure", "low storage", "deletion"} <= set(subscription["eventCategories"])
+
+
+def test_rejects_zero_retention(mocks: RecordingMocks) -> None:
+    with pytest.raises(ValueError, match="retention_days must be 1-36500, got 0"):
+        backup(retention_days=0)()
