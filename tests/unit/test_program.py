@@ -31,6 +31,7 @@ def test_example_stack_files_run_through_settings_load(environment: str) -> None
         "aws:index/getCallerIdentity:getCallerIdentity",
         "aws:index/getPartition:getPartition",
         "aws:ecr/getAuthorizationToken:getAuthorizationToken",
+        "aws:elb/getServiceAccount:getServiceAccount",
     }
 
 

@@ -6,6 +6,11 @@ protection when asked), the target group of the web tasks (IP targets on 8088, h
 Superset's /health, draining sized to the slowest request), an HTTPS listener with a TLS 1.3
 post-quantum policy, an HTTP listener that only answers 301 to HTTPS, and, with a Route 53 zone,
 the alias record of the host name.
+
+Access logs go to a bucket of their own: private, ACLs off, TLS only, expiring with the log
+retention, writable by Elastic Load Balancing's log delivery for this account's prefix only. It
+uses SSE-S3 because ALB log delivery cannot write to SSE-KMS buckets (the one documented exception
+to the stack key).
 """
 
 from __future__ import annotations
@@ -31,11 +36,14 @@ class LoadBalancerArgs:
         security_group_id: Group of the load balancer (from SecurityGroups).
         certificate_arn: Validated ACM certificate for the HTTPS listener.
         domain_name: Host name users open.
+        account_id: Account whose access-log prefix the log delivery may write.
+        region: Region of the load balancer (its log-delivery account).
         hosted_zone_id: Route 53 zone for the alias record. Defaults to none (DNS managed elsewhere).
         idle_timeout_seconds: Connection idle timeout. Defaults to 65.
         deregistration_delay_seconds: Draining before a task stops. Defaults to 70.
         http_to_https_redirect: Also listen on 80 and answer 301. Defaults to True.
         deletion_protection: Refuse deletion. Defaults to True.
+        access_log_retention_days: Days access logs are kept. Defaults to 365.
         ssl_policy: TLS policy of the HTTPS listener. Defaults to ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09.
         container_port: Port of the web tasks. Defaults to 8088.
     """
@@ -45,7 +53,10 @@ class LoadBalancerArgs:
     security_group_id: pulumi.Input[str]
     certificate_arn: pulumi.Input[str]
     domain_name: str
+    account_id: pulumi.Input[str]
+    region: str
     hosted_zone_id: str = ""
+    access_log_retention_days: int = 365
     idle_timeout_seconds: int = 65
     deregistration_delay_seconds: int = 70
     http_to_https_redirect: bool = True
@@ -63,6 +74,7 @@ class LoadBalancer(pulumi.ComponentResource):
     target_group_arn: pulumi.Output[str]
     target_group_arn_suffix: pulumi.Output[str]
     https_listener_arn: pulumi.Output[str]
+    access_log_bucket: pulumi.Output[str]
     url: str
 
     def __init__(self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -77,6 +89,8 @@ class LoadBalancer(pulumi.ComponentResource):
             )
         child = pulumi.ResourceOptions(parent=self)
 
+        logs_policy = self._access_log_bucket(name, args)
+
         balancer = aws.lb.LoadBalancer(
             name,
             load_balancer_type="application",
@@ -88,7 +102,8 @@ class LoadBalancer(pulumi.ComponentResource):
             idle_timeout=args.idle_timeout_seconds,
             enable_deletion_protection=args.deletion_protection,
             enable_http2=True,
-            opts=child,
+            access_logs={"bucket": logs_policy.bucket, "prefix": "alb", "enabled": True},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[logs_policy]),
         )
         target_group = aws.lb.TargetGroup(
             f"{name}-web",
@@ -125,12 +140,14 @@ class LoadBalancer(pulumi.ComponentResource):
                 load_balancer_arn=balancer.arn,
                 port=80,
                 protocol="HTTP",
-                default_actions=[{
-                    "type": "redirect",
-                    "redirect": {"port": "443", "protocol": "HTTPS", "status_code": "HTTP_301"},
-                }],
+                default_actions=[
+                    {
+                        "type": "redirect",
+                        "redirect": {"port": "443", "protocol": "HTTPS", "status_code": "HTTP_301"},
+                    }
+                ],
                 opts=child,
-            )  # fmt: skip
+            )
         if args.hosted_zone_id:
             aws.route53.Record(
                 f"{name}-alias",
@@ -143,6 +160,7 @@ class LoadBalancer(pulumi.ComponentResource):
                 opts=child,
             )
 
+        self.access_log_bucket = logs_policy.bucket
         self.load_balancer_arn = balancer.arn
         self.load_balancer_arn_suffix = balancer.arn_suffix
         self.dns_name = balancer.dns_name
@@ -150,12 +168,87 @@ class LoadBalancer(pulumi.ComponentResource):
         self.target_group_arn_suffix = target_group.arn_suffix
         self.https_listener_arn = https.arn
         self.url = f"https://{args.domain_name}"
-        self.register_outputs({
-            "load_balancer_arn": self.load_balancer_arn,
-            "load_balancer_arn_suffix": self.load_balancer_arn_suffix,
-            "dns_name": self.dns_name,
-            "target_group_arn": self.target_group_arn,
-            "target_group_arn_suffix": self.target_group_arn_suffix,
-            "https_listener_arn": self.https_listener_arn,
-            "url": self.url,
-        })  # fmt: skip
+        self.register_outputs(
+            {
+                "load_balancer_arn": self.load_balancer_arn,
+                "load_balancer_arn_suffix": self.load_balancer_arn_suffix,
+                "dns_name": self.dns_name,
+                "target_group_arn": self.target_group_arn,
+                "target_group_arn_suffix": self.target_group_arn_suffix,
+                "https_listener_arn": self.https_listener_arn,
+                "access_log_bucket": self.access_log_bucket,
+                "url": self.url,
+            }
+        )
+
+    def _access_log_bucket(self, name: str, args: LoadBalancerArgs) -> aws.s3.BucketPolicy:
+        """The private access-log bucket; returns its policy (the load balancer waits for it)."""
+        child = pulumi.ResourceOptions(parent=self)
+        bucket = aws.s3.Bucket(f"{name}-logs", force_destroy=False, opts=child)
+        ownership = aws.s3.BucketOwnershipControls(
+            f"{name}-logs", bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=child
+        )
+        public_access = aws.s3.BucketPublicAccessBlock(
+            f"{name}-logs",
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-logs",
+            bucket=bucket.id,
+            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
+            opts=child,
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-logs",
+            bucket=bucket.id,
+            rules=[
+                {
+                    "id": "expire-access-logs",
+                    "status": "Enabled",
+                    "filter": {},
+                    "expiration": {"days": args.access_log_retention_days},
+                    "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
+                }
+            ],
+            opts=child,
+        )
+        # Older regions deliver as the regional ELB account, newer ones as the service principal.
+        elb_account = aws.elb.get_service_account_output(
+            region=args.region, opts=pulumi.InvokeOutputOptions(parent=self)
+        ).arn
+        log_objects = pulumi.Output.concat(bucket.arn, "/alb/AWSLogs/", args.account_id, "/*")
+        return aws.s3.BucketPolicy(
+            f"{name}-logs",
+            bucket=bucket.id,
+            policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "DenyRequestsWithoutTls",
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": "s3:*",
+                            "Resource": [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
+                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                        },
+                        {
+                            "Sid": "LoadBalancerLogDelivery",
+                            "Effect": "Allow",
+                            "Principal": {
+                                "AWS": elb_account,
+                                "Service": "logdelivery.elasticloadbalancing.amazonaws.com",
+                            },
+                            "Action": "s3:PutObject",
+                            "Resource": log_objects,
+                        },
+                    ],
+                }
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access, ownership]),
+        )

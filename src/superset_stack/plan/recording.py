@@ -148,6 +148,10 @@ _INVOKE_RESULTS: dict[str, dict[str, Any]] = {
         "expiresAt": "2099-01-01T00:00:00Z",
         "id": ACCOUNT_ID,
     },
+    "aws:elb/getServiceAccount:getServiceAccount": {
+        "arn": "arn:aws:iam::127311923021:root",
+        "id": "127311923021",
+    },
     "aws:index/getPartition:getPartition": {
         "partition": "aws",
         "dnsSuffix": "amazonaws.com",

@@ -19,6 +19,7 @@ def balancer(**overrides: Any) -> Callable[[], LoadBalancer]:
     values: dict[str, Any] = {
         "vpc_id": "vpc-1", "public_subnet_ids": ["subnet-a", "subnet-b"], "security_group_id": "sg-alb",
         "certificate_arn": CERT, "domain_name": "superset.example.com", "hosted_zone_id": "Z1",
+        "account_id": "123456789012", "region": "us-east-1", "access_log_retention_days": 90,
     }  # fmt: skip
     values.update(overrides)
     return lambda: LoadBalancer("alb", LoadBalancerArgs(**values))
@@ -29,6 +30,10 @@ def test_creates_exactly_these_resources(build: Build) -> None:
     assert Counter(mocks.types()) == Counter({
         "superset:load_balancer:LoadBalancer": 1, "aws:lb/loadBalancer:LoadBalancer": 1,
         "aws:lb/targetGroup:TargetGroup": 1, "aws:lb/listener:Listener": 2, "aws:route53/record:Record": 1,
+        "aws:s3/bucket:Bucket": 1, "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 1,
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 1, "aws:s3/bucketPolicy:BucketPolicy": 1,
     })  # fmt: skip
 
 
@@ -38,7 +43,43 @@ def test_public_alb_over_two_zones_hardened(build: Build) -> None:
         "loadBalancerType": "application", "internal": False, "subnets": ["subnet-a", "subnet-b"],
         "securityGroups": ["sg-alb"], "dropInvalidHeaderFields": True, "desyncMitigationMode": "strictest",
         "idleTimeout": 90, "enableDeletionProtection": True, "enableHttp2": True,
+        "accessLogs": {"bucket": "alb-logs-id", "prefix": "alb", "enabled": True},
     }]  # fmt: skip
+
+
+def test_access_logs_land_in_a_private_tls_only_bucket(build: Build) -> None:
+    import json
+
+    mocks = build(balancer())
+    # the load balancer names the bucket through its policy, so it waits until delivery is allowed
+    (balancer_resource,) = mocks.inputs_of("aws:lb/loadBalancer:LoadBalancer")
+    assert (
+        balancer_resource["accessLogs"]["bucket"]
+        == mocks.inputs_of("aws:s3/bucketPolicy:BucketPolicy")[0]["bucket"]
+    )
+    assert mocks.inputs_of("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock") == [{
+        "bucket": "alb-logs-id", "blockPublicAcls": True, "blockPublicPolicy": True, "ignorePublicAcls": True,
+        "restrictPublicBuckets": True}]  # fmt: skip
+    encryption = mocks.inputs_of(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    )
+    assert encryption == [
+        {
+            "bucket": "alb-logs-id",
+            "rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}],
+        }
+    ]
+    (lifecycle,) = mocks.inputs_of("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+    assert lifecycle["rules"][0]["expiration"] == {"days": 90}
+    (policy,) = mocks.inputs_of("aws:s3/bucketPolicy:BucketPolicy")
+    assert json.loads(policy["policy"])["Statement"] == [
+        {"Sid": "DenyRequestsWithoutTls", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+         "Resource": ["arn:aws:s3:::alb-logs-bucket", "arn:aws:s3:::alb-logs-bucket/*"],
+         "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+        {"Sid": "LoadBalancerLogDelivery", "Effect": "Allow",
+         "Principal": {"AWS": "arn:aws:iam::127311923021:root", "Service": "logdelivery.elasticloadbalancing.amazonaws.com"},
+         "Action": "s3:PutObject", "Resource": "arn:aws:s3:::alb-logs-bucket/alb/AWSLogs/123456789012/*"},
+    ]  # fmt: skip
 
 
 def test_target_group_checks_health_and_drains_quickly(build: Build) -> None:
@@ -68,6 +109,7 @@ def test_without_redirect_or_zone(build: Build) -> None:
     mocks = build(balancer(http_to_https_redirect=False, hosted_zone_id=""))
     assert [r.name for r in mocks.of_type("aws:lb/listener:Listener")] == ["alb-https"]
     assert mocks.of_type("aws:route53/record:Record") == []
+    assert len(mocks.of_type("aws:s3/bucket:Bucket")) == 1  # access logs stay on
 
 
 def test_alias_record_points_the_host_name_at_the_alb(build: Build) -> None:

@@ -46,7 +46,7 @@ def test_each_preset_builds_end_to_end(
     assert counts["aws:ec2/vpcEndpoint:VpcEndpoint"] == 1 + interface_endpoints
     assert counts["aws:rds/instance:Instance"] == 1
     assert counts["aws:elasticache/replicationGroup:ReplicationGroup"] == 1
-    assert counts["aws:s3/bucket:Bucket"] == 1
+    assert counts["aws:s3/bucket:Bucket"] == 2  # SQL Lab results, load balancer access logs
     assert counts["aws:kms/key:Key"] == 1
     assert counts["aws:secretsmanager/secret:Secret"] == 3
     # flow logs, task execution, task, AWS Backup (+ RDS monitoring)
