@@ -125,6 +125,10 @@ OPTIONS: tuple[Option, ...] = (
            "yourself and give certificateArn.", ""),
     Option("certificateArn", "string", "An existing ACM certificate (same region) instead of creating "
            "one.", ""),
+    Option("wafEnabled", "boolean", "Put AWS WAF (managed rules, per-IP rate limit) in front of the load "
+           "balancer.", Preset(False, False, True)),
+    Option("wafRateLimitPer5Minutes", "integer", "Requests one IP may send in 5 minutes before WAF blocks "
+           "it.", 2000),
     Option("albIdleTimeoutSeconds", "integer", "Load balancer idle timeout; must sit between "
            "gunicornTimeoutSeconds and gunicornKeepaliveSeconds.", 65),
     Option("gunicornTimeoutSeconds", "integer", "gunicorn worker timeout, also Superset's webserver "
@@ -245,6 +249,8 @@ class Settings:
     domain_name: str
     hosted_zone_id: str
     certificate_arn: str
+    waf_enabled: bool
+    waf_rate_limit_per5_minutes: int
     alb_idle_timeout_seconds: int
     gunicorn_timeout_seconds: int
     gunicorn_keepalive_seconds: int
@@ -725,6 +731,8 @@ def _validate(s: Settings, problems: list[str]) -> None:
         gunicorn_keepalive=s.gunicorn_keepalive_seconds,
     ):
         problem(key, why)
+    if not 10 <= s.waf_rate_limit_per5_minutes <= 2_000_000_000:
+        problem("wafRateLimitPer5Minutes", f"must be 10-2000000000, got {s.waf_rate_limit_per5_minutes}")
     if not 5 <= s.gunicorn_timeout_seconds <= 3600:
         problem("gunicornTimeoutSeconds", f"must be 5-3600, got {s.gunicorn_timeout_seconds}")
     if not 0 <= s.health_check_grace_period_seconds <= 3600:

@@ -3,8 +3,8 @@
 Creates an AWS provider for the stack's region whose default tags (Project, Environment,
 CostCenter, Owner, Stack, ManagedBy) land on every taggable resource, then composes, in order:
 Secrets (the stack key and generated secrets) -> Network -> SecurityGroups -> VpcEndpoints
-(optional) -> Storage -> Database -> Cache -> Certificate -> LoadBalancer -> Image -> Services
--> Observability -> Backup. Every child uses that provider.
+(optional) -> Storage -> Database -> Cache -> Certificate -> LoadBalancer -> WebFirewall
+(optional) -> Image -> Services -> Observability -> Backup. Every child uses that provider.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from superset_stack.aws.secrets import Secrets, SecretsArgs
 from superset_stack.aws.security_groups import SecurityGroups, SecurityGroupsArgs
 from superset_stack.aws.service import Services, ServicesArgs
 from superset_stack.aws.storage import Storage, StorageArgs
+from superset_stack.aws.waf import WebFirewall, WebFirewallArgs
 from superset_stack.settings import NatGateways, Settings
 
 
@@ -42,6 +43,7 @@ class SupersetStack(pulumi.ComponentResource):
     cache: Cache
     certificate: Certificate
     load_balancer: LoadBalancer
+    firewall: WebFirewall | None
     image: Image
     services: Services
     observability: Observability
@@ -197,6 +199,17 @@ class SupersetStack(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        self.firewall = None
+        if s.waf_enabled:
+            self.firewall = WebFirewall(
+                f"{name}-waf",
+                WebFirewallArgs(
+                    load_balancer_arn=self.load_balancer.load_balancer_arn,
+                    metric_prefix=prefix,
+                    rate_limit_per_5_minutes=s.waf_rate_limit_per5_minutes,
+                ),
+                opts=child,
+            )
         self.image = Image(
             f"{name}-image",
             ImageArgs(kms_key_arn=key, cpu_architecture=s.cpu_architecture, image_uri=s.image_uri),

@@ -62,7 +62,9 @@ def test_each_preset_builds_end_to_end(
                 "superset:database:Database", "superset:cache:Cache", "superset:certificate:Certificate",
                 "superset:load_balancer:LoadBalancer", "superset:image:Image", "superset:service:Services",
                 "superset:observability:Observability", "superset:backup:Backup"}  # fmt: skip
-    assert components == expected | ({"superset:endpoints:VpcEndpoints"} if interface_endpoints else set())
+    # prod also turns on the interface endpoints and WAF
+    optional = {"superset:endpoints:VpcEndpoints", "superset:waf:WebFirewall"} if interface_endpoints else set()
+    assert components == expected | optional
 
 
 @pytest.mark.parametrize("environment", ["dev", "staging", "prod"])
