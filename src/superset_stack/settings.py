@@ -191,6 +191,9 @@ OPTIONS: tuple[Option, ...] = (
            Preset(1024, 2048, 4096)),
     Option("workerTasks", "integer", "Celery worker tasks.", Preset(1, 1, 2)),
     Option("celeryConcurrency", "integer", "Celery prefork processes per worker task.", Preset(2, 4, 4)),
+    Option("previousSecretKeySecretArn", "string", "During a SECRET_KEY rotation: the Secrets Manager "
+           "secret holding the old key. The migration task then re-encrypts stored credentials with the "
+           "new key (docs/operations.md). Empty otherwise.", ""),
     # operations
     Option("alarmEmail", "string", "E-mail address subscribed to the alarm topic (confirm the "
            "subscription mail AWS sends). Empty: subscribe something yourself.", ""),
@@ -287,6 +290,7 @@ class Settings:
     worker_memory_mib: int
     worker_tasks: int
     celery_concurrency: int
+    previous_secret_key_secret_arn: str
     alarm_email: str
     backup_retention_days: int
     alarm_cpu_percent: int
@@ -865,6 +869,14 @@ def _validate(s: Settings, problems: list[str]) -> None:
         if not 1 <= percent <= 100:
             problem(key, f"must be 1-100, got {percent}")
 
+    if s.previous_secret_key_secret_arn and not re.fullmatch(
+        r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@!-]+",
+        s.previous_secret_key_secret_arn,
+    ):
+        problem(
+            "previousSecretKeySecretArn",
+            f"not a Secrets Manager secret ARN, got {s.previous_secret_key_secret_arn!r}",
+        )
     if s.alarm_email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", s.alarm_email):
         problem("alarmEmail", f"not an e-mail address, got {s.alarm_email!r}")
     if not 1 <= s.backup_retention_days <= 36500:

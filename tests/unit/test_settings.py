@@ -329,6 +329,10 @@ class TestErrors:
             ({"gunicornKeepaliveSeconds": 2}, "gunicornKeepaliveSeconds: 2 must exceed albIdleTimeoutSeconds 65: otherwise gunicorn closes connections the load balancer still reuses (intermittent 502s)"),
             ({"albIdleTimeoutSeconds": 5000, "gunicornKeepaliveSeconds": 5001}, "albIdleTimeoutSeconds: must be 1-4000, got 5000"),
             ({"healthCheckGracePeriodSeconds": -1}, "healthCheckGracePeriodSeconds: must be 0-3600, got -1"),
+            ({"previousSecretKeySecretArn": "superset/old-key"}, "previousSecretKeySecretArn: not a Secrets Manager secret ARN, got 'superset/old-key'"),
+            ({"alarmEmail": "oncall"}, "alarmEmail: not an e-mail address, got 'oncall'"),
+            ({"backupRetentionDays": 0}, "backupRetentionDays: must be 1-36500, got 0"),
+            ({"wafRateLimitPer5Minutes": 5}, "wafRateLimitPer5Minutes: must be 10-2000000000, got 5"),
             ({"imageUri": "apache/superset:6.1.0"}, "imageUri: must be pinned by digest (repository@sha256:<64 hex>), got 'apache/superset:6.1.0'"),
         ],
     )  # fmt: skip

@@ -55,6 +55,7 @@ class ServicesArgs:
             metadata database and its RDS-managed secret (JSON with a `password` key).
         cache_address, cache_port: the replication group's primary endpoint.
         secret_key_arn, admin_password_arn, redis_auth_token_arn: Secrets Manager ARNs.
+        previous_secret_key_arn: the old SECRET_KEY during a rotation (the migration re-encrypts), else none.
         bucket_name, bucket_arn, results_prefix: the SQL Lab results location.
         family_prefix: task definition families are `<prefix>-<role>` (account-wide names: unique per stack).
         log_group_prefix: log groups are `<prefix>/<role>`.
@@ -87,6 +88,7 @@ class ServicesArgs:
     cache_address: pulumi.Input[str]
     cache_port: int
     secret_key_arn: pulumi.Input[str]
+    previous_secret_key_arn: pulumi.Input[str] | None
     admin_password_arn: pulumi.Input[str]
     redis_auth_token_arn: pulumi.Input[str]
     bucket_name: pulumi.Input[str]
@@ -149,6 +151,8 @@ def container_secrets(args: ServicesArgs, role: str) -> dict[str, pulumi.Input[s
     }
     if role == "migration":
         secrets["SUPERSET_ADMIN_PASSWORD"] = args.admin_password_arn
+        if args.previous_secret_key_arn is not None:
+            secrets["SUPERSET_PREVIOUS_SECRET_KEY"] = args.previous_secret_key_arn
     return secrets
 
 
@@ -223,6 +227,8 @@ class Services(pulumi.ComponentResource):
             args.admin_password_arn,
             args.redis_auth_token_arn,
         ]
+        if args.previous_secret_key_arn is not None:
+            secret_arns.append(args.previous_secret_key_arn)
         execution_statements: list[dict[str, Any]] = [
             {
                 "Sid": "WriteTaskLogs",

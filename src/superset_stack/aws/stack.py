@@ -238,6 +238,7 @@ class SupersetStack(pulumi.ComponentResource):
                 cache_address=self.cache.primary_endpoint_address,
                 cache_port=self.cache.port,
                 secret_key_arn=self.secrets.secret_key_arn,
+                previous_secret_key_arn=s.previous_secret_key_secret_arn or None,
                 admin_password_arn=self.secrets.admin_password_arn,
                 redis_auth_token_arn=self.secrets.redis_auth_token_arn,
                 bucket_name=self.storage.bucket_name,

@@ -106,6 +106,9 @@ def main() -> int:
             print("superset db upgrade left no schema revision; the migration did not run", file=sys.stderr)
             return 1
         log(f"schema at revision {', '.join(revisions)}")
+        if runtime.previous_secret_key:
+            # SECRET_KEY rotation: stored database passwords move from the old key to the new one.
+            superset("re-encrypt-secrets")
         superset("init")
         ensure_admin(runtime)
     log("done")

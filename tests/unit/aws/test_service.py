@@ -32,7 +32,7 @@ def args(**overrides: Any) -> ServicesArgs:
         "target_group_arn": "arn:tg", "load_balancer_arn_suffix": "app/alb/1", "target_group_arn_suffix": "targetgroup/web/2",
         "database_address": "db.internal", "database_port": 5432, "database_name": "superset",
         "database_user": "superset_admin", "database_secret_arn": DB_SECRET, "cache_address": "cache.internal",
-        "cache_port": 6379, "secret_key_arn": SECRET_KEY, "admin_password_arn": ADMIN, "redis_auth_token_arn": REDIS,
+        "cache_port": 6379, "secret_key_arn": SECRET_KEY, "previous_secret_key_arn": None, "admin_password_arn": ADMIN, "redis_auth_token_arn": REDIS,
         "bucket_name": "results-bucket", "bucket_arn": BUCKET, "results_prefix": "sqllab-results/",
         "family_prefix": "superset-prod", "log_group_prefix": "/superset/prod", "web_min_tasks": 2, "web_max_tasks": 10,
         "gunicorn_workers": 4, "web_cpu": 2048, "web_memory_mib": 4096,
@@ -181,6 +181,17 @@ def test_roles_trust_only_ecs_tasks_of_this_account(build: Build) -> None:
             "Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole",
             "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}},
         }]  # fmt: skip
+
+
+def test_a_key_rotation_gives_only_the_migration_the_previous_key(build: Build) -> None:
+    previous = "arn:aws:secretsmanager:us-east-1:123456789012:secret:previous-secret-key"
+    mocks = build(lambda: Services("app", args(previous_secret_key_arn=previous)))
+    found = containers(mocks)
+    assert {"name": "SUPERSET_PREVIOUS_SECRET_KEY", "valueFrom": previous} in found["migration"]["secrets"]
+    for role in ("web", "worker", "beat"):
+        assert all(item["name"] != "SUPERSET_PREVIOUS_SECRET_KEY" for item in found[role]["secrets"])
+    (read,) = [s for s in _statements(mocks, "app-execution") if s["Sid"] == "ReadTheNamedSecrets"]
+    assert read["Resource"] == [DB_SECRET, SECRET_KEY, ADMIN, REDIS, previous]
 
 
 def test_an_outside_image_gets_no_ecr_permissions(build: Build) -> None:

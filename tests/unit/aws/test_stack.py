@@ -63,7 +63,9 @@ def test_each_preset_builds_end_to_end(
                 "superset:load_balancer:LoadBalancer", "superset:image:Image", "superset:service:Services",
                 "superset:observability:Observability", "superset:backup:Backup"}  # fmt: skip
     # prod also turns on the interface endpoints and WAF
-    optional = {"superset:endpoints:VpcEndpoints", "superset:waf:WebFirewall"} if interface_endpoints else set()
+    optional = (
+        {"superset:endpoints:VpcEndpoints", "superset:waf:WebFirewall"} if interface_endpoints else set()
+    )
     assert components == expected | optional
 
 
