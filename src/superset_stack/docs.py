@@ -23,6 +23,8 @@ README_MARKERS = {
 
 
 def _shown(value: Any) -> str:
+    if value == "":
+        return '""'
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | tuple):
