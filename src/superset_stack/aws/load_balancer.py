@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from superset_stack.aws.storage import deny_without_tls, private_bucket
 from superset_stack.settings import CONTAINER_PORT
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"  # AWS's current recommendation
@@ -184,19 +185,7 @@ class LoadBalancer(pulumi.ComponentResource):
     def _access_log_bucket(self, name: str, args: LoadBalancerArgs) -> aws.s3.BucketPolicy:
         """The private access-log bucket; returns its policy (the load balancer waits for it)."""
         child = pulumi.ResourceOptions(parent=self)
-        bucket = aws.s3.Bucket(f"{name}-logs", force_destroy=False, opts=child)
-        ownership = aws.s3.BucketOwnershipControls(
-            f"{name}-logs", bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=child
-        )
-        public_access = aws.s3.BucketPublicAccessBlock(
-            f"{name}-logs",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
+        bucket, private = private_bucket(f"{name}-logs", child)
         aws.s3.BucketServerSideEncryptionConfiguration(
             f"{name}-logs",
             bucket=bucket.id,
@@ -229,14 +218,7 @@ class LoadBalancer(pulumi.ComponentResource):
                 {
                     "Version": "2012-10-17",
                     "Statement": [
-                        {
-                            "Sid": "DenyRequestsWithoutTls",
-                            "Effect": "Deny",
-                            "Principal": "*",
-                            "Action": "s3:*",
-                            "Resource": [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
-                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                        },
+                        deny_without_tls(bucket),
                         {
                             "Sid": "LoadBalancerLogDelivery",
                             "Effect": "Allow",
@@ -250,5 +232,5 @@ class LoadBalancer(pulumi.ComponentResource):
                     ],
                 }
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access, ownership]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=private),
         )

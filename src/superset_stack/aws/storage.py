@@ -16,11 +16,45 @@ abort incomplete multipart uploads).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 RESULTS_PREFIX = "sqllab-results/"
+
+
+def private_bucket(name: str, opts: pulumi.ResourceOptions) -> tuple[aws.s3.Bucket, list[pulumi.Resource]]:
+    """A bucket that is never force-destroyed, with ACLs off and all public access blocked.
+
+    Returns the bucket and the controls its bucket policy must wait for.
+    """
+    bucket = aws.s3.Bucket(name, force_destroy=False, opts=opts)
+    ownership = aws.s3.BucketOwnershipControls(
+        name, bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=opts
+    )
+    public_access = aws.s3.BucketPublicAccessBlock(
+        name,
+        bucket=bucket.id,
+        block_public_acls=True,
+        block_public_policy=True,
+        ignore_public_acls=True,
+        restrict_public_buckets=True,
+        opts=opts,
+    )
+    return bucket, [public_access, ownership]
+
+
+def deny_without_tls(bucket: aws.s3.Bucket) -> dict[str, Any]:
+    """Bucket-policy statement refusing every request not made over TLS."""
+    return {
+        "Sid": "DenyRequestsWithoutTls",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,19 +95,7 @@ class Storage(pulumi.ComponentResource):
                 raise ValueError(f"{field_name} must be 1-3650, got {value}")
         child = pulumi.ResourceOptions(parent=self)
 
-        bucket = aws.s3.Bucket(name, force_destroy=False, opts=child)
-        ownership = aws.s3.BucketOwnershipControls(
-            name, bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=child
-        )
-        public_access = aws.s3.BucketPublicAccessBlock(
-            name,
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
+        bucket, private = private_bucket(name, child)
         versioning = aws.s3.BucketVersioning(
             name, bucket=bucket.id, versioning_configuration={"status": "Enabled"}, opts=child
         )
@@ -94,17 +116,10 @@ class Storage(pulumi.ComponentResource):
             bucket=bucket.id,
             policy=pulumi.Output.json_dumps({
                 "Version": "2012-10-17",
-                "Statement": [{
-                    "Sid": "DenyRequestsWithoutTls",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                }],
+                "Statement": [deny_without_tls(bucket)],
             }),
             # The public access block and ownership controls are in place before any policy.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access, ownership]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=private),
         )  # fmt: skip
         aws.s3.BucketLifecycleConfiguration(
             name,
