@@ -28,6 +28,8 @@ ENVIRONMENTS: tuple[str, ...] = ("dev", "staging", "prod")
 CONTAINER_PORT = 8088
 POSTGRES_PORT = 5432
 REDIS_PORT = 6379
+# Optional warehouse drivers, each pinned in runtime/drivers/<name>.lock (psycopg2 is in the runtime lock).
+WAREHOUSE_DRIVERS: tuple[str, ...] = ("clickhouse", "redshift", "snowflake", "bigquery")
 
 
 class NatGateways(StrEnum):
@@ -137,6 +139,8 @@ OPTIONS: tuple[Option, ...] = (
            "timeout so gunicorn never closes a connection the load balancer reuses.", 75),
     Option("healthCheckGracePeriodSeconds", "integer", "Seconds a new web task may fail health checks "
            "while Superset starts.", 180),
+    Option("warehouseDrivers", "array", "Warehouse drivers baked into the image besides PostgreSQL: any of "
+           "clickhouse, redshift, snowflake, bigquery (each pinned in runtime/drivers/).", ["clickhouse"]),
     Option("imageUri", "string", "A prebuilt Superset image pinned by digest (repo@sha256:...). Empty: "
            "build src/superset_stack/runtime/Dockerfile and push it to the stack's ECR repository.", ""),
     Option("logRetentionDays", "integer", "Retention of every CloudWatch log group (flow logs, database, "
@@ -258,6 +262,7 @@ class Settings:
     gunicorn_timeout_seconds: int
     gunicorn_keepalive_seconds: int
     health_check_grace_period_seconds: int
+    warehouse_drivers: tuple[str, ...]
     image_uri: str
     log_retention_days: int
     secret_recovery_window_days: int
@@ -741,6 +746,13 @@ def _validate(s: Settings, problems: list[str]) -> None:
         problem("gunicornTimeoutSeconds", f"must be 5-3600, got {s.gunicorn_timeout_seconds}")
     if not 0 <= s.health_check_grace_period_seconds <= 3600:
         problem("healthCheckGracePeriodSeconds", f"must be 0-3600, got {s.health_check_grace_period_seconds}")
+    unknown_drivers = sorted(set(s.warehouse_drivers) - set(WAREHOUSE_DRIVERS))
+    if unknown_drivers:
+        problem(
+            "warehouseDrivers",
+            f"unknown driver(s) {unknown_drivers}; allowed: {', '.join(WAREHOUSE_DRIVERS)} "
+            "(PostgreSQL is always included)",
+        )
     if s.image_uri and not re.fullmatch(r"[^\s@]+@sha256:[0-9a-f]{64}", s.image_uri):
         problem("imageUri", f"must be pinned by digest (repository@sha256:<64 hex>), got {s.image_uri!r}")
 

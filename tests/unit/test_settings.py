@@ -330,6 +330,7 @@ class TestErrors:
             ({"albIdleTimeoutSeconds": 5000, "gunicornKeepaliveSeconds": 5001}, "albIdleTimeoutSeconds: must be 1-4000, got 5000"),
             ({"healthCheckGracePeriodSeconds": -1}, "healthCheckGracePeriodSeconds: must be 0-3600, got -1"),
             ({"previousSecretKeySecretArn": "superset/old-key"}, "previousSecretKeySecretArn: not a Secrets Manager secret ARN, got 'superset/old-key'"),
+            ({"warehouseDrivers": ["clickhouse", "oracle"]}, "warehouseDrivers: unknown driver(s) ['oracle']; allowed: clickhouse, redshift, snowflake, bigquery (PostgreSQL is always included)"),
             ({"alarmEmail": "oncall"}, "alarmEmail: not an e-mail address, got 'oncall'"),
             ({"backupRetentionDays": 0}, "backupRetentionDays: must be 1-36500, got 0"),
             ({"wafRateLimitPer5Minutes": 5}, "wafRateLimitPer5Minutes: must be 10-2000000000, got 5"),

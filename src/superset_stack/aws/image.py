@@ -11,6 +11,7 @@ digest. With `image_uri` (already digest-pinned) nothing is built and no reposit
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import pulumi_docker_build as docker_build
 
 SOURCE_ROOT = Path(__file__).resolve().parents[3]  # the repository: the build context
 DOCKERFILE = SOURCE_ROOT / "src" / "superset_stack" / "runtime" / "Dockerfile"
+DRIVERS = DOCKERFILE.parent / "drivers"
 KEEP_IMAGES = 30
 
 
@@ -33,8 +35,9 @@ def build_inputs() -> list[Path]:
     return list(dict.fromkeys(files))
 
 
-def content_tag() -> str:
-    digest = hashlib.sha256()
+def content_tag(drivers: Sequence[str] = ()) -> str:
+    """Tag from the build inputs and the chosen drivers: same sources and drivers, same tag."""
+    digest = hashlib.sha256(" ".join(sorted(drivers)).encode() + b"\0")
     for path in build_inputs():
         digest.update(path.relative_to(SOURCE_ROOT).as_posix().encode() + b"\0" + path.read_bytes())
     return f"runtime-{digest.hexdigest()[:16]}"
@@ -47,11 +50,13 @@ class ImageArgs:
     Attributes:
         kms_key_arn: Key that encrypts the repository.
         cpu_architecture: ``ARM64`` or ``X86_64``, as the task definitions run.
+        warehouse_drivers: drivers from runtime/drivers/ to install. Defaults to ClickHouse.
         image_uri: A prebuilt image pinned by digest; skips the repository and the build. Defaults to none.
     """
 
     kms_key_arn: pulumi.Input[str]
     cpu_architecture: str = "ARM64"
+    warehouse_drivers: Sequence[str] = ("clickhouse",)
     image_uri: str = ""
 
 
@@ -65,6 +70,9 @@ class Image(pulumi.ComponentResource):
         super().__init__("superset:image:Image", name, None, opts)
         if args.cpu_architecture not in ("ARM64", "X86_64"):
             raise ValueError(f"cpu_architecture must be ARM64 or X86_64, got {args.cpu_architecture!r}")
+        unknown = [d for d in args.warehouse_drivers if not (DRIVERS / f"{d}.lock").exists()]
+        if unknown:
+            raise ValueError(f"no driver lock for {unknown} in {DRIVERS}")
         if args.image_uri and "@sha256:" not in args.image_uri:
             raise ValueError(
                 f"image_uri must be pinned by digest (repository@sha256:...), got {args.image_uri!r}"
@@ -113,7 +121,10 @@ class Image(pulumi.ComponentResource):
                 context={"location": str(SOURCE_ROOT)},
                 dockerfile={"location": str(DOCKERFILE)},
                 platforms=[platform],
-                tags=[pulumi.Output.concat(repository.repository_url, ":", content_tag())],
+                build_args={"WAREHOUSE_DRIVERS": " ".join(sorted(args.warehouse_drivers))},
+                tags=[
+                    pulumi.Output.concat(repository.repository_url, ":", content_tag(args.warehouse_drivers))
+                ],
                 push=True,
                 registries=[
                     {

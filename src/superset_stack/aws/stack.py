@@ -212,7 +212,12 @@ class SupersetStack(pulumi.ComponentResource):
             )
         self.image = Image(
             f"{name}-image",
-            ImageArgs(kms_key_arn=key, cpu_architecture=s.cpu_architecture, image_uri=s.image_uri),
+            ImageArgs(
+                kms_key_arn=key,
+                cpu_architecture=s.cpu_architecture,
+                warehouse_drivers=s.warehouse_drivers,
+                image_uri=s.image_uri,
+            ),
             opts=child,
         )
         self.services = Services(

@@ -36,12 +36,24 @@ def test_builds_and_pushes_to_an_immutable_encrypted_repository(build: Build) ->
     (image,) = mocks.inputs_of("docker-build:index:Image")
     url = "123456789012.dkr.ecr.us-east-1.amazonaws.com/img"
     assert image["platforms"] == ["linux/arm64"]
-    assert image["tags"] == [f"{url}:{content_tag()}"]
+    assert image["tags"] == [f"{url}:{content_tag(['clickhouse'])}"]
+    assert image["buildArgs"] == {"WAREHOUSE_DRIVERS": "clickhouse"}
     assert image["push"] is True
     assert image["context"] == {"location": str(SOURCE_ROOT)}
     assert image["dockerfile"] == {"location": str(DOCKERFILE)}
     assert image["registries"] == SECRET  # the registry token makes the whole entry secret in state
     assert refs == [f"{url}@sha256:" + "0" * 64]  # the tasks run the digest, never a tag
+
+
+def test_chosen_drivers_are_built_in_and_change_the_tag(build: Build) -> None:
+    mocks = build(
+        lambda: Image("img", ImageArgs(kms_key_arn=KEY, warehouse_drivers=["snowflake", "bigquery"]))
+    )
+    (image,) = mocks.inputs_of("docker-build:index:Image")
+    assert image["buildArgs"] == {"WAREHOUSE_DRIVERS": "bigquery snowflake"}
+    assert image["tags"][0].endswith(content_tag(["bigquery", "snowflake"]))
+    assert content_tag(["bigquery", "snowflake"]) != content_tag(["clickhouse"])
+    assert content_tag(["snowflake", "bigquery"]) == content_tag(["bigquery", "snowflake"])
 
 
 def test_x86_builds_for_amd64(build: Build) -> None:
@@ -70,7 +82,8 @@ def test_the_tag_follows_the_build_inputs() -> None:
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [({"cpu_architecture": "ARM"}, "cpu_architecture must be ARM64 or X86_64, got 'ARM'"),
-     ({"image_uri": "apache/superset:6.1.0"}, "image_uri must be pinned by digest")],
+     ({"image_uri": "apache/superset:6.1.0"}, "image_uri must be pinned by digest"),
+     ({"warehouse_drivers": ["oracle"]}, r"no driver lock for \['oracle'\]")],
 )  # fmt: skip
 def test_rejects_bad_args(mocks: RecordingMocks, overrides: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):

@@ -69,3 +69,32 @@ def test_pinned_base_non_root_user_and_our_entrypoint() -> None:
     assert DOCKERFILE.rstrip().splitlines()[-4] == "USER superset"
     assert 'ENTRYPOINT ["/app/.venv/bin/python", "-m", "superset_stack.runtime.entrypoint"]' in DOCKERFILE
     assert "SUPERSET_CONFIG_PATH=/app/pythonpath/superset_stack/runtime/superset_config.py" in DOCKERFILE
+
+
+def _pins(path: Path) -> dict[str, str]:
+    pins = {}
+    for line in path.read_text().splitlines():
+        if "==" in line and not line.startswith("#"):
+            name, version = line.split("==", 1)
+            pins[re.sub(r"[-_.]+", "-", name).lower()] = version
+    return pins
+
+
+def test_driver_locks_only_add_packages_and_agree_with_each_other() -> None:
+    from superset_stack.settings import WAREHOUSE_DRIVERS
+
+    runtime = _pins(PACKAGE / "runtime" / "requirements.lock")
+    seen: dict[str, tuple[str, str]] = {}
+    for driver in WAREHOUSE_DRIVERS:
+        pins = _pins(PACKAGE / "runtime" / "drivers" / f"{driver}.lock")
+        assert pins, driver
+        assert not set(pins) & set(runtime), f"{driver} re-pins runtime packages {set(pins) & set(runtime)}"
+        for name, version in pins.items():
+            other = seen.setdefault(name, (driver, version))
+            assert other[1] == version, f"{name}: {other[0]} pins {other[1]}, {driver} pins {version}"
+
+
+def test_the_image_installs_the_chosen_drivers() -> None:
+    assert 'ARG WAREHOUSE_DRIVERS="clickhouse"' in DOCKERFILE
+    assert 'uv pip install --no-deps -r "/app/drivers/${driver}.lock"' in DOCKERFILE
+    assert "COPY src/superset_stack/runtime/drivers/ /app/drivers/" in DOCKERFILE
