@@ -203,6 +203,8 @@ OPTIONS: tuple[Option, ...] = (
            "subscription mail AWS sends). Empty: subscribe something yourself.", ""),
     Option("backupRetentionDays", "integer", "Days AWS Backup keeps the daily database backups (1-35 "
            "while continuous backups are off; up to 36500).", Preset(7, 14, 35)),
+    Option("backupCopyRegion", "string", "Region that receives a copy of every AWS Backup recovery point "
+           "(disaster recovery). Empty: no copy.", ""),
     Option("alarmCpuPercent", "integer", "CPU utilisation that raises an alarm (1-100).", 80),
     Option("alarmMemoryPercent", "integer", "Memory utilisation that raises an alarm (1-100).", 80),
 )  # fmt: skip
@@ -298,6 +300,7 @@ class Settings:
     previous_secret_key_secret_arn: str
     alarm_email: str
     backup_retention_days: int
+    backup_copy_region: str
     alarm_cpu_percent: int
     alarm_memory_percent: int
     today: date = field(default_factory=date.today, compare=False, repr=False)
@@ -893,6 +896,15 @@ def _validate(s: Settings, problems: list[str]) -> None:
         problem("alarmEmail", f"not an e-mail address, got {s.alarm_email!r}")
     if not 1 <= s.backup_retention_days <= 36500:
         problem("backupRetentionDays", f"must be 1-36500, got {s.backup_retention_days}")
+
+    if s.backup_copy_region and not re.fullmatch(r"[a-z]{2}(-gov)?-[a-z]+-\d+", s.backup_copy_region):
+        problem("backupCopyRegion", f"not an AWS region name, got {s.backup_copy_region!r}")
+    elif s.backup_copy_region == s.region:
+        problem(
+            "backupCopyRegion",
+            f"must differ from the stack's region {s.region}: a copy in the same region "
+            "does not survive a regional outage",
+        )
 
     # connection budget (the guide's pitfall 1): only when the inputs themselves are valid
     if (

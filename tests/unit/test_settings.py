@@ -331,6 +331,8 @@ class TestErrors:
             ({"healthCheckGracePeriodSeconds": -1}, "healthCheckGracePeriodSeconds: must be 0-3600, got -1"),
             ({"previousSecretKeySecretArn": "superset/old-key"}, "previousSecretKeySecretArn: not a Secrets Manager secret ARN, got 'superset/old-key'"),
             ({"warehouseDrivers": ["clickhouse", "oracle"]}, "warehouseDrivers: unknown driver(s) ['oracle']; allowed: clickhouse, redshift, snowflake, bigquery (PostgreSQL is always included)"),
+            ({"backupCopyRegion": "us-east-1"}, "backupCopyRegion: must differ from the stack's region us-east-1: a copy in the same region does not survive a regional outage"),
+            ({"backupCopyRegion": "Oregon"}, "backupCopyRegion: not an AWS region name, got 'Oregon'"),
             ({"alarmEmail": "oncall"}, "alarmEmail: not an e-mail address, got 'oncall'"),
             ({"backupRetentionDays": 0}, "backupRetentionDays: must be 1-36500, got 0"),
             ({"wafRateLimitPer5Minutes": 5}, "wafRateLimitPer5Minutes: must be 10-2000000000, got 5"),

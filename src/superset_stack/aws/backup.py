@@ -5,18 +5,30 @@ environment, a role AWS Backup assumes (its AWS-managed backup and restore polic
 holding the database instance, and an RDS event subscription that sends the instance's
 availability, failover, failure, low-storage, maintenance and deletion events to the alarm topic.
 These backups sit beside RDS's own automated backups and point-in-time recovery, and survive the
-instance's deletion.
+instance's deletion. With a copy region, every recovery point is also copied to a vault there,
+encrypted with a rotating key of that region, for disaster recovery.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-RDS_EVENT_CATEGORIES = ("availability", "deletion", "failover", "failure", "low storage", "maintenance",
-                        "notification", "recovery", "restoration")  # fmt: skip
+RDS_EVENT_CATEGORIES = (
+    "availability",
+    "deletion",
+    "failover",
+    "failure",
+    "low storage",
+    "maintenance",
+    "notification",
+    "recovery",
+    "restoration",
+)
 BACKUP_POLICIES = (
     "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
     "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
@@ -34,6 +46,9 @@ class BackupArgs:
         topic_arn: SNS topic for database events.
         retention_days: days a backup is kept. Defaults to 35.
         schedule: cron in UTC. Defaults to ``cron(0 2 * * ? *)`` (02:00, before the RDS backup window).
+        copy_region: region that receives a copy of each recovery point. Defaults to none.
+        account_id, partition: the account administering the copy region's key (with copy_region).
+        tags: default tags for the copy region's provider (the stack provider's do not carry over).
     """
 
     kms_key_arn: pulumi.Input[str]
@@ -42,12 +57,17 @@ class BackupArgs:
     topic_arn: pulumi.Input[str]
     retention_days: int = 35
     schedule: str = "cron(0 2 * * ? *)"
+    copy_region: str = ""
+    account_id: pulumi.Input[str] = ""
+    partition: pulumi.Input[str] = "aws"
+    tags: Mapping[str, str] = field(default_factory=dict)
 
 
 class Backup(pulumi.ComponentResource):
     """Daily AWS Backup of the database into an encrypted vault, plus database events."""
 
     vault_name: pulumi.Output[str]
+    copy_region: str
     plan_id: pulumi.Output[str]
 
     def __init__(self, name: str, args: BackupArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -57,28 +77,37 @@ class Backup(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
 
         vault = aws.backup.Vault(name, kms_key_arn=args.kms_key_arn, force_destroy=False, opts=child)
-        plan = aws.backup.Plan(
-            name,
-            rules=[{
-                "rule_name": "daily",
-                "target_vault_name": vault.name,
-                "schedule": args.schedule,
-                "start_window": 60,
-                "completion_window": 360,
-                "lifecycle": {"delete_after": args.retention_days},
-            }],
-            opts=child,
-        )  # fmt: skip
+        rule: dict[str, Any] = {
+            "rule_name": "daily",
+            "target_vault_name": vault.name,
+            "schedule": args.schedule,
+            "start_window": 60,
+            "completion_window": 360,
+            "lifecycle": {"delete_after": args.retention_days},
+        }
+        if args.copy_region:
+            copy_vault = self._copy_vault(name, args)
+            rule["copy_actions"] = [
+                {"destination_vault_arn": copy_vault.arn, "lifecycle": {"delete_after": args.retention_days}}
+            ]
+        plan = aws.backup.Plan(name, rules=[rule], opts=child)
         role = aws.iam.Role(
             f"{name}-role",
             description="AWS Backup backs up and restores the Superset metadata database",
-            assume_role_policy=pulumi.Output.json_dumps({
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"},
-                               "Action": "sts:AssumeRole"}],
-            }),
+            assume_role_policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "backup.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
             opts=child,
-        )  # fmt: skip
+        )
         for index, policy_arn in enumerate(BACKUP_POLICIES):
             aws.iam.RolePolicyAttachment(
                 f"{name}-role-{index}", role=role.name, policy_arn=policy_arn, opts=child
@@ -100,6 +129,40 @@ class Backup(pulumi.ComponentResource):
             opts=child,
         )
 
+        self.copy_region = args.copy_region
         self.vault_name = vault.name
         self.plan_id = plan.id
         self.register_outputs({"vault_name": self.vault_name, "plan_id": self.plan_id})
+
+    def _copy_vault(self, name: str, args: BackupArgs) -> aws.backup.Vault:
+        """A vault in the copy region, on a rotating key of that region that the account administers."""
+        provider = aws.Provider(
+            f"{name}-copy-region",
+            region=args.copy_region,
+            default_tags={"tags": dict(args.tags)},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        in_copy_region = pulumi.ResourceOptions(parent=self, provider=provider)
+        administrator = pulumi.Output.format("arn:{0}:iam::{1}:root", args.partition, args.account_id)
+        key = aws.kms.Key(
+            f"{name}-copy",
+            description=f"Encrypts the {name} backup copies in {args.copy_region}",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "AccountAdministersTheKey",
+                            "Effect": "Allow",
+                            "Principal": {"AWS": administrator},
+                            "Action": "kms:*",
+                            "Resource": "*",
+                        }
+                    ],
+                }
+            ),
+            opts=in_copy_region,
+        )
+        return aws.backup.Vault(f"{name}-copy", kms_key_arn=key.arn, force_destroy=False, opts=in_copy_region)

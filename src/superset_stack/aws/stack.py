@@ -309,6 +309,10 @@ class SupersetStack(pulumi.ComponentResource):
                 database_identifier=self.database.instance_identifier,
                 topic_arn=self.observability.topic_arn,
                 retention_days=s.backup_retention_days,
+                copy_region=s.backup_copy_region,
+                account_id=account_id,
+                partition=partition,
+                tags=s.tags,
             ),
             opts=child,
         )

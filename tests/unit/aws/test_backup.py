@@ -60,3 +60,38 @@ def test_database_events_reach_the_topic(build: Build) -> None:
 def test_rejects_zero_retention(mocks: RecordingMocks) -> None:
     with pytest.raises(ValueError, match="retention_days must be 1-36500, got 0"):
         backup(retention_days=0)()
+
+
+def test_copies_every_recovery_point_to_another_region(build: Build) -> None:
+    import json
+
+    mocks = build(
+        backup(copy_region="us-west-2", account_id="123456789012", tags={"Project": "superset-stack"})
+    )
+    (provider,) = mocks.of_type("pulumi:providers:aws")
+    assert provider.inputs["region"] == "us-west-2"
+    assert json.loads(provider.inputs["defaultTags"]) == {"tags": {"Project": "superset-stack"}}
+    copy_resources = [r for r in mocks if r.provider and "bk-copy-region" in r.provider]
+    assert sorted(r.type for r in copy_resources) == ["aws:backup/vault:Vault", "aws:kms/key:Key"]
+    (key,) = mocks.inputs_of("aws:kms/key:Key")
+    assert (key["enableKeyRotation"], key["deletionWindowInDays"]) == (True, 30)
+    assert json.loads(key["policy"])["Statement"] == [{"Sid": "AccountAdministersTheKey", "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "kms:*", "Resource": "*"}]  # fmt: skip
+    vaults = {r.name: r.inputs for r in mocks.of_type("aws:backup/vault:Vault")}
+    assert vaults["bk-copy"] == {
+        "kmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/bk-copy",
+        "forceDestroy": False,
+    }
+    (plan,) = mocks.inputs_of("aws:backup/plan:Plan")
+    assert plan["rules"][0]["copyActions"] == [
+        {
+            "destinationVaultArn": "arn:aws:backup:us-east-1:123456789012:bk-copy",
+            "lifecycle": {"deleteAfter": 35},
+        }
+    ]
+
+
+def test_no_copy_region_no_second_provider(build: Build) -> None:
+    mocks = build(backup())
+    assert mocks.of_type("pulumi:providers:aws") == []
+    assert "copyActions" not in mocks.inputs_of("aws:backup/plan:Plan")[0]["rules"][0]
