@@ -165,7 +165,9 @@ class LoadBalancer(pulumi.ComponentResource):
         self.load_balancer_arn = balancer.arn
         self.load_balancer_arn_suffix = balancer.arn_suffix
         self.dns_name = balancer.dns_name
-        self.target_group_arn = target_group.arn
+        # ECS rejects a service whose target group has no listener yet: hand out the ARN only once the
+        # HTTPS listener exists, so every consumer depends on both.
+        self.target_group_arn = pulumi.Output.all(target_group.arn, https.arn).apply(lambda arns: arns[0])
         self.target_group_arn_suffix = target_group.arn_suffix
         self.https_listener_arn = https.arn
         self.url = f"https://{args.domain_name}"

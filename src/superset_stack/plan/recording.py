@@ -228,14 +228,19 @@ class _ParentTrackingMonitor(pulumi_mocks.MockMonitor):
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         self._recording._parent_urn = request.parent
         implicit = {urn for urns in request.propertyDependencies.values() for urn in urns.urns}
+
+        def short(urn: str) -> str:
+            return "::".join(urn.split("::")[-2:]).split("$")[-1]
+
         self._recording._options = {
             "protect": bool(request.protect),
             # explicit depends_on only, as "<type>::<name>"; input-derived dependencies are implicit
-            "dependsOn": sorted(
-                "::".join(urn.split("::")[-2:]).split("$")[-1]
-                for urn in request.dependencies
-                if urn not in implicit
-            ),
+            "dependsOn": sorted(short(urn) for urn in request.dependencies if urn not in implicit),
+            # which resources each input waits for (through the Outputs it was built from)
+            "propertyDependencies": {
+                prop: sorted({short(urn) for urn in deps.urns})
+                for prop, deps in request.propertyDependencies.items()
+            },
         }
         return super().RegisterResource(request)  # type: ignore[no-untyped-call]
 

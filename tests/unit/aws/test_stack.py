@@ -158,6 +158,14 @@ def test_every_alarm_notifies_the_topic(build: Build) -> None:
     ]
 
 
+def test_web_service_waits_for_the_https_listener(build: Build) -> None:
+    mocks = build_stack(build, make_settings("prod"))
+    (web,) = [r for r in mocks.of_type("aws:ecs/service:Service") if r.name == "superset-app-web"]
+    assert (
+        "aws:lb/listener:Listener::superset-alb-https" in web.options["propertyDependencies"]["loadBalancers"]
+    )
+
+
 def test_no_security_group_has_inline_rules(build: Build) -> None:
     mocks = build_stack(build, make_settings("prod"))
     for group in mocks.inputs_of("aws:ec2/securityGroup:SecurityGroup"):
