@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections import Counter
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -90,41 +89,68 @@ def settings_command(
     console.print(f"Connection budget: {budget.explain()}", highlight=False)
 
 
-@app.command("inventory")
-def inventory_command(
+@app.command("plan")
+def plan_command(
     stack: StackOption = "dev", config_file: ConfigFileOption = None, output: FormatOption = Format.TABLE
 ) -> None:
-    """Run the Pulumi program offline (recording mocks) and list every AWS resource it declares."""
+    """Offline plan: every AWS resource, policy verdicts, monthly cost; exit 1 on a mandatory violation."""
+    from superset_stack.plan.cost import estimate
     from superset_stack.plan.offline import record_stack_file
+    from superset_stack.policies.engine import Context, Resource, evaluate
+    from superset_stack.policies.rules import RULES, STACK_RULES
 
     try:
         settings, mocks = record_stack_file(_stack_file(stack, config_file), stack=stack)
     except SettingsError as error:
         raise _fail(error) from None
-    if output is Format.JSON:
-        resources = [{"type": r.type, "name": r.name, "parent": r.parent, "inputs": r.inputs} for r in mocks]
-        console.print_json(
-            json.dumps(
-                {
-                    "stack": stack,
-                    "environment": settings.environment,
-                    "region": settings.region,
-                    "resources": resources,
-                },
-                default=str,
-            )
-        )
-        return
-    tree = Tree(f"[bold]stack {stack}[/] ({settings.environment}, {settings.region})")
-    nodes: dict[tuple[str | None, str | None], Tree] = {}
-    for resource in mocks:
-        parent = nodes.get((resource.parent, resource.parent_type), tree)
-        nodes[(resource.name, resource.type)] = parent.add(f"{resource.name} [dim]{resource.type}[/]")
-    console.print(tree)
-    counts = Counter(r.type for r in mocks if r.custom and not r.type.startswith("pulumi:providers"))
-    console.print(
-        f"{sum(counts.values())} resources of {len(counts)} types. This is offline: nothing was created."
+    resources = [r for r in mocks if r.custom and not r.type.startswith("pulumi:providers:")]
+    report = evaluate(
+        [Resource(r.type, r.name, r.inputs) for r in resources],
+        RULES,
+        STACK_RULES,
+        Context(settings.environment),
     )
+    cost = estimate(resources, settings.region)
+    if output is Format.JSON:
+        document = {
+            "stack": stack,
+            "environment": settings.environment,
+            "region": settings.region,
+            "resources": [
+                {"type": r.type, "name": r.name, "parent": r.parent, "inputs": r.inputs} for r in resources
+            ],
+            "policies": {"violations": [dataclasses.asdict(v) for v in report.violations]},
+            "cost": cost.as_contract(),
+        }
+        console.print_json(json.dumps(document, default=str))
+    else:
+        tree = Tree(f"[bold]stack {stack}[/] ({settings.environment}, {settings.region})")
+        nodes: dict[tuple[str | None, str | None], Tree] = {}
+        for resource in mocks:
+            parent = nodes.get((resource.parent, resource.parent_type), tree)
+            nodes[(resource.name, resource.type)] = parent.add(f"{resource.name} [dim]{resource.type}[/]")
+        console.print(tree)
+        verdicts = Table(title=f"Policy verdicts ({len(RULES) + len(STACK_RULES)} rules)")
+        for column in ("level", "policy", "resource", "message"):
+            verdicts.add_column(column)
+        for violation in report.violations:
+            verdicts.add_row(violation.level, violation.policy, violation.resource, violation.message)
+        console.print(verdicts if report.violations else "Policies: no violations.")
+        costs = Table(title=f"Monthly cost, USD, {settings.region} (* includes an estimate)")
+        for column in ("resource", "item", "min", "max"):
+            costs.add_column(column)
+        for line in sorted(cost.lines, key=lambda item: -item.monthly_max):
+            costs.add_row(
+                line.resource,
+                line.item + (" *" if line.estimate else ""),
+                f"{line.monthly_min:.2f}",
+                f"{line.monthly_max:.2f}",
+            )
+        costs.add_row("total", "", f"{cost.monthly_min:.2f}", f"{cost.monthly_max:.2f}")
+        console.print(costs)
+        console.print(f"{len(resources)} resources. This is offline: nothing was created.")
+    if report.mandatory:
+        raise typer.Exit(code=1)
 
 
 @app.command("docs")

@@ -46,21 +46,45 @@ def test_invalid_config_file_exits_2_with_every_problem(tmp_path: Path) -> None:
     assert "  - dbMultiAz: prod requires dbMultiAz true" in result.output
 
 
-def test_inventory_lists_the_tree_and_the_count() -> None:
-    result = runner.invoke(app, ["inventory", "--stack", "dev"])
+def test_plan_shows_tree_verdicts_and_cost() -> None:
+    result = runner.invoke(app, ["plan", "--stack", "dev"])
     assert result.exit_code == 0, result.output
     assert "superset-db aws:rds/instance:Instance" in result.output
+    assert "Policies: no violations." in result.output
+    assert "Monthly cost, USD, us-east-1" in result.output
     assert "nothing was created" in result.output
 
 
-def test_inventory_json_masks_secrets() -> None:
-    result = runner.invoke(app, ["inventory", "--stack", "prod", "--format", "json"])
+def test_plan_json_follows_the_contract_and_masks_secrets() -> None:
+    result = runner.invoke(app, ["plan", "--stack", "prod", "--format", "json"])
     assert result.exit_code == 0, result.output
     document = json.loads(result.output)
+    assert list(document) == ["stack", "environment", "region", "resources", "policies", "cost"]
     assert (document["stack"], document["environment"], document["region"]) == ("prod", "prod", "us-east-1")
+    assert all(set(r) == {"type", "name", "parent", "inputs"} for r in document["resources"])
+    assert not any(r["type"].startswith("pulumi:providers:") for r in document["resources"])
     (group,) = [r for r in document["resources"] if r["type"].startswith("aws:elasticache/replicationGroup")]
     assert group["inputs"]["authToken"] == "[secret]"
     assert group["parent"] == "superset-cache"
+    assert document["policies"] == {"violations": []}
+    cost = document["cost"]
+    assert cost["currency"] == "USD" and 0 < cost["monthly_min"] <= cost["monthly_max"]
+    assert all(set(line) == {"resource", "item", "monthly"} for line in cost["lines"])
+    assert round(sum(line["monthly"] for line in cost["lines"]), 2) == cost["monthly_min"]
+
+
+def test_plan_exits_1_on_a_mandatory_violation(tmp_path: Path) -> None:
+    path = tmp_path / "Pulumi.prod.yaml"
+    # a waived rule in settings still breaks the policy: the waiver is for settings, not for policies yet
+    path.write_text("config:\n  aws:region: us-east-1\n  superset-stack:owner: o\n  superset-stack:costCenter: c\n"
+                    "  superset-stack:domainName: superset.example.com\n  superset-stack:hostedZoneId: Z0123456789EXAMPLE\n"
+                    "  superset-stack:dbMultiAz: false\n"
+                    "  superset-stack:waivers: ['dbMultiAz until 2099-01-01: pilot']\n")  # fmt: skip
+    result = runner.invoke(app, ["plan", "--stack", "prod", "--config-file", str(path), "--format", "json"])
+    assert result.exit_code == 1
+    violations = json.loads(result.output)["policies"]["violations"]
+    assert violations == [{"policy": "aws-rds-instance-require-multi-az", "resource": "superset-db", "level": "mandatory",
+                           "message": "Production RDS instances must be Multi-AZ."}]  # fmt: skip
 
 
 def test_docs_check_passes_on_the_repository() -> None:
