@@ -97,7 +97,7 @@ def plan_command(
     from superset_stack.plan.cost import estimate
     from superset_stack.plan.offline import record_stack_file
     from superset_stack.policies.engine import Context, Resource, evaluate
-    from superset_stack.policies.rules import RULES, STACK_RULES
+    from superset_stack.policies.rules import RULES, SETTING_WAIVERS, STACK_RULES
 
     try:
         settings, mocks = record_stack_file(_stack_file(stack, config_file), stack=stack)
@@ -109,6 +109,7 @@ def plan_command(
         RULES,
         STACK_RULES,
         Context(settings.environment),
+        waivers=settings.policy_waivers(SETTING_WAIVERS),
     )
     cost = estimate(resources, settings.region)
     if output is Format.JSON:

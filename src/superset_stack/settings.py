@@ -22,6 +22,7 @@ from typing import Any, Literal, cast
 import yaml
 
 from superset_stack import sizing
+from superset_stack.policies.rules import POLICY_NAMES
 
 PROJECT = "superset-stack"
 ENVIRONMENTS: tuple[str, ...] = ("dev", "staging", "prod")
@@ -100,7 +101,7 @@ OPTIONS: tuple[Option, ...] = (
            "that is dev, staging or prod.", DERIVED, ENVIRONMENTS),
     Option("owner", "string", "Owner cost-allocation tag on every resource (team or person).", REQUIRED),
     Option("costCenter", "string", "CostCenter cost-allocation tag on every resource.", REQUIRED),
-    Option("waivers", "array", "Accepted exceptions to the production safety rules, each written "
+    Option("waivers", "array", "Accepted exceptions to a production rule or a policy, each written "
            "'<key> until YYYY-MM-DD: <reason>'. An expired waiver fails the deployment.", []),
     # network
     Option("availabilityZoneCount", "integer", "How many availability zones to spread over (at least 2).",
@@ -351,6 +352,14 @@ class Settings:
     def waived(self, key: str) -> Waiver | None:
         return next((waiver for waiver in self.waivers if waiver.key == key), None)
 
+    def policy_waivers(self, setting_waivers: Mapping[str, str]) -> dict[str, str]:
+        """Policy name -> note, for the policy engine; a production-rule waiver covers its policy too."""
+        waived = {}
+        for waiver in self.waivers:
+            note = f"until {waiver.expires.isoformat()}: {waiver.reason}"
+            waived[setting_waivers.get(waiver.key, waiver.key)] = note
+        return waived
+
     # --- construction ----------------------------------------------------------------------------
 
     @classmethod
@@ -589,10 +598,10 @@ def _parse_waivers(raw: Sequence[str], today: date, problems: list[str]) -> tupl
         except ValueError:
             problems.append(f"waivers: {text!r} has an invalid date {match['date']!r}")
             continue
-        if match["key"] not in PROD_RULES:
+        if match["key"] not in PROD_RULES and match["key"] not in POLICY_NAMES:
             problems.append(
-                f"waivers: {match['key']!r} is not a rule that can be waived; "
-                f"allowed: {', '.join(PROD_RULES)}"
+                f"waivers: {match['key']!r} is not a rule that can be waived; allowed: a production rule "
+                f"({', '.join(PROD_RULES)}) or a policy name (listed by `superset-stack plan`)"
             )
             continue
         if expires < today:

@@ -73,18 +73,31 @@ def test_plan_json_follows_the_contract_and_masks_secrets() -> None:
     assert round(sum(line["monthly"] for line in cost["lines"]), 2) == cost["monthly_min"]
 
 
-def test_plan_exits_1_on_a_mandatory_violation(tmp_path: Path) -> None:
+def test_a_waiver_turns_its_violation_into_an_advisory_note(tmp_path: Path) -> None:
     path = tmp_path / "Pulumi.prod.yaml"
-    # a waived rule in settings still breaks the policy: the waiver is for settings, not for policies yet
     path.write_text("config:\n  aws:region: us-east-1\n  superset-stack:owner: o\n  superset-stack:costCenter: c\n"
                     "  superset-stack:domainName: superset.example.com\n  superset-stack:hostedZoneId: Z0123456789EXAMPLE\n"
                     "  superset-stack:dbMultiAz: false\n"
-                    "  superset-stack:waivers: ['dbMultiAz until 2099-01-01: pilot']\n")  # fmt: skip
+                    "  superset-stack:waivers: ['dbMultiAz until 2099-01-01: single-AZ pilot']\n")  # fmt: skip
     result = runner.invoke(app, ["plan", "--stack", "prod", "--config-file", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["policies"]["violations"] == [{
+        "policy": "aws-rds-instance-require-multi-az", "resource": "superset-db", "level": "advisory",
+        "message": "Production RDS instances must be Multi-AZ. (waived until 2099-01-01: single-AZ pilot)",
+    }]  # fmt: skip
+
+
+def test_plan_exits_1_on_a_mandatory_violation(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The settings and components leave no mandatory violation to find, so add a rule that always fails.
+    from superset_stack.policies import rules
+    from superset_stack.policies.engine import Rule
+
+    always = Rule("aws-s3-bucket-test-always-fails", "aws:s3/bucket:Bucket", "test", ("test",),
+                  lambda _props, _context: "Always fails.")  # fmt: skip
+    monkeypatch.setattr(rules, "RULES", [*rules.RULES, always])
+    result = runner.invoke(app, ["plan", "--stack", "dev", "--format", "json"])
     assert result.exit_code == 1
-    violations = json.loads(result.output)["policies"]["violations"]
-    assert violations == [{"policy": "aws-rds-instance-require-multi-az", "resource": "superset-db", "level": "mandatory",
-                           "message": "Production RDS instances must be Multi-AZ."}]  # fmt: skip
+    assert {v["policy"] for v in json.loads(result.output)["policies"]["violations"]} == {always.name}
 
 
 def test_docs_check_passes_on_the_repository() -> None:

@@ -60,6 +60,18 @@ class TestPresets:
         settings = make_settings("dev", hostedZoneId="", certificateArn=arn)
         assert (settings.hosted_zone_id, settings.certificate_arn) == ("", arn)
 
+    def test_a_policy_can_be_waived_by_name_and_a_setting_waiver_covers_its_policy(self) -> None:
+        from superset_stack.policies.rules import SETTING_WAIVERS
+
+        settings = make_settings("prod", dbMultiAz=False, waivers=[
+            "dbMultiAz until 2027-01-31: single-AZ pilot",
+            "aws-lb-loadbalancer-require-access-logs until 2027-02-28: log bucket moves accounts",
+        ])  # fmt: skip
+        assert settings.policy_waivers(SETTING_WAIVERS) == {
+            "aws-rds-instance-require-multi-az": "until 2027-01-31: single-AZ pilot",
+            "aws-lb-loadbalancer-require-access-logs": "until 2027-02-28: log bucket moves accounts",
+        }
+
     def test_the_guides_timeouts_break_the_chain(self) -> None:
         # run-server.sh's old defaults: gunicorn timeout 120, keep-alive 2, behind the ALB default of 60 s
         assert problems_of(
@@ -370,8 +382,9 @@ class TestErrors:
         assert problems_of(waivers=["dbMultiAz: because", "tlsPolicy until 2027-01-01: legacy clients",
                                     "dbMultiAz until 2027-02-30: bad date"]) == (
             "waivers: 'dbMultiAz: because' must read '<key> until YYYY-MM-DD: <reason>'",
-            "waivers: 'tlsPolicy' is not a rule that can be waived; allowed: dbMultiAz, dbDeletionProtection, "
-            "dbBackupRetentionDays, cacheNodeCount, webMinTasks, natGateways",
+            "waivers: 'tlsPolicy' is not a rule that can be waived; allowed: a production rule (dbMultiAz, "
+            "dbDeletionProtection, dbBackupRetentionDays, cacheNodeCount, webMinTasks, natGateways) or a policy name "
+            "(listed by `superset-stack plan`)",
             "waivers: 'dbMultiAz until 2027-02-30: bad date' has an invalid date '2027-02-30'",
         )  # fmt: skip
 

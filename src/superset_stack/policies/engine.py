@@ -79,9 +79,21 @@ def evaluate(
     rules: Sequence[Rule],
     stack_rules: Sequence[StackRule] = (),
     context: Context | None = None,
+    waivers: Mapping[str, str] | None = None,
 ) -> Report:
-    """Run every rule on the resources it applies to."""
+    """Run every rule on the resources it applies to.
+
+    `waivers` maps a policy name to why and until when it is accepted: its violations are still
+    reported, as advisory, with that note.
+    """
     context = context or Context()
+    waivers = waivers or {}
+
+    def violation(policy: str, resource: str, level: Level, message: str) -> Violation:
+        if policy in waivers:
+            return Violation(policy, resource, "advisory", f"{message} (waived {waivers[policy]})")
+        return Violation(policy, resource, level, message)
+
     resources = list(resources)
     report = Report()
     by_type: dict[str, list[Rule]] = {}
@@ -91,8 +103,8 @@ def evaluate(
         for rule in by_type.get(resource.type, []):
             message = rule.check(resource.inputs, context)
             if message:
-                report.violations.append(Violation(rule.name, resource.name, rule.level, message))
+                report.violations.append(violation(rule.name, resource.name, rule.level, message))
     for stack_rule in stack_rules:
         for name, message in stack_rule.check(resources, context):
-            report.violations.append(Violation(stack_rule.name, name, stack_rule.level, message))
+            report.violations.append(violation(stack_rule.name, name, stack_rule.level, message))
     return report

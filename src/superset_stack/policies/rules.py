@@ -796,3 +796,13 @@ STACK_RULES = [
 ]
 
 RULES: list[Rule] = [*NETWORK, *EDGE, *COMPUTE, *SECRETS, *DATA, *STORAGE_LOGGING_IAM]
+
+# A waiver of a production setting (settings.PROD_RULES) also covers the policy that checks the same.
+SETTING_WAIVERS: dict[str, str] = {
+    "dbMultiAz": "aws-rds-instance-require-multi-az",
+    "dbDeletionProtection": "aws-rds-instance-require-deletion-protection",
+    "dbBackupRetentionDays": "aws-rds-instance-require-backups",
+    "cacheNodeCount": "aws-elasticache-replicationgroup-require-failover",
+}
+
+POLICY_NAMES: tuple[str, ...] = (*(rule.name for rule in RULES), *(rule.name for rule in STACK_RULES))
