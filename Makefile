@@ -31,8 +31,8 @@ down: $(STAMP)
 	$(BIN)/superset-stack local down
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests __main__.py
-	$(BIN)/ruff format --check src tests __main__.py
+	$(BIN)/ruff check src tests policy __main__.py
+	$(BIN)/ruff format --check src tests policy __main__.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
