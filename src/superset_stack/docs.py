@@ -108,9 +108,56 @@ def render_readme(text: str) -> str:
     return text
 
 
+COST_MARKERS = ("<!-- BEGIN COSTS (generated: superset-stack docs) -->", "<!-- END COSTS -->")
+
+
+def cost_table(root: Path) -> str:
+    """Monthly cost of each example stack in each priced region, from the offline plan."""
+    import tempfile
+
+    from superset_stack.plan.cost import estimate
+    from superset_stack.plan.offline import record_stack_file
+    from superset_stack.plan.prices import REGIONS
+
+    rows = [
+        "| Stack | Region | Minimum (desired counts) | Maximum (autoscaling ceilings) "
+        "| Largest items at minimum |",
+        "|---|---|---|---|---|",
+    ]
+    for environment in ENVIRONMENTS:
+        document = yaml.safe_load((root / f"Pulumi.{environment}.yaml").read_text())
+        for region in REGIONS:
+            document["config"]["aws:region"] = region
+            with tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / f"Pulumi.{environment}.yaml"
+                path.write_text(yaml.safe_dump(document))
+                settings, mocks = record_stack_file(path)
+            report = estimate([r for r in mocks if r.custom], settings.region)
+            totals: dict[str, float] = {}
+            for line in report.lines:
+                kind = line.item.split(" ", 1)[0]
+                totals[kind] = totals.get(kind, 0.0) + line.monthly_min
+            largest = ", ".join(
+                f"{kind} {usd:.0f}" for kind, usd in sorted(totals.items(), key=lambda x: -x[1])[:4]
+            )
+            totals_text = f"{report.monthly_min:.2f} | {report.monthly_max:.2f}"
+            rows.append(f"| {environment} | {region} | {totals_text} | {largest} |")
+    return "\n".join(rows)
+
+
+def render_cost_doc(text: str, root: Path) -> str:
+    begin, end = COST_MARKERS
+    pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.DOTALL)
+    replacement = f"{begin}\n{cost_table(root)}\n{end}"
+    return pattern.sub(lambda _match: replacement, text)
+
+
 def stale_files(root: Path) -> list[str]:
     """Generated files that differ from what the registry produces now."""
     stale = []
+    cost_doc = root / "docs" / "cost.md"
+    if cost_doc.exists() and render_cost_doc(cost_doc.read_text(), root) != cost_doc.read_text():
+        stale.append("docs/cost.md")
     if (root / "Pulumi.yaml").read_text() != pulumi_yaml():
         stale.append("Pulumi.yaml")
     readme = (root / "README.md").read_text()
@@ -125,4 +172,7 @@ def write(root: Path) -> list[str]:
     (root / "Pulumi.yaml").write_text(pulumi_yaml())
     readme = root / "README.md"
     readme.write_text(render_readme(readme.read_text()))
+    cost_doc = root / "docs" / "cost.md"
+    if cost_doc.exists():
+        cost_doc.write_text(render_cost_doc(cost_doc.read_text(), root))
     return changed

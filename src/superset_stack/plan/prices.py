@@ -2,7 +2,9 @@
 
 From ../shared/reference/performance.md section 5 (researched 2026-11-29): [V] verified from a
 primary or dated source, [S] secondary source worth re-checking, [E] our estimate. A month is 730
-hours. Only us-east-1 is filled in so far; other regions raise a clear error until they are.
+hours. us-east-1 and ap-southeast-2 so far; other regions raise a clear error until they are added.
+Sydney prices for RDS, ElastiCache and CloudWatch could not be fetched during the research and are
+estimates (marked), from Tokyo/Seoul list prices and the usual Sydney premium.
 """
 
 from __future__ import annotations
@@ -63,7 +65,51 @@ US_EAST_1: dict[str, Price] = {
     "waf.rule": Price(1.0, "rule-month", "AWS WAF pricing, not in the research", True),
 }
 
-REGIONS: dict[str, dict[str, Price]] = {"us-east-1": US_EAST_1}
+AP_SOUTHEAST_2: dict[str, Price] = {
+    "fargate.x86.vcpu": Price(
+        0.04856, "vCPU-hour", "theuves/fgcalc from the AWS Fargate page; cross-checked [S]"
+    ),
+    "fargate.x86.gb": Price(0.00532, "GB-hour", "theuves/fgcalc from the AWS Fargate page [S]"),
+    "fargate.arm.vcpu": Price(0.0388, "vCPU-hour", "x86 price x 0.8", True),
+    "fargate.arm.gb": Price(0.00426, "GB-hour", "x86 price x 0.8", True),
+    "rds.db.t3.micro": Price(
+        0.027, "instance-hour", "Tokyo db.t3.micro $0.026 (Price List 2026-09) as proxy", True
+    ),
+    "rds.db.t4g.micro": Price(
+        0.024, "instance-hour", "Tokyo t4g.micro (Price List 2026-09-11) as proxy", True
+    ),
+    "rds.db.t4g.small": Price(0.048, "instance-hour", "performance.md estimate $0.046-0.050", True),
+    "rds.db.t4g.medium": Price(0.096, "instance-hour", "performance.md estimate $0.092-0.100", True),
+    "rds.db.m7g.large": Price(0.242, "instance-hour", "us-east-1 estimate x 1.44 (Sydney premium)", True),
+    "rds.gp3": Price(0.138, "GB-month", "Tokyo gp3 $0.138 (Price List 2026-09) as proxy", True),
+    "elasticache.redis.cache.t4g.micro": Price(
+        0.025, "node-hour", "Tokyo t4g.micro Redis OSS $0.025 as proxy", True
+    ),
+    "elasticache.redis.cache.t4g.small": Price(0.050, "node-hour", "performance.md estimate", True),
+    "elasticache.redis.cache.m7g.large": Price(0.237, "node-hour", "us-east-1 estimate x 1.5", True),
+    "elasticache.valkey.factor": Price(
+        0.8, "x Redis", "Price List transcription 2026-10-02: Valkey = 0.8x [S]"
+    ),
+    "alb.hour": Price(0.0252, "ALB-hour", "code constant for ap-southeast-2, rates unchanged since 2017 [S]"),
+    "alb.lcu": Price(0.008, "LCU-hour", "AWS rate description [S]; 0.25 LCU average assumed", True),
+    "nat.hour": Price(0.059, "NAT-hour", "code map citing the AWS knowledge center [S]"),
+    "nat.gb": Price(
+        0.059, "GB processed", "assumed equal to the hourly rate as in Seoul; 10 GB assumed", True
+    ),
+    "ipv4.hour": Price(0.005, "address-hour", "AWS public IPv4 charge, all regions, from 2024-02-01 [V]"),
+    "endpoint.hour": Price(0.01, "endpoint-AZ-hour", "us-east-1 rate assumed", True),
+    "kms.key": Price(1.0, "key-month", "AWS KMS pricing, same in all commercial regions [S]"),
+    "secret": Price(0.40, "secret-month", "us-east-1 rate assumed", True),
+    "alarm": Price(0.10, "alarm-month", "us-east-1 rate assumed", True),
+    "logs.gb": Price(0.57, "GB ingested", "performance.md estimate; 5 GB a month per stack assumed", True),
+    "s3.gb": Price(
+        0.025, "GB-month", "repo verified-facts table citing aws.amazon.com/s3/pricing 2026-10-05 [S]", True
+    ),
+    "waf.acl": Price(5.0, "web-ACL-month", "AWS WAF pricing, not in the research", True),
+    "waf.rule": Price(1.0, "rule-month", "AWS WAF pricing, not in the research", True),
+}
+
+REGIONS: dict[str, dict[str, Price]] = {"us-east-1": US_EAST_1, "ap-southeast-2": AP_SOUTHEAST_2}
 
 
 def prices_for(region: str) -> dict[str, Price]:

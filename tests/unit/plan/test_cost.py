@@ -81,6 +81,16 @@ def test_unknown_prices_are_named() -> None:
     ):
         estimate([R("aws:rds/instance:Instance", "db", {"instanceClass": "db.x9.huge"})], "us-east-1")
     with pytest.raises(
-        KeyError, match=re.escape("no price data for region 'ap-southeast-2' yet; known: us-east-1")
+        KeyError,
+        match=re.escape("no price data for region 'eu-west-1' yet; known: us-east-1, ap-southeast-2"),
     ):
-        estimate([], "ap-southeast-2")
+        estimate([], "eu-west-1")
+
+
+def test_both_regions_price_every_item() -> None:
+    from superset_stack.plan.prices import AP_SOUTHEAST_2
+
+    assert set(AP_SOUTHEAST_2) == set(US_EAST_1)
+    # Sydney costs more for the hourly building blocks
+    for key in ("fargate.x86.vcpu", "alb.hour", "nat.hour", "rds.db.t4g.micro"):
+        assert AP_SOUTHEAST_2[key].usd > US_EAST_1[key].usd, key
