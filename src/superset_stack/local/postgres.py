@@ -63,17 +63,16 @@ class Postgres:
     log_file: Path
     bin_dir: Path
 
+    def _client_args(self) -> list[str]:
+        """How clients reach the server: TCP on loopback as the superuser (there is no unix socket)."""
+        return ["-h", "127.0.0.1", "-p", str(self.port), "-U", self.user]
+
     def psql(self, database: str, sql: str) -> str:
         """Run SQL as the superuser; the unaligned, tuples-only output."""
         result = subprocess.run(
             [
                 str(self.bin_dir / "psql"),
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "-U",
-                self.user,
+                *self._client_args(),
                 "-d",
                 database,
                 "-v",
@@ -154,12 +153,7 @@ class Postgres:
         result = subprocess.run(
             [
                 str(self.bin_dir / "pg_isready"),
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "-U",
-                self.user,
+                *self._client_args(),
                 "-q",
             ],
             check=False,
