@@ -6,6 +6,7 @@ plan. Inputs are kept as the engine sees them: camelCase keys, secrets masked as
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -172,12 +173,14 @@ class RecordingMocks(pulumi.runtime.Mocks):
         self.region = region
         self.resources: list[RecordedResource] = []
         self.calls: list[pulumi.runtime.MockCallArgs] = []
-        self._parent_urn = ""
-        self._options: dict[str, Any] = {}
+        # The monitor registers resources on several threads and calls new_resource on the same
+        # thread as the request it is handling: per-thread state keeps each request's parent and
+        # options with it.
+        self._request = threading.local()
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         inputs = dict(args.inputs)
-        parent, parent_type = _parent_of(self._parent_urn)
+        parent, parent_type = _parent_of(getattr(self._request, "parent_urn", ""))
         self.resources.append(
             RecordedResource(
                 type=args.typ,
@@ -187,7 +190,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 parent_type=parent_type,
                 provider=args.provider or None,
                 custom=bool(args.custom),
-                options=self._options,
+                options=getattr(self._request, "options", {}),
             )
         )
         outputs = {**inputs, **_fake_outputs(args.typ, args.name, inputs, self.region)}
@@ -226,13 +229,13 @@ class _ParentTrackingMonitor(pulumi_mocks.MockMonitor):
         self._recording = mocks
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
-        self._recording._parent_urn = request.parent
+        self._recording._request.parent_urn = request.parent
         implicit = {urn for urns in request.propertyDependencies.values() for urn in urns.urns}
 
         def short(urn: str) -> str:
             return "::".join(urn.split("::")[-2:]).split("$")[-1]
 
-        self._recording._options = {
+        self._recording._request.options = {
             "protect": bool(request.protect),
             # explicit depends_on only, as "<type>::<name>"; input-derived dependencies are implicit
             "dependsOn": sorted(short(urn) for urn in request.dependencies if urn not in implicit),
