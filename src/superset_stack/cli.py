@@ -91,7 +91,10 @@ def settings_command(
 
 @app.command("plan")
 def plan_command(
-    stack: StackOption = "dev", config_file: ConfigFileOption = None, output: FormatOption = Format.TABLE
+    stack: StackOption = "dev",
+    config_file: ConfigFileOption = None,
+    output: FormatOption = Format.TABLE,
+    out: Annotated[Path | None, typer.Option("--out", help="Also write plan.json and plan.md here.")] = None,
 ) -> None:
     """Offline plan: every AWS resource, policy verdicts, monthly cost; exit 1 on a mandatory violation."""
     from superset_stack.plan.cost import estimate
@@ -112,17 +115,23 @@ def plan_command(
         waivers=settings.policy_waivers(SETTING_WAIVERS),
     )
     cost = estimate(resources, settings.region)
+    document = {
+        "stack": stack,
+        "environment": settings.environment,
+        "region": settings.region,
+        "resources": [
+            {"type": r.type, "name": r.name, "parent": r.parent, "inputs": r.inputs} for r in resources
+        ],
+        "policies": {"violations": [dataclasses.asdict(v) for v in report.violations]},
+        "cost": cost.as_contract(),
+    }
+    if out is not None:
+        from superset_stack.plan.report import markdown
+
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "plan.json").write_text(json.dumps(document, indent=2, default=str) + "\n")
+        (out / "plan.md").write_text(markdown(document, cost.lines))
     if output is Format.JSON:
-        document = {
-            "stack": stack,
-            "environment": settings.environment,
-            "region": settings.region,
-            "resources": [
-                {"type": r.type, "name": r.name, "parent": r.parent, "inputs": r.inputs} for r in resources
-            ],
-            "policies": {"violations": [dataclasses.asdict(v) for v in report.violations]},
-            "cost": cost.as_contract(),
-        }
         console.print_json(json.dumps(document, default=str))
     else:
         tree = Tree(f"[bold]stack {stack}[/] ({settings.environment}, {settings.region})")

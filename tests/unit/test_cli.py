@@ -73,6 +73,23 @@ def test_plan_json_follows_the_contract_and_masks_secrets() -> None:
     assert round(sum(line["monthly"] for line in cost["lines"]), 2) == cost["monthly_min"]
 
 
+def test_plan_writes_json_and_markdown(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["plan", "--stack", "prod", "--format", "json", "--out", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 0, result.output
+    written = json.loads((tmp_path / "out" / "plan.json").read_text())
+    assert written == json.loads(result.output)
+    report = (tmp_path / "out" / "plan.md").read_text()
+    assert report.startswith("# Plan of stack prod (prod, us-east-1)")
+    assert "- Policies: 0 mandatory and 0 advisory violations." in report
+    assert (
+        f"| **total** | | **{written['cost']['monthly_min']:.2f}** | **{written['cost']['monthly_max']:.2f}** |"
+        in report
+    )
+    assert "| `aws:rds/instance:Instance` | 1 |" in report
+
+
 def test_a_waiver_turns_its_violation_into_an_advisory_note(tmp_path: Path) -> None:
     path = tmp_path / "Pulumi.prod.yaml"
     path.write_text("config:\n  aws:region: us-east-1\n  superset-stack:owner: o\n  superset-stack:costCenter: c\n"
