@@ -82,3 +82,9 @@ def test_the_pack_entry_point_serves_these_policies() -> None:
         in (ROOT / "policy" / "__main__.py").read_text()
     )
     assert "runtime: python" in (ROOT / "policy" / "PulumiPolicy.yaml").read_text()
+    # the pack's own virtualenv needs the SDK pinned like the dev extra, and the package with the rules
+    requirements = (ROOT / "policy" / "requirements.txt").read_text().splitlines()
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    pin = next(line for line in requirements if line.startswith("pulumi-policy=="))
+    assert f'"{pin}"' in pyproject
+    assert "-e .." in requirements
