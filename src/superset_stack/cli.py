@@ -65,11 +65,7 @@ def settings_command(
         settings = Settings.from_stack_file(_stack_file(stack, config_file), stack=stack)
     except SettingsError as error:
         raise _fail(error) from None
-    values = {
-        field.name: _plain(getattr(settings, field.name))
-        for field in dataclasses.fields(settings)
-        if field.name != "today"
-    }
+    values = {field.name: _plain(getattr(settings, field.name)) for field in dataclasses.fields(settings)}
     budget = settings.connection_budget
     if output is Format.JSON:
         values["connection_budget"] = {

@@ -13,7 +13,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -304,7 +304,6 @@ class Settings:
     backup_copy_region: str
     alarm_cpu_percent: int
     alarm_memory_percent: int
-    today: date = field(default_factory=date.today, compare=False, repr=False)
 
     # --- derived values --------------------------------------------------------------------------
 
@@ -491,7 +490,7 @@ def _build(
     _derive_network_defaults(resolved, region, set(values), problems)
     resolved["waivers"] = _parse_waivers(resolved.get("waivers", ()), today, problems)
     resolved["nat_gateways"] = NatGateways(resolved["nat_gateways"])
-    settings = Settings(project=project, stack=stack, region=region, today=today, **resolved)
+    settings = Settings(project=project, stack=stack, region=region, **resolved)
     _validate(settings, problems)
     if problems:
         raise SettingsError(list(dict.fromkeys(problems)))  # each mistake once, in order found
@@ -569,7 +568,7 @@ def _derive_network_defaults(
     if not missing:
         return
     for key in missing:
-        resolved[Option(key, "array", "", DERIVED).attribute] = ()
+        resolved[OPTIONS_BY_KEY[key].attribute] = ()
     try:
         vpc = ipaddress.IPv4Network(resolved.get("vpc_cidr", ""), strict=True)
     except ValueError:
@@ -950,5 +949,5 @@ def _validate(s: Settings, problems: list[str]) -> None:
 
 def setting_fields() -> tuple[str, ...]:
     """Settings attributes that come from config keys (for consistency checks)."""
-    skip = {"project", "stack", "region", "today"}
+    skip = {"project", "stack", "region"}
     return tuple(f.name for f in fields(Settings) if f.name not in skip)

@@ -59,13 +59,6 @@ class CostError(KeyError):
     pass
 
 
-@dataclass(frozen=True)
-class _Recorded:
-    type: str
-    name: str
-    inputs: dict[str, Any]
-
-
 def estimate(resources: Sequence[Any], region: str) -> CostReport:
     """Price every billable resource; `resources` have .type, .name and .inputs (camelCase)."""
     prices = prices_for(region)
