@@ -310,6 +310,7 @@ class Observability(pulumi.ComponentResource):
                             [".", "HTTPCode_ELB_5XX_Count", ".", "."],
                         ],
                         args.region,
+                        stat="Sum",  # counts add up per period; an average of counts hides spikes
                     ),
                     self._graph(
                         12,
@@ -412,7 +413,9 @@ class Observability(pulumi.ComponentResource):
         self._alarm_arns.append(alarm.arn)
 
     @staticmethod
-    def _graph(x: int, title: str, metrics: list[list[Any]], region: str, *, y: int = 6) -> dict[str, Any]:
+    def _graph(
+        x: int, title: str, metrics: list[list[Any]], region: str, *, y: int = 6, stat: str = "Average"
+    ) -> dict[str, Any]:
         return {
             "type": "metric",
             "x": x,
@@ -424,6 +427,6 @@ class Observability(pulumi.ComponentResource):
                 "region": region,
                 "metrics": metrics,
                 "period": PERIOD_SECONDS,
-                "stat": "Sum" if "5xx" in title else "Average",
+                "stat": stat,
             },
         }
