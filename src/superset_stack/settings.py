@@ -29,6 +29,10 @@ ENVIRONMENTS: tuple[str, ...] = ("dev", "staging", "prod")
 CONTAINER_PORT = 8088
 POSTGRES_PORT = 5432
 REDIS_PORT = 6379
+# Autoscaling targets sit this many points below the alarm thresholds, so new tasks start
+# before anyone is paged.
+CPU_SCALING_HEADROOM_PERCENT = 20
+MEMORY_SCALING_HEADROOM_PERCENT = 10
 # Optional warehouse drivers, each pinned in runtime/drivers/<name>.lock (psycopg2 is in the runtime lock).
 WAREHOUSE_DRIVERS: tuple[str, ...] = ("clickhouse", "redshift", "snowflake", "bigquery")
 
@@ -132,6 +136,8 @@ OPTIONS: tuple[Option, ...] = (
            "balancer.", Preset(False, False, True)),
     Option("wafRateLimitPer5Minutes", "integer", "Requests one IP may send in 5 minutes before WAF blocks "
            "it.", 2000),
+    Option("albDeletionProtection", "boolean", "Refuse to delete the load balancer (its DNS name is what "
+           "users and DNS records point at).", Preset(False, False, True)),
     Option("albIdleTimeoutSeconds", "integer", "Load balancer idle timeout; must sit between "
            "gunicornTimeoutSeconds and gunicornKeepaliveSeconds.", 65),
     Option("gunicornTimeoutSeconds", "integer", "gunicorn worker timeout, also Superset's webserver "
@@ -206,8 +212,10 @@ OPTIONS: tuple[Option, ...] = (
            "while continuous backups are off; up to 36500).", Preset(7, 14, 35)),
     Option("backupCopyRegion", "string", "Region that receives a copy of every AWS Backup recovery point "
            "(disaster recovery). Empty: no copy.", ""),
-    Option("alarmCpuPercent", "integer", "CPU utilisation that raises an alarm (1-100).", 80),
-    Option("alarmMemoryPercent", "integer", "Memory utilisation that raises an alarm (1-100).", 80),
+    Option("alarmCpuPercent", "integer", "CPU utilisation that raises an alarm (21-100); services scale "
+           "out 20 points below it.", 80),
+    Option("alarmMemoryPercent", "integer", "Memory utilisation that raises an alarm (11-100); services "
+           "scale out 10 points below it.", 80),
 )  # fmt: skip
 
 OPTIONS_BY_KEY: dict[str, Option] = {option.key: option for option in OPTIONS}
@@ -261,6 +269,7 @@ class Settings:
     certificate_arn: str
     waf_enabled: bool
     waf_rate_limit_per5_minutes: int
+    alb_deletion_protection: bool
     alb_idle_timeout_seconds: int
     gunicorn_timeout_seconds: int
     gunicorn_keepalive_seconds: int
@@ -323,6 +332,14 @@ class Settings:
             "Stack": self.stack,
             "ManagedBy": "pulumi",
         }
+
+    @property
+    def autoscaling_cpu_target_percent(self) -> int:
+        return self.alarm_cpu_percent - CPU_SCALING_HEADROOM_PERCENT
+
+    @property
+    def autoscaling_memory_target_percent(self) -> int:
+        return self.alarm_memory_percent - MEMORY_SCALING_HEADROOM_PERCENT
 
     @property
     def pool(self) -> sizing.PoolSettings:
@@ -885,12 +902,16 @@ def _validate(s: Settings, problems: list[str]) -> None:
             f"({sizing.GUNICORN_WORKER_RSS_MIB} MiB each plus {sizing.GUNICORN_MASTER_AND_HEADROOM_MIB}); "
             f"webMemoryMib is {s.web_memory_mib}: lower the workers or raise the memory",
         )
-    for key, percent in (
-        ("alarmCpuPercent", s.alarm_cpu_percent),
-        ("alarmMemoryPercent", s.alarm_memory_percent),
+    for key, percent, headroom in (
+        ("alarmCpuPercent", s.alarm_cpu_percent, CPU_SCALING_HEADROOM_PERCENT),
+        ("alarmMemoryPercent", s.alarm_memory_percent, MEMORY_SCALING_HEADROOM_PERCENT),
     ):
-        if not 1 <= percent <= 100:
-            problem(key, f"must be 1-100, got {percent}")
+        if not headroom < percent <= 100:
+            problem(
+                key,
+                f"must be {headroom + 1}-100, got {percent} "
+                f"(autoscaling targets {headroom} points below it, and a target must be at least 1)",
+            )
 
     if s.previous_secret_key_secret_arn and not re.fullmatch(
         r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@!-]+",

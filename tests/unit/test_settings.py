@@ -313,7 +313,10 @@ class TestErrors:
             ({"cacheNodeCount": 7}, "cacheNodeCount: must be 1-6, got 7"),
             ({"secretRecoveryWindowDays": 3}, "secretRecoveryWindowDays: must be 7-30, got 3"),
             ({"webMaxTasks": 0}, "webMaxTasks: 0 is below webMinTasks 1"),
-            ({"alarmCpuPercent": 101}, "alarmCpuPercent: must be 1-100, got 101"),
+            ({"alarmCpuPercent": 101}, "alarmCpuPercent: must be 21-100, got 101 (autoscaling targets 20 points "
+                                       "below it, and a target must be at least 1)"),
+            ({"alarmMemoryPercent": 10}, "alarmMemoryPercent: must be 11-100, got 10 (autoscaling targets 10 "
+                                         "points below it, and a target must be at least 1)"),
             ({"albIngressCidrs": []}, "albIngressCidrs: empty: nobody could reach Superset"),
             ({"albIngressCidrs": ["0.0.0.0/33"]}, "albIngressCidrs: not a valid IPv4 network CIDR, got '0.0.0.0/33' ('33' is not a valid netmask)"),
             ({"publicSubnetCidrs": ["10.0.0.0/20", "10.0.16.0/29"]}, "publicSubnetCidrs: 10.0.16.0/29 is smaller than /28, the smallest subnet AWS allows"),
@@ -331,7 +334,6 @@ class TestErrors:
             ({"webMinTasks": 0}, "webMinTasks: must be at least 1, got 0"),
             ({"workerTasks": 0}, "workerTasks: must be at least 1 (reports and async queries need a worker), got 0"),
             ({"celeryConcurrency": 0}, "celeryConcurrency: must be 1-64, got 0"),
-            ({"alarmMemoryPercent": 0}, "alarmMemoryPercent: must be 1-100, got 0"),
             ({"cpuArchitecture": "ARM"}, "cpuArchitecture: got 'ARM'; allowed: ARM64, X86_64"),
             ({"domainName": "Superset.Example.com"}, "domainName: not a lower-case DNS host name, got 'Superset.Example.com'"),
             ({"hostedZoneId": "zone-1"}, "hostedZoneId: not a Route 53 hosted zone id (Z...), got 'zone-1'"),

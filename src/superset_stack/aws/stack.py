@@ -195,7 +195,7 @@ class SupersetStack(pulumi.ComponentResource):
                 idle_timeout_seconds=s.alb_idle_timeout_seconds,
                 deregistration_delay_seconds=sizing.deregistration_delay_seconds(s.gunicorn_timeout_seconds),
                 http_to_https_redirect=s.http_to_https_redirect,
-                deletion_protection=s.environment == "prod",
+                deletion_protection=s.alb_deletion_protection,
             ),
             opts=child,
         )
@@ -266,8 +266,8 @@ class SupersetStack(pulumi.ComponentResource):
                 worker_memory_mib=s.worker_memory_mib,
                 worker_tasks=s.worker_tasks,
                 celery_concurrency=s.celery_concurrency,
-                cpu_target_percent=s.alarm_cpu_percent - 20,
-                memory_target_percent=s.alarm_memory_percent - 10,
+                cpu_target_percent=s.autoscaling_cpu_target_percent,
+                memory_target_percent=s.autoscaling_memory_target_percent,
             ),
             opts=child,
         )

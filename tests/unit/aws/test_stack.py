@@ -179,3 +179,21 @@ def test_without_nat_tasks_keep_only_private_paths(build: Build) -> None:
               if r["securityGroupId"] == "superset-sg-app-id"}  # fmt: skip
     assert egress == {(5432, "superset-sg-database-id"), (6379, "superset-sg-cache-id"),
                       (443, "pl-superset-network-s3"), (443, "superset-sg-endpoints-id")}  # fmt: skip
+
+
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_load_balancer_deletion_protection_follows_the_setting(build: Build, environment: str) -> None:
+    settings = make_settings(environment)
+    (alb,) = build_stack(build, settings).inputs_of("aws:lb/loadBalancer:LoadBalancer")
+    assert alb["enableDeletionProtection"] is settings.alb_deletion_protection
+    assert settings.alb_deletion_protection is (environment == "prod")
+
+
+def test_web_scales_out_below_the_alarm_thresholds(build: Build) -> None:
+    mocks = build_stack(build, make_settings("dev", alarmCpuPercent=90, alarmMemoryPercent=85))
+    targets = {r.name: r.inputs["targetTrackingScalingPolicyConfiguration"]["targetValue"]
+               for r in mocks.of_type("aws:appautoscaling/policy:Policy")}  # fmt: skip
+    assert (targets["superset-app-web-cpu"], targets["superset-app-web-memory"]) == (70, 75)
+    alarms = {r["metricName"]: r["threshold"] for r in mocks.inputs_of("aws:cloudwatch/metricAlarm:MetricAlarm")
+              if r.get("namespace") == "AWS/ECS"}  # fmt: skip
+    assert (alarms["CPUUtilization"], alarms["MemoryUtilization"]) == (90, 85)
