@@ -152,27 +152,28 @@ def render_cost_doc(text: str, root: Path) -> str:
     return pattern.sub(lambda _match: replacement, text)
 
 
+def _generated(root: Path) -> dict[str, str]:
+    """Each generated file's path (relative to root) and the text the registry produces now."""
+    files = {
+        "Pulumi.yaml": pulumi_yaml(),
+        "README.md": render_readme((root / "README.md").read_text()),
+    }
+    cost_doc = root / "docs" / "cost.md"
+    if cost_doc.exists():
+        files["docs/cost.md"] = render_cost_doc(cost_doc.read_text(), root)
+    return files
+
+
 def stale_files(root: Path) -> list[str]:
     """Generated files that differ from what the registry produces now."""
-    stale = []
-    cost_doc = root / "docs" / "cost.md"
-    if cost_doc.exists() and render_cost_doc(cost_doc.read_text(), root) != cost_doc.read_text():
-        stale.append("docs/cost.md")
-    if (root / "Pulumi.yaml").read_text() != pulumi_yaml():
-        stale.append("Pulumi.yaml")
-    readme = (root / "README.md").read_text()
-    if render_readme(readme) != readme:
-        stale.append("README.md")
-    return stale
+    return sorted(path for path, text in _generated(root).items() if (root / path).read_text() != text)
 
 
 def write(root: Path) -> list[str]:
-    """Regenerate Pulumi.yaml and the README's tables; return the files that changed."""
-    changed = stale_files(root)
-    (root / "Pulumi.yaml").write_text(pulumi_yaml())
-    readme = root / "README.md"
-    readme.write_text(render_readme(readme.read_text()))
-    cost_doc = root / "docs" / "cost.md"
-    if cost_doc.exists():
-        cost_doc.write_text(render_cost_doc(cost_doc.read_text(), root))
-    return changed
+    """Regenerate Pulumi.yaml, the README's tables and the cost table; return the files that changed."""
+    changed = []
+    for path, text in _generated(root).items():
+        if (root / path).read_text() != text:
+            (root / path).write_text(text)
+            changed.append(path)
+    return sorted(changed)
