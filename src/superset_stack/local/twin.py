@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import urllib.request
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +52,7 @@ class TwinOptions:
 class Twin:
     def __init__(self, options: TwinOptions) -> None:
         # Absolute paths: PostgreSQL runs with its data folder as working directory.
-        options.state_dir = options.state_dir.resolve()
-        options.runtime = options.runtime.absolute()
+        options = replace(options, state_dir=options.state_dir.resolve(), runtime=options.runtime.absolute())
         self.options = options
         self.root = options.state_dir
         self.logs = self.root / "logs"
