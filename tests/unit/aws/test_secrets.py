@@ -86,13 +86,6 @@ def test_values_are_generated_and_kept_secret(build: Build) -> None:
         assert version["secretString"] == SECRET  # travels as a Pulumi secret, encrypted in state
 
 
-def test_secret_key_is_long_enough_for_superset(build: Build) -> None:
-    mocks = build(secrets())
-    lengths = [r.inputs["length"] for r in mocks.of_type("random:index/randomPassword:RandomPassword")
-               if r.name == "sec-secret-key"]  # fmt: skip
-    assert lengths[0] >= 42  # Superset docs: openssl rand -base64 42
-
-
 @pytest.mark.parametrize("field", ["recovery_window_days", "key_deletion_window_days"])
 def test_rejects_windows_aws_refuses(mocks: RecordingMocks, field: str) -> None:
     with pytest.raises(ValueError, match=f"{field} must be 7-30, got 3"):
