@@ -57,6 +57,10 @@ def equals(field: str, expected: Any, message: str) -> Check:
     return lambda props, _context: None if props.get(field) == expected else message
 
 
+def present(field: str, message: str) -> Check:
+    return lambda props, _context: None if props.get(field) else message
+
+
 def not_true(field: str, message: str) -> Check:
     return lambda props, _context: message if props.get(field) is True else None
 
@@ -139,25 +143,21 @@ NETWORK = [
         SG,
         "Every security group says what it is for.",
         ("CKV_AWS_23", "AVD-AWS-0099", "EC27"),
-        lambda props, _c: None if props.get("description") else "Security groups must have a description.",
+        present("description", "Security groups must have a description."),
     ),
     Rule(
         "aws-vpc-securitygroupingressrule-require-description",
         INGRESS,
         "Every rule says why it exists.",
         ("CKV_AWS_23", "AVD-AWS-0124"),
-        lambda props, _c: (
-            None if props.get("description") else "Security group rules must have a description."
-        ),
+        present("description", "Security group rules must have a description."),
     ),
     Rule(
         "aws-vpc-securitygroupegressrule-require-description",
         EGRESS,
         "Every rule says why it exists.",
         ("CKV_AWS_23", "AVD-AWS-0124"),
-        lambda props, _c: (
-            None if props.get("description") else "Security group rules must have a description."
-        ),
+        present("description", "Security group rules must have a description."),
     ),
     Rule(
         "aws-vpc-securitygroupingressrule-disallow-public-except-web",
@@ -452,7 +452,7 @@ SECRETS = [
         KMS_KEY,
         "The key policy is written, not the default.",
         ("CKV2_AWS_64", "K1"),
-        lambda props, _c: None if props.get("policy") else "KMS keys must have an explicit key policy.",
+        present("policy", "KMS keys must have an explicit key policy."),
     ),
     Rule(
         "aws-kms-key-disallow-public-principal",
@@ -475,9 +475,7 @@ SECRETS = [
         SECRET,
         "Secrets are encrypted with the stack key.",
         ("CKV_AWS_149", "AVD-AWS-0098", "K2"),
-        lambda props, _c: (
-            None if props.get("kmsKeyId") else "Secrets must be encrypted with a customer-managed key."
-        ),
+        present("kmsKeyId", "Secrets must be encrypted with a customer-managed key."),
     ),
 ]
 
@@ -728,16 +726,14 @@ STORAGE_LOGGING_IAM = [
         LOG_GROUP,
         "Logs expire.",
         ("CKV_AWS_66", "L1"),
-        lambda props, _c: (
-            None if props.get("retentionInDays") else "Log groups must have a retention period."
-        ),
+        present("retentionInDays", "Log groups must have a retention period."),
     ),
     Rule(
         "aws-cloudwatch-loggroup-require-kms",
         LOG_GROUP,
         "Logs are encrypted with the stack key.",
         ("CKV_AWS_158", "AVD-AWS-0017", "L1"),
-        lambda props, _c: None if props.get("kmsKeyId") else "Log groups must be encrypted with KMS.",
+        present("kmsKeyId", "Log groups must be encrypted with KMS."),
     ),
     Rule(
         "aws-cloudwatch-loggroup-require-year-retention",
