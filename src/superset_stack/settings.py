@@ -18,10 +18,13 @@ from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
 from superset_stack import sizing
+from superset_stack.office_hours import OfficeHours
+from superset_stack.office_hours import parse as parse_office_hours
 from superset_stack.policies.rules import POLICY_NAMES
 
 PROJECT = "superset-stack"
@@ -118,10 +121,13 @@ OPTIONS: tuple[Option, ...] = (
     Option("privateSubnetCidrs", "array", "One CIDR per zone for the private (tasks, database, cache) "
            "subnets. Defaults to the /(vpc+4) blocks starting at the middle of the VPC.", DERIVED),
     Option("natGateways", "string", "NAT strategy for the private subnets: none, single or one_per_az.",
-           Preset("single", "single", "one_per_az"), tuple(NatGateways)),
+           Preset("none", "single", "one_per_az"), tuple(NatGateways)),
     Option("vpcEndpoints", "boolean", "Create VPC endpoints (ecr.api, ecr.dkr, logs, secretsmanager "
            "interface endpoints and the s3 gateway) so AWS API traffic stays in the VPC.",
-           Preset(False, False, True)),
+           Preset(True, False, True)),
+    Option("vpcEndpointsAllZones", "boolean", "Give each interface endpoint a network interface in every "
+           "zone (survives the loss of a zone). False: the first zone only, a quarter to a third of the "
+           "price; tasks in other zones reach it across zones.", Preset(False, True, True)),
     Option("albIngressCidrs", "array", "IPv4 CIDRs allowed to reach the load balancer.", ["0.0.0.0/0"]),
     Option("httpToHttpsRedirect", "boolean", "Open port 80 on the load balancer, only to answer with a "
            "301 redirect to HTTPS.", True),
@@ -189,8 +195,18 @@ OPTIONS: tuple[Option, ...] = (
     Option("noncurrentVersionExpirationDays", "integer", "Days an overwritten or deleted object "
            "version is kept.", Preset(7, 30, 90)),
     # compute (the service tier reads these; validated here so bad sizes never reach AWS)
-    Option("cpuArchitecture", "string", "Fargate CPU architecture: ARM64 (Graviton, cheaper) or X86_64.",
-           "ARM64", ("ARM64", "X86_64")),
+    Option("cpuArchitecture", "string", "Fargate CPU architecture: ARM64 (Graviton, about 20% below "
+           "x86 on demand) or X86_64 (the only one Fargate Spot runs).",
+           Preset("X86_64", "ARM64", "ARM64"), ("ARM64", "X86_64")),
+    Option("fargateSpot", "boolean", "Run web, worker and beat on Fargate Spot: half the on-demand price "
+           "or less, but AWS may reclaim a task at two minutes' notice. Needs cpuArchitecture X86_64.",
+           Preset(True, False, False)),
+    Option("officeHours", "string", "When the stack runs, 'DAYS HH:MM-HH:MM' in officeHoursTimezone, "
+           "e.g. 'MON-FRI 07:00-19:00'. Outside it the services scale to zero and the database stops; "
+           "the database starts 30 minutes early. Empty: always on.",
+           Preset("MON-FRI 07:00-19:00", "", "")),
+    Option("officeHoursTimezone", "string", "IANA time zone of officeHours, e.g. Europe/Berlin "
+           "(daylight saving time is followed).", "UTC"),
     Option("webCpu", "integer", "CPU units of a web task.", Preset(512, 1024, 2048)),
     Option("webMemoryMib", "integer", "Memory of a web task in MiB.", Preset(1024, 2048, 4096)),
     Option("webMinTasks", "integer", "Web tasks always running (autoscaling floor).", Preset(1, 2, 2)),
@@ -228,6 +244,9 @@ PROD_RULES: dict[str, str] = {
     "cacheNodeCount": "prod requires cacheNodeCount of at least 2 (automatic failover)",
     "webMinTasks": "prod requires webMinTasks of at least 2 (one task per zone survives an AZ loss)",
     "natGateways": "prod requires natGateways one_per_az or none (a single NAT is a single point of failure)",
+    "vpcEndpointsAllZones": "prod requires vpcEndpointsAllZones true (an endpoint in one zone fails with it)",
+    "fargateSpot": "prod requires fargateSpot false (AWS may reclaim Spot tasks at two minutes' notice)",
+    "officeHours": "prod requires officeHours empty (always on)",
 }
 
 
@@ -262,6 +281,7 @@ class Settings:
     private_subnet_cidrs: tuple[str, ...]
     nat_gateways: NatGateways
     vpc_endpoints: bool
+    vpc_endpoints_all_zones: bool
     alb_ingress_cidrs: tuple[str, ...]
     http_to_https_redirect: bool
     domain_name: str
@@ -297,6 +317,9 @@ class Settings:
     results_expiration_days: int
     noncurrent_version_expiration_days: int
     cpu_architecture: str
+    fargate_spot: bool
+    office_hours: str
+    office_hours_timezone: str
     web_cpu: int
     web_memory_mib: int
     web_min_tasks: int
@@ -320,6 +343,11 @@ class Settings:
     def resource_prefix(self) -> str:
         """Prefix for AWS names that must be explicit (database identifier, log groups)."""
         return re.sub(r"[^a-z0-9-]", "-", f"superset-{self.stack}".lower())
+
+    @property
+    def schedule(self) -> OfficeHours | None:
+        """The parsed officeHours, or None for a stack that is always on."""
+        return parse_office_hours(self.office_hours) if self.office_hours else None
 
     @property
     def tags(self) -> dict[str, str]:
@@ -791,6 +819,26 @@ def _validate(s: Settings, problems: list[str]) -> None:
             "secrets or ship logs; turn vpcEndpoints on or choose single / one_per_az",
         )
 
+    if s.fargate_spot and s.cpu_architecture != "X86_64":
+        problem(
+            "fargateSpot",
+            f"Fargate Spot runs only X86_64 tasks, but cpuArchitecture is {s.cpu_architecture}; "
+            "set cpuArchitecture X86_64 or fargateSpot false",
+        )
+    if s.office_hours:
+        try:
+            parse_office_hours(s.office_hours)
+        except ValueError as error:
+            problem("officeHours", str(error))
+    try:
+        ZoneInfo(s.office_hours_timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problem(
+            "officeHoursTimezone",
+            f"not an IANA time zone, got {s.office_hours_timezone!r}; "
+            "e.g. UTC, Europe/Berlin, Australia/Sydney",
+        )
+
     # retention
     for key, days in (("logRetentionDays", s.log_retention_days),):
         if days not in sizing.CLOUDWATCH_RETENTION_DAYS:
@@ -958,6 +1006,9 @@ def _validate(s: Settings, problems: list[str]) -> None:
             "cacheNodeCount": s.cache_node_count < 2,
             "webMinTasks": s.web_min_tasks < 2,
             "natGateways": s.nat_gateways is NatGateways.SINGLE,
+            "vpcEndpointsAllZones": s.vpc_endpoints and not s.vpc_endpoints_all_zones,
+            "fargateSpot": s.fargate_spot,
+            "officeHours": bool(s.office_hours),
         }
         for key, broken in violated.items():
             if broken and not s.waived(key):

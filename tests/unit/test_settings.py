@@ -48,7 +48,17 @@ class TestPresets:
     def test_dev_is_cheap_but_still_spans_two_zones(self) -> None:
         dev = make_settings("dev")
         assert dev.availability_zones == ("us-east-1a", "us-east-1b")
-        assert dev.nat_gateways is NatGateways.SINGLE
+        # no NAT gateway: the interface endpoints in one zone are cheaper and enough to start tasks
+        assert (dev.nat_gateways, dev.vpc_endpoints, dev.vpc_endpoints_all_zones) == (
+            NatGateways.NONE,
+            True,
+            False,
+        )
+        assert (dev.fargate_spot, dev.cpu_architecture, dev.office_hours) == (
+            True,
+            "X86_64",
+            "MON-FRI 07:00-19:00",
+        )
         assert not dev.db_multi_az
         assert dev.cache_node_count == 1
 
@@ -374,6 +384,31 @@ class TestErrors:
             "natGateways",
         ]
 
+    def test_prod_refuses_the_cost_levers_of_dev(self) -> None:
+        problems = problems_of("prod", cpuArchitecture="X86_64", fargateSpot=True, officeHours="MON-FRI 07:00-19:00",
+                               vpcEndpointsAllZones=False)  # fmt: skip
+        assert problems == (
+            "vpcEndpointsAllZones: prod requires vpcEndpointsAllZones true (an endpoint in one zone fails with it); "
+            "to accept the risk add a waiver 'vpcEndpointsAllZones until YYYY-MM-DD: <reason>' to waivers",
+            "fargateSpot: prod requires fargateSpot false (AWS may reclaim Spot tasks at two minutes' notice); "
+            "to accept the risk add a waiver 'fargateSpot until YYYY-MM-DD: <reason>' to waivers",
+            "officeHours: prod requires officeHours empty (always on); "
+            "to accept the risk add a waiver 'officeHours until YYYY-MM-DD: <reason>' to waivers",
+        )
+
+    def test_spot_needs_x86_and_hours_need_a_real_zone(self) -> None:
+        assert problems_of("dev", cpuArchitecture="ARM64", officeHours="weekdays", officeHoursTimezone="Europe/Springfield") == (
+            "fargateSpot: Fargate Spot runs only X86_64 tasks, but cpuArchitecture is ARM64; set cpuArchitecture "
+            "X86_64 or fargateSpot false",
+            "officeHours: expected 'DAYS HH:MM-HH:MM' such as 'MON-FRI 07:00-19:00', got 'weekdays'",
+            "officeHoursTimezone: not an IANA time zone, got 'Europe/Springfield'; e.g. UTC, Europe/Berlin, "
+            "Australia/Sydney",
+        )  # fmt: skip
+
+    def test_an_always_on_dev_stack_has_no_schedule(self) -> None:
+        assert make_settings("dev", officeHours="").schedule is None
+        assert make_settings("dev", officeHoursTimezone="Australia/Sydney").schedule is not None
+
     def test_expired_waiver(self) -> None:
         assert problems_of("prod", dbMultiAz=False,
                            waivers=["dbMultiAz until 2026-11-28: pilot"])[0] == (
@@ -385,7 +420,8 @@ class TestErrors:
                                     "dbMultiAz until 2027-02-30: bad date"]) == (
             "waivers: 'dbMultiAz: because' must read '<key> until YYYY-MM-DD: <reason>'",
             "waivers: 'tlsPolicy' is not a rule that can be waived; allowed: a production rule (dbMultiAz, "
-            "dbDeletionProtection, dbBackupRetentionDays, cacheNodeCount, webMinTasks, natGateways) or a policy name "
+            "dbDeletionProtection, dbBackupRetentionDays, cacheNodeCount, webMinTasks, natGateways, vpcEndpointsAllZones, "
+            "fargateSpot, officeHours) or a policy name "
             "(listed by `superset-stack plan`)",
             "waivers: 'dbMultiAz until 2027-02-30: bad date' has an invalid date '2027-02-30'",
         )  # fmt: skip

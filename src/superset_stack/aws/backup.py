@@ -18,6 +18,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from superset_stack.aws.iam import service_trust
+
 RDS_EVENT_CATEGORIES = (
     "availability",
     "deletion",
@@ -45,7 +47,9 @@ class BackupArgs:
         database_identifier: its identifier (for the event subscription).
         topic_arn: SNS topic for database events.
         retention_days: days a backup is kept. Defaults to 35.
-        schedule: cron in UTC. Defaults to ``cron(0 2 * * ? *)`` (02:00, before the RDS backup window).
+        schedule: cron expression. Defaults to ``cron(0 2 * * ? *)`` (02:00, before the RDS backup window).
+        schedule_timezone: IANA zone of the schedule. Defaults to UTC. (A database stopped outside
+            office hours cannot be backed up: schedule inside them.)
         copy_region: region that receives a copy of each recovery point. Defaults to none.
         account_id, partition: the account administering the copy region's key (with copy_region).
         tags: default tags for the copy region's provider (the stack provider's do not carry over).
@@ -57,6 +61,7 @@ class BackupArgs:
     topic_arn: pulumi.Input[str]
     retention_days: int = 35
     schedule: str = "cron(0 2 * * ? *)"
+    schedule_timezone: str = "UTC"
     copy_region: str = ""
     account_id: pulumi.Input[str] = ""
     partition: pulumi.Input[str] = "aws"
@@ -81,6 +86,7 @@ class Backup(pulumi.ComponentResource):
             "rule_name": "daily",
             "target_vault_name": vault.name,
             "schedule": args.schedule,
+            "schedule_expression_timezone": args.schedule_timezone,
             "start_window": 60,
             "completion_window": 360,
             "lifecycle": {"delete_after": args.retention_days},
@@ -94,18 +100,7 @@ class Backup(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-role",
             description="AWS Backup backs up and restores the Superset metadata database",
-            assume_role_policy=pulumi.Output.json_dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "backup.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=service_trust("backup.amazonaws.com"),
             opts=child,
         )
         for index, policy_arn in enumerate(BACKUP_POLICIES):

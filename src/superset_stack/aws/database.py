@@ -12,17 +12,22 @@ Creates:
   with non-overlapping windows, tags copied to snapshots, automated backups kept after deletion,
   Performance Insights on the stack key, postgresql and upgrade logs exported, automatic minor
   upgrades, and a final snapshot with a stable name whenever it is deleted. With deletion
-  protection it is also protected in Pulumi, so `pulumi destroy` stops before it.
+  protection it is also protected in Pulumi, so `pulumi destroy` stops before it;
+- with office hours, two EventBridge Scheduler schedules and their role, which may only start and
+  stop this instance: start before the day begins, stop after it ends (no snapshot is taken).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
+from superset_stack.aws.iam import policy_document, service_trust
+from superset_stack.office_hours import OfficeHours
 from superset_stack.settings import POSTGRES_PORT
 
 LOG_EXPORTS: tuple[str, ...] = ("postgresql", "upgrade")
@@ -54,6 +59,9 @@ class DatabaseArgs:
         log_retention_days: Retention of the exported logs. Defaults to 365.
         database_name: Database Superset uses. Defaults to ``superset``.
         master_username: Master user (not ``postgres``). Defaults to ``superset_admin``.
+        office_hours, office_hours_timezone: stop the instance outside these hours (an IANA zone).
+            Defaults to always on.
+        account_id, partition: the account whose scheduler may start and stop it (with office_hours).
     """
 
     identifier: str
@@ -75,6 +83,10 @@ class DatabaseArgs:
     log_retention_days: int = 365
     database_name: str = "superset"
     master_username: str = "superset_admin"
+    office_hours: OfficeHours | None = None
+    office_hours_timezone: str = "UTC"
+    account_id: pulumi.Input[str] = ""
+    partition: pulumi.Input[str] = "aws"
 
 
 class Database(pulumi.ComponentResource):
@@ -96,6 +108,8 @@ class Database(pulumi.ComponentResource):
             )
         if not 1 <= args.backup_retention_days <= 35:
             raise ValueError(f"backup_retention_days must be 1-35, got {args.backup_retention_days}")
+        if args.office_hours is not None and not args.account_id:
+            raise ValueError("office_hours needs account_id (the scheduler's trust is limited to it)")
         if args.master_username in ("postgres", "admin", "rdsadmin"):
             raise ValueError(f"master_username {args.master_username!r} is a well-known name; pick another")
         major = args.engine_version.split(".")[0]
@@ -138,16 +152,9 @@ class Database(pulumi.ComponentResource):
             monitoring_role = aws.iam.Role(
                 f"{name}-monitoring",
                 description=f"Enhanced Monitoring for {args.identifier}",
-                assume_role_policy=pulumi.Output.json_dumps({
-                    "Version": "2012-10-17",
-                    "Statement": [{
-                        "Effect": "Allow",
-                        "Principal": {"Service": "monitoring.rds.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                    }],
-                }),
+                assume_role_policy=service_trust("monitoring.rds.amazonaws.com"),
                 opts=child,
-            )  # fmt: skip
+            )
             aws.iam.RolePolicyAttachment(
                 f"{name}-monitoring",
                 role=monitoring_role.name,
@@ -200,6 +207,9 @@ class Database(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=log_groups, protect=args.deletion_protection),
         )
 
+        if args.office_hours is not None:
+            self._schedule(name, args, instance)
+
         self.address = instance.address
         self.port = POSTGRES_PORT
         self.database_name = args.database_name
@@ -218,3 +228,44 @@ class Database(pulumi.ComponentResource):
             "instance_identifier": self.instance_identifier,
             "instance_arn": self.instance_arn,
         })  # fmt: skip
+
+    def _schedule(self, name: str, args: DatabaseArgs, instance: aws.rds.Instance) -> None:
+        """Start and stop the instance around office hours through EventBridge Scheduler."""
+        assert args.office_hours is not None
+        child = pulumi.ResourceOptions(parent=self)
+        role = aws.iam.Role(
+            f"{name}-scheduler",
+            description="EventBridge Scheduler starts and stops the Superset metadata database",
+            assume_role_policy=service_trust("scheduler.amazonaws.com", args.account_id),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-scheduler",
+            role=role.id,
+            policy=policy_document([{
+                "Sid": "StartAndStopThisDatabase",
+                "Effect": "Allow",
+                "Action": ["rds:StartDBInstance", "rds:StopDBInstance"],
+                "Resource": instance.arn,
+            }]),
+            opts=child,
+        )  # fmt: skip
+        for action, api, expression in (
+            ("start", "startDBInstance", args.office_hours.database_start),
+            ("stop", "stopDBInstance", args.office_hours.database_stop),
+        ):
+            aws.scheduler.Schedule(
+                f"{name}-{action}",
+                name=f"{args.identifier}-{action}",
+                description=f"{action.capitalize()} {args.identifier} for office hours",
+                schedule_expression=expression,
+                schedule_expression_timezone=args.office_hours_timezone,
+                flexible_time_window={"mode": "OFF"},
+                target={
+                    "arn": pulumi.Output.concat("arn:", args.partition, ":scheduler:::aws-sdk:rds:", api),
+                    "role_arn": role.arn,
+                    "input": json.dumps({"DbInstanceIdentifier": args.identifier}),
+                    "retry_policy": {"maximum_retry_attempts": 3, "maximum_event_age_in_seconds": 3600},
+                },
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[instance]),
+            )

@@ -1,10 +1,10 @@
 """VpcEndpoints: private paths from the tasks to the AWS APIs they need to start.
 
-Creates one interface endpoint per service, in every private subnet, with private DNS so the
+Creates one interface endpoint per service, in the given private subnets, with private DNS so the
 normal API host names resolve to the endpoint: ecr.api and ecr.dkr (image pulls), logs (awslogs)
 and secretsmanager (ECS `secrets`). With these and the S3 gateway endpoint (network.py), tasks
 start without any route to the internet. Each endpoint costs money per zone and hour, so this is
-an option (on in the prod preset).
+an option (on in the dev preset, where it replaces the NAT gateway, and in prod).
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ class VpcEndpointsArgs:
     Attributes:
         region: Region of the services.
         vpc_id: VPC to attach the endpoints to.
-        subnet_ids: Private subnets, one per zone, that get an endpoint interface.
+        subnet_ids: Private subnets, one per zone, that get an endpoint interface (one subnet is
+            cheaper; tasks in the other zones then reach it across zones).
         security_group_id: Group of the endpoints (accepts HTTPS from the app tasks only).
         services: Service suffixes. Defaults to ecr.api, ecr.dkr, logs and secretsmanager.
     """
@@ -46,6 +47,8 @@ class VpcEndpoints(pulumi.ComponentResource):
         super().__init__("superset:endpoints:VpcEndpoints", name, None, opts)
         if not args.services:
             raise ValueError("services is empty: create no VpcEndpoints component instead")
+        if not args.subnet_ids:
+            raise ValueError("subnet_ids is empty: an interface endpoint needs at least one subnet")
         child = pulumi.ResourceOptions(parent=self)
 
         self.endpoint_ids = {}

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from superset_stack.aws.iam import service_trust
 from superset_stack.settings import NatGateways
 
 
@@ -185,17 +186,9 @@ class Network(pulumi.ComponentResource):
         flow_log_role = aws.iam.Role(
             f"{name}-flow-logs",
             description="VPC flow logs write to their log group",
-            assume_role_policy=pulumi.Output.json_dumps({
-                "Version": "2012-10-17",
-                "Statement": [{
-                    "Effect": "Allow",
-                    "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                    "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}},
-                }],
-            }),
+            assume_role_policy=service_trust("vpc-flow-logs.amazonaws.com", args.account_id),
             opts=child,
-        )  # fmt: skip
+        )
         aws.iam.RolePolicy(
             f"{name}-flow-logs",
             role=flow_log_role.id,

@@ -14,7 +14,10 @@ Creates:
   deployments; the worker; beat at exactly one task with 0/100 deployments, so a rollout never
   runs two schedulers; all with ECS managed tags propagated from the service;
 - the migration run (migration.py), which the services wait for;
-- autoscaling of web between min and max on CPU, memory and requests per target.
+- autoscaling of web between min and max on CPU, memory and requests per target;
+- with `fargate_spot`, the cluster's Fargate Spot capacity provider and every service on it (the
+  migration stays on demand); with `office_hours`, scalable targets for the worker and beat too and
+  two scheduled actions per service: to zero at the end of the day, back to its counts at the start.
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ import pulumi
 import pulumi_aws as aws
 
 from superset_stack import sizing
+from superset_stack.aws.iam import policy_document, service_trust
 from superset_stack.aws.migration import MigrationRun, MigrationRunArgs
+from superset_stack.office_hours import OfficeHours
 from superset_stack.settings import CONTAINER_PORT
 
 ROLES = ("web", "worker", "beat", "migration")
@@ -66,6 +71,9 @@ class ServicesArgs:
             the web tier.
         worker_cpu, worker_memory_mib, worker_tasks, celery_concurrency: the Celery worker.
         cpu_target_percent, memory_target_percent: autoscaling targets. Default 60 and 70.
+        fargate_spot: run the services on Fargate Spot (X86_64 only). Defaults to on demand.
+        office_hours, office_hours_timezone: scale every service to zero outside these hours (an
+            IANA zone). Defaults to always on.
     """
 
     region: str
@@ -113,6 +121,9 @@ class ServicesArgs:
     celery_concurrency: int = 4
     cpu_target_percent: int = 60
     memory_target_percent: int = 70
+    fargate_spot: bool = False
+    office_hours: OfficeHours | None = None
+    office_hours_timezone: str = "UTC"
 
 
 def container_environment(args: ServicesArgs) -> dict[str, pulumi.Input[str]]:
@@ -156,23 +167,6 @@ def container_secrets(args: ServicesArgs, role: str) -> dict[str, pulumi.Input[s
     return secrets
 
 
-def _policy(statements: list[dict[str, Any]]) -> pulumi.Output[str]:
-    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements})
-
-
-def _trust(account_id: pulumi.Input[str]) -> pulumi.Output[str]:
-    return _policy(
-        [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-            }
-        ]
-    )
-
-
 class Services(pulumi.ComponentResource):
     """The ECS cluster, task definitions and services of Superset."""
 
@@ -198,11 +192,26 @@ class Services(pulumi.ComponentResource):
             raise ValueError(
                 f"need 1 <= web_min_tasks <= web_max_tasks, got {args.web_min_tasks}, {args.web_max_tasks}"
             )
+        if args.fargate_spot and args.cpu_architecture != "X86_64":
+            raise ValueError(
+                f"Fargate Spot runs only X86_64 tasks, got cpu_architecture {args.cpu_architecture}"
+            )
         child = pulumi.ResourceOptions(parent=self)
 
         cluster = aws.ecs.Cluster(
             name, settings=[{"name": "containerInsights", "value": "enhanced"}], opts=child
         )
+        capacity: list[pulumi.Resource] = []
+        if args.fargate_spot:
+            capacity.append(
+                aws.ecs.ClusterCapacityProviders(
+                    name,
+                    cluster_name=cluster.name,
+                    capacity_providers=["FARGATE", "FARGATE_SPOT"],
+                    default_capacity_provider_strategies=[{"capacity_provider": "FARGATE", "weight": 1}],
+                    opts=child,
+                )
+            )
         log_groups = {
             role: aws.cloudwatch.LogGroup(
                 f"{name}-{role}",
@@ -218,7 +227,7 @@ class Services(pulumi.ComponentResource):
         execution_role = aws.iam.Role(
             f"{name}-execution",
             description="ECS pulls Superset and injects its secrets",
-            assume_role_policy=_trust(args.account_id),
+            assume_role_policy=service_trust("ecs-tasks.amazonaws.com", args.account_id),
             opts=child,
         )
         secret_arns = [
@@ -270,20 +279,23 @@ class Services(pulumi.ComponentResource):
                 },
             ]
         aws.iam.RolePolicy(
-            f"{name}-execution", role=execution_role.id, policy=_policy(execution_statements), opts=child
+            f"{name}-execution",
+            role=execution_role.id,
+            policy=policy_document(execution_statements),
+            opts=child,
         )
 
         task_role = aws.iam.Role(
             f"{name}-task",
             description="What Superset itself may do in AWS",
-            assume_role_policy=_trust(args.account_id),
+            assume_role_policy=service_trust("ecs-tasks.amazonaws.com", args.account_id),
             opts=child,
         )
         results = pulumi.Output.concat(args.bucket_arn, "/", args.results_prefix, "*")
         aws.iam.RolePolicy(
             f"{name}-task",
             role=task_role.id,
-            policy=_policy(
+            policy=policy_document(
                 [
                     {
                         "Sid": "SqlLabResults",
@@ -355,7 +367,12 @@ class Services(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        after_migration = pulumi.ResourceOptions(parent=self, depends_on=[migration])
+        # with a schedule, the scalable targets own every running count, not the service definition
+        scheduled = args.office_hours is not None
+        owned_count = ["desiredCount"] if scheduled else []
+        after_migration = pulumi.ResourceOptions(
+            parent=self, depends_on=[migration, *capacity], ignore_changes=owned_count
+        )
 
         # --- services ----------------------------------------------------------------------------
         network = {
@@ -363,9 +380,14 @@ class Services(pulumi.ComponentResource):
             "security_groups": [args.security_group_id],
             "assign_public_ip": False,
         }
+        placement: dict[str, Any] = (
+            {"capacity_provider_strategies": [{"capacity_provider": "FARGATE_SPOT", "weight": 1}]}
+            if args.fargate_spot
+            else {"launch_type": "FARGATE"}
+        )
         common: dict[str, Any] = {
+            **placement,
             "cluster": cluster.arn,
-            "launch_type": "FARGATE",
             "platform_version": "LATEST",
             "network_configuration": network,
             "enable_ecs_managed_tags": True,
@@ -389,7 +411,9 @@ class Services(pulumi.ComponentResource):
             deployment_minimum_healthy_percent=100,
             deployment_maximum_percent=200,
             # autoscaling owns the running count after creation
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[migration], ignore_changes=["desiredCount"]),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[migration, *capacity], ignore_changes=["desiredCount"]
+            ),
             **common,
         )
         worker = aws.ecs.Service(
@@ -451,6 +475,37 @@ class Services(pulumi.ComponentResource):
                 },
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[target]),
             )
+
+        # --- office hours: every service to zero in the evening, back in the morning -------------
+        if args.office_hours is not None:
+            targets = {"web": (target, args.web_min_tasks, args.web_max_tasks)}
+            for role, service, count in (("worker", worker, args.worker_tasks), ("beat", beat, 1)):
+                role_target = aws.appautoscaling.Target(
+                    f"{name}-{role}",
+                    service_namespace="ecs",
+                    scalable_dimension="ecs:service:DesiredCount",
+                    resource_id=pulumi.Output.concat("service/", cluster.name, "/", service.name),
+                    min_capacity=count,
+                    max_capacity=count,
+                    opts=child,
+                )
+                targets[role] = (role_target, count, count)
+            for role, (role_target, low, high) in targets.items():
+                for moment, expression, (floor, ceiling) in (
+                    ("start", args.office_hours.services_start, (low, high)),
+                    ("stop", args.office_hours.services_stop, (0, 0)),
+                ):
+                    aws.appautoscaling.ScheduledAction(
+                        f"{name}-{role}-{moment}",
+                        name=f"{args.family_prefix}-{role}-{moment}",
+                        service_namespace=role_target.service_namespace,
+                        scalable_dimension=role_target.scalable_dimension,
+                        resource_id=role_target.resource_id,
+                        schedule=expression,
+                        timezone=args.office_hours_timezone,
+                        scalable_target_action={"min_capacity": floor, "max_capacity": ceiling},
+                        opts=pulumi.ResourceOptions(parent=self, depends_on=[role_target]),
+                    )
 
         self.cluster_name = cluster.name
         self.web_service_name = web.name

@@ -115,7 +115,11 @@ class SupersetStack(pulumi.ComponentResource):
                 VpcEndpointsArgs(
                     region=s.region,
                     vpc_id=self.network.vpc_id,
-                    subnet_ids=self.network.private_subnet_ids,
+                    subnet_ids=(
+                        self.network.private_subnet_ids
+                        if s.vpc_endpoints_all_zones
+                        else self.network.private_subnet_ids[:1]
+                    ),
                     security_group_id=endpoints_group,
                 ),
                 opts=child,
@@ -149,6 +153,10 @@ class SupersetStack(pulumi.ComponentResource):
                 performance_insights=s.db_performance_insights,
                 monitoring_interval_seconds=s.db_monitoring_interval_seconds,
                 log_retention_days=s.log_retention_days,
+                office_hours=s.schedule,
+                office_hours_timezone=s.office_hours_timezone,
+                account_id=account_id,
+                partition=partition,
             ),
             opts=child,
         )
@@ -268,6 +276,9 @@ class SupersetStack(pulumi.ComponentResource):
                 celery_concurrency=s.celery_concurrency,
                 cpu_target_percent=s.autoscaling_cpu_target_percent,
                 memory_target_percent=s.autoscaling_memory_target_percent,
+                fargate_spot=s.fargate_spot,
+                office_hours=s.schedule,
+                office_hours_timezone=s.office_hours_timezone,
             ),
             opts=child,
         )
@@ -309,6 +320,12 @@ class SupersetStack(pulumi.ComponentResource):
                 database_identifier=self.database.instance_identifier,
                 topic_arn=self.observability.topic_arn,
                 retention_days=s.backup_retention_days,
+                # a stopped database cannot be backed up: with office hours, back up as the day starts
+                **(
+                    {"schedule": s.schedule.services_start, "schedule_timezone": s.office_hours_timezone}
+                    if s.schedule
+                    else {}
+                ),
                 copy_region=s.backup_copy_region,
                 account_id=account_id,
                 partition=partition,

@@ -4,14 +4,20 @@ Walks the resources the program declares and prices what AWS bills by the hour o
 that the plan cannot know (log volume, S3 bytes, NAT traffic, ALB capacity units) uses small stated
 assumptions and is marked as an estimate, like any price marked so in prices.py. The one-off
 migration task (minutes per deploy) is not counted.
+
+Levers are read from the resources, not from settings: a service on the FARGATE_SPOT capacity
+provider pays the Spot factor; a service with office-hours scheduled actions, and a database with
+scheduler start/stop schedules, pay only for the hours a week their schedules keep them running.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from superset_stack.office_hours import HOURS_PER_WEEK, running_hours_per_week
 from superset_stack.plan.prices import HOURS_PER_MONTH, Price, prices_for
 
 LCU_AVERAGE = 0.25
@@ -59,6 +65,46 @@ class CostError(KeyError):
     pass
 
 
+def _service_hours(by_type: dict[str, list[Any]]) -> dict[str, float]:
+    """Hours a week each scheduled ECS service runs, keyed by service name."""
+    windows: dict[str, dict[str, str]] = {}
+    for action in by_type.get("aws:appautoscaling/scheduledAction:ScheduledAction", []):
+        service = str(action.inputs.get("resourceId", "")).rsplit("/", 1)[-1]
+        stops = int((action.inputs.get("scalableTargetAction") or {}).get("maxCapacity", 0)) == 0
+        windows.setdefault(service, {})["stop" if stops else "start"] = str(action.inputs["schedule"])
+    return {
+        service: running_hours_per_week(window["start"], window["stop"])
+        for service, window in windows.items()
+        if {"start", "stop"} <= window.keys()
+    }
+
+
+def _database_hours(by_type: dict[str, list[Any]]) -> dict[str, float]:
+    """Hours a week each scheduled RDS instance runs, keyed by instance identifier."""
+    windows: dict[str, dict[str, str]] = {}
+    for schedule in by_type.get("aws:scheduler/schedule:Schedule", []):
+        target = schedule.inputs.get("target") or {}
+        action = str(target.get("arn", "")).rsplit(":", 1)[-1]
+        if action not in ("startDBInstance", "stopDBInstance"):
+            continue
+        identifier = json.loads(target.get("input") or "{}").get("DbInstanceIdentifier", "")
+        windows.setdefault(identifier, {})[action[: -len("DBInstance")]] = str(
+            schedule.inputs["scheduleExpression"]
+        )
+    return {
+        identifier: running_hours_per_week(window["start"], window["stop"])
+        for identifier, window in windows.items()
+        if {"start", "stop"} <= window.keys()
+    }
+
+
+def _running(hours_per_week: float | None) -> tuple[float, str]:
+    """Share of the month a resource runs, and the words for the cost line."""
+    if hours_per_week is None:
+        return 1.0, ""
+    return hours_per_week / HOURS_PER_WEEK, f", {hours_per_week:g} h a week"
+
+
 def estimate(resources: Sequence[Any], region: str) -> CostReport:
     """Price every billable resource; `resources` have .type, .name and .inputs (camelCase)."""
     prices = prices_for(region)
@@ -95,6 +141,7 @@ def estimate(resources: Sequence[Any], region: str) -> CostReport:
         str(r.inputs.get("resourceId", "")).rsplit("/", 1)[-1]: int(r.inputs.get("maxCapacity", 0))
         for r in by_type.get("aws:appautoscaling/target:Target", [])
     }
+    service_hours = _service_hours(by_type)
     for service in by_type.get("aws:ecs/service:Service", []):
         family = str(service.inputs.get("taskDefinition", "")).rsplit("/", 1)[-1].split(":")[0]
         task = families.get(family)
@@ -102,29 +149,44 @@ def estimate(resources: Sequence[Any], region: str) -> CostReport:
             continue
         arch = "arm" if (task.get("runtimePlatform") or {}).get("cpuArchitecture") == "ARM64" else "x86"
         vcpu, gb = int(task["cpu"]) / 1024, int(task["memory"]) / 1024
+        used = [price(f"fargate.{arch}.vcpu")]
+        providers = {
+            s.get("capacityProvider") for s in service.inputs.get("capacityProviderStrategies") or []
+        }
+        spot = providers == {"FARGATE_SPOT"}
+        if spot:
+            used.append(price("fargate.spot.factor"))
+        share, hours = _running(service_hours.get(service.name))
         per_task = (
-            vcpu * price(f"fargate.{arch}.vcpu").usd + gb * price(f"fargate.{arch}.gb").usd
-        ) * HOURS_PER_MONTH
+            (vcpu * price(f"fargate.{arch}.vcpu").usd + gb * price(f"fargate.{arch}.gb").usd)
+            * (price("fargate.spot.factor").usd if spot else 1.0)
+            * HOURS_PER_MONTH
+            * share
+        )
         low = int(service.inputs.get("desiredCount", 1))
         high = max(low, ceilings.get(service.name, low))
         add(
             service.name,
-            f"Fargate {arch.upper()} {vcpu:g} vCPU / {gb:g} GB x {low}-{high} tasks",
-            [price(f"fargate.{arch}.vcpu")],
+            f"Fargate {arch.upper()}{' Spot' if spot else ''} {vcpu:g} vCPU / {gb:g} GB "
+            f"x {low}-{high} tasks{hours}",
+            used,
             per_task * low,
             per_task * high,
         )
 
+    database_hours = _database_hours(by_type)
     for database in by_type.get("aws:rds/instance:Instance", []):
         copies = 2 if database.inputs.get("multiAz") else 1
         klass = price(f"rds.{database.inputs['instanceClass']}")
         storage = price("rds.gp3")
         gib = int(database.inputs.get("allocatedStorage", 20))
+        # a stopped instance pays storage but no instance hours
+        share, hours = _running(database_hours.get(str(database.inputs.get("identifier"))))
         add(
             database.name,
-            f"RDS {database.inputs['instanceClass']}{' Multi-AZ' if copies == 2 else ''}",
+            f"RDS {database.inputs['instanceClass']}{' Multi-AZ' if copies == 2 else ''}{hours}",
             [klass],
-            klass.usd * HOURS_PER_MONTH * copies,
+            klass.usd * HOURS_PER_MONTH * copies * share,
         )
         add(
             database.name,
@@ -169,7 +231,7 @@ def estimate(resources: Sequence[Any], region: str) -> CostReport:
             zones = len(endpoint.inputs.get("subnetIds") or [])
             add(
                 endpoint.name,
-                f"interface endpoint x {zones} zones",
+                f"Endpoint (interface) in {zones} zone{'' if zones == 1 else 's'}",
                 [price("endpoint.hour")],
                 price("endpoint.hour").usd * zones * HOURS_PER_MONTH,
             )

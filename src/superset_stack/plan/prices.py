@@ -22,12 +22,22 @@ class Price:
     estimate: bool = False
 
 
+# Spot is a discount on the region's on-demand rate, published as a live, moving price per region.
+FARGATE_SPOT_FACTOR = Price(
+    0.5,
+    "x on demand",
+    "AWS Fargate pricing: Spot up to 70% off, the rate varies; the conservative end of the "
+    "50-70% range assumed (fortem.dev, 2026) [S]",
+    True,
+)
+
 US_EAST_1: dict[str, Price] = {
     # Fargate, Linux
     "fargate.x86.vcpu": Price(0.04048, "vCPU-hour", "Vantage Fargate pricing; cloudburn.io 2026-03 [S]"),
     "fargate.x86.gb": Price(0.004445, "GB-hour", "Vantage Fargate pricing; cloudburn.io 2026-03 [S]"),
     "fargate.arm.vcpu": Price(0.03238, "vCPU-hour", "Vantage Fargate pricing [S]"),
     "fargate.arm.gb": Price(0.00356, "GB-hour", "Vantage Fargate pricing [S]"),
+    "fargate.spot.factor": FARGATE_SPOT_FACTOR,
     # RDS PostgreSQL, Single-AZ instance-hours (Multi-AZ bills primary and standby: x2)
     "rds.db.t3.micro": Price(0.018, "instance-hour", "Price List transcription 2026-08-19 [S]"),
     "rds.db.t4g.micro": Price(0.016, "instance-hour", "infratally.com RDS pricing 2026 [S]"),
@@ -72,6 +82,7 @@ AP_SOUTHEAST_2: dict[str, Price] = {
     "fargate.x86.gb": Price(0.00532, "GB-hour", "theuves/fgcalc from the AWS Fargate page [S]"),
     "fargate.arm.vcpu": Price(0.0388, "vCPU-hour", "x86 price x 0.8", True),
     "fargate.arm.gb": Price(0.00426, "GB-hour", "x86 price x 0.8", True),
+    "fargate.spot.factor": FARGATE_SPOT_FACTOR,
     "rds.db.t3.micro": Price(
         0.027, "instance-hour", "Tokyo db.t3.micro $0.026 (Price List 2026-09) as proxy", True
     ),

@@ -237,6 +237,7 @@ class _ParentTrackingMonitor(pulumi_mocks.MockMonitor):
 
         self._recording._request.options = {
             "protect": bool(request.protect),
+            "ignoreChanges": sorted(request.ignoreChanges),
             # explicit depends_on only, as "<type>::<name>"; input-derived dependencies are implicit
             "dependsOn": sorted(short(urn) for urn in request.dependencies if urn not in implicit),
             # which resources each input waits for (through the Outputs it was built from)

@@ -38,7 +38,8 @@ def test_vault_plan_and_selection(build: Build) -> None:
     mocks = build(backup())
     assert mocks.inputs_of("aws:backup/vault:Vault") == [{"kmsKeyArn": KEY, "forceDestroy": False}]
     assert mocks.inputs_of("aws:backup/plan:Plan") == [{"rules": [{
-        "ruleName": "daily", "targetVaultName": "bk", "schedule": "cron(0 2 * * ? *)", "startWindow": 60,
+        "ruleName": "daily", "targetVaultName": "bk", "schedule": "cron(0 2 * * ? *)",
+            "scheduleExpressionTimezone": "UTC", "startWindow": 60,
         "completionWindow": 360, "lifecycle": {"deleteAfter": 35},
     }]}]  # fmt: skip
     (selection,) = mocks.inputs_of("aws:backup/selection:Selection")

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from superset_stack import office_hours
 from superset_stack.aws.database import Database, DatabaseArgs
 from superset_stack.plan.recording import RecordingMocks
 
@@ -177,3 +178,40 @@ def test_exposes_the_managed_secret_arn(build: Build) -> None:
 def test_rejects_bad_args(mocks: RecordingMocks, overrides: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         database(**overrides)()
+
+
+def test_office_hours_start_and_stop_the_instance_through_a_scoped_scheduler(build: Build) -> None:
+    hours = office_hours.parse("MON-FRI 07:00-19:00")
+    mocks = build(
+        database(office_hours=hours, office_hours_timezone="Europe/Berlin", account_id="123456789012")
+    )
+    (role,) = [r for r in mocks.of_type("aws:iam/role:Role") if r.name == "db-scheduler"]
+    assert json.loads(role.inputs["assumeRolePolicy"])["Statement"] == [{
+        "Effect": "Allow", "Principal": {"Service": "scheduler.amazonaws.com"}, "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}},
+    }]  # fmt: skip
+    (policy,) = mocks.inputs_of("aws:iam/rolePolicy:RolePolicy")
+    assert json.loads(policy["policy"])["Statement"] == [{
+        "Sid": "StartAndStopThisDatabase", "Effect": "Allow",
+        "Action": ["rds:StartDBInstance", "rds:StopDBInstance"], "Resource": "arn:aws:rds:us-east-1:123456789012:db",
+    }]  # fmt: skip
+    schedules = {r.name: r.inputs for r in mocks.of_type("aws:scheduler/schedule:Schedule")}
+    # half an hour before the tasks start, a quarter of an hour after they stop
+    for action, api, expression in (("start", "startDBInstance", "cron(30 6 ? * MON-FRI *)"),
+                                    ("stop", "stopDBInstance", "cron(15 19 ? * MON-FRI *)")):  # fmt: skip
+        assert schedules[f"db-{action}"] == {
+            "name": f"superset-test-metadata-{action}",
+            "description": f"{action.capitalize()} superset-test-metadata for office hours",
+            "scheduleExpression": expression, "scheduleExpressionTimezone": "Europe/Berlin",
+            "flexibleTimeWindow": {"mode": "OFF"},
+            "target": {
+                "arn": f"arn:aws:scheduler:::aws-sdk:rds:{api}", "roleArn": "arn:aws:iam:us-east-1:123456789012:db-scheduler",
+                "input": '{"DbInstanceIdentifier": "superset-test-metadata"}',
+                "retryPolicy": {"maximumRetryAttempts": 3, "maximumEventAgeInSeconds": 3600},
+            },
+        }  # fmt: skip
+
+
+def test_office_hours_need_the_account(mocks: RecordingMocks) -> None:
+    with pytest.raises(ValueError, match="office_hours needs account_id"):
+        database(office_hours=office_hours.parse("MON-FRI 07:00-19:00"))()

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from superset_stack import office_hours
 from superset_stack.aws.service import Services, ServicesArgs
 from superset_stack.contract import BY_NAME, names, parse
 from superset_stack.plan.recording import RecordingMocks
@@ -268,3 +269,65 @@ def test_web_autoscales_on_cpu_memory_and_requests(build: Build) -> None:
 def test_rejects_bad_sizes(mocks: RecordingMocks, overrides: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         Services("app", args(**overrides))
+
+
+def test_spot_puts_every_service_on_fargate_spot_and_keeps_on_demand_as_the_cluster_default(
+    build: Build,
+) -> None:
+    mocks = build(lambda: Services("app", args(fargate_spot=True, cpu_architecture="X86_64")))
+    assert mocks.inputs_of("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders") == [{
+        "clusterName": "app", "capacityProviders": ["FARGATE", "FARGATE_SPOT"],
+        "defaultCapacityProviderStrategies": [{"capacityProvider": "FARGATE", "weight": 1}],
+    }]  # fmt: skip
+    for service in mocks.of_type("aws:ecs/service:Service"):
+        assert service.inputs["capacityProviderStrategies"] == [
+            {"capacityProvider": "FARGATE_SPOT", "weight": 1}
+        ]
+        assert "launchType" not in service.inputs
+        # a service created before the cluster knows FARGATE_SPOT would fail
+        assert (
+            "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders::app" in service.options["dependsOn"]
+        )
+    assert not mocks.of_type("aws:appautoscaling/scheduledAction:ScheduledAction")
+
+
+def test_office_hours_scale_every_service_to_zero_and_back(build: Build) -> None:
+    hours = office_hours.parse("MON-FRI 07:00-19:00")
+    mocks = build(lambda: Services("app", args(office_hours=hours, office_hours_timezone="Europe/Berlin")))
+    targets = {r.name: r.inputs for r in mocks.of_type("aws:appautoscaling/target:Target")}
+    assert {name: (t["resourceId"], t["minCapacity"], t["maxCapacity"]) for name, t in targets.items()} == {
+        "app-web": ("service/app/app-web", 2, 10),
+        "app-worker": ("service/app/app-worker", 1, 1),
+        "app-beat": ("service/app/app-beat", 1, 1),
+    }
+    actions = {r.name: r.inputs for r in mocks.of_type("aws:appautoscaling/scheduledAction:ScheduledAction")}
+    expected = {
+        (role, moment): (f"service/app/app-{role}", schedule, capacity)
+        for role, counts in (("web", (2, 10)), ("worker", (1, 1)), ("beat", (1, 1)))
+        for moment, schedule, capacity in (
+            ("start", "cron(0 7 ? * MON-FRI *)", counts),
+            ("stop", "cron(0 19 ? * MON-FRI *)", (0, 0)),
+        )
+    }
+    assert len(actions) == len(expected)
+    for (role, moment), (resource, schedule, (low, high)) in expected.items():
+        action = actions[f"app-{role}-{moment}"]
+        assert action == {
+            "name": f"superset-prod-{role}-{moment}", "serviceNamespace": "ecs",
+            "scalableDimension": "ecs:service:DesiredCount", "resourceId": resource, "schedule": schedule,
+            "timezone": "Europe/Berlin", "scalableTargetAction": {"minCapacity": low, "maxCapacity": high},
+        }  # fmt: skip
+    # the schedule, not the next `pulumi up`, decides how many tasks run
+    for service in mocks.of_type("aws:ecs/service:Service"):
+        assert service.options["ignoreChanges"] == ["desiredCount"], service.name
+
+
+def test_without_office_hours_only_web_counts_are_left_to_autoscaling(build: Build) -> None:
+    mocks = build(lambda: Services("app", args()))
+    ignored = {r.name: r.options["ignoreChanges"] for r in mocks.of_type("aws:ecs/service:Service")}
+    assert ignored == {"app-web": ["desiredCount"], "app-worker": [], "app-beat": []}
+
+
+def test_spot_refuses_arm(mocks: RecordingMocks) -> None:
+    with pytest.raises(ValueError, match="Fargate Spot runs only X86_64 tasks, got cpu_architecture ARM64"):
+        Services("app", args(fargate_spot=True))

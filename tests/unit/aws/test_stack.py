@@ -33,24 +33,27 @@ def walk(value: Any) -> Iterator[Any]:
 
 
 @pytest.mark.parametrize(
-    ("environment", "zones", "nats", "interface_endpoints", "monitoring_roles"),
-    [("dev", 2, 1, 0, 0), ("staging", 2, 1, 0, 1), ("prod", 3, 3, 4, 1)],
+    ("environment", "zones", "nats", "endpoint_zones", "extra_roles"),
+    # dev: endpoints in one zone instead of a NAT, and a scheduler role; staging/prod: RDS monitoring
+    [("dev", 2, 0, 1, 1), ("staging", 2, 1, 0, 1), ("prod", 3, 3, 3, 1)],
 )
 def test_each_preset_builds_end_to_end(
-    build: Build, environment: str, zones: int, nats: int, interface_endpoints: int, monitoring_roles: int
+    build: Build, environment: str, zones: int, nats: int, endpoint_zones: int, extra_roles: int
 ) -> None:
     mocks = build_stack(build, make_settings(environment))
     counts = Counter(mocks.types())
     assert counts["aws:ec2/subnet:Subnet"] == 2 * zones
     assert counts["aws:ec2/natGateway:NatGateway"] == nats
-    assert counts["aws:ec2/vpcEndpoint:VpcEndpoint"] == 1 + interface_endpoints
+    interface = [r for r in mocks.of_type("aws:ec2/vpcEndpoint:VpcEndpoint") if r.inputs.get("subnetIds")]
+    assert len(interface) == (4 if endpoint_zones else 0)
+    assert {len(r.inputs["subnetIds"]) for r in interface} <= {endpoint_zones}
     assert counts["aws:rds/instance:Instance"] == 1
     assert counts["aws:elasticache/replicationGroup:ReplicationGroup"] == 1
     assert counts["aws:s3/bucket:Bucket"] == 2  # SQL Lab results, load balancer access logs
     assert counts["aws:kms/key:Key"] == 1
     assert counts["aws:secretsmanager/secret:Secret"] == 3
-    # flow logs, task execution, task, AWS Backup (+ RDS monitoring)
-    assert counts["aws:iam/role:Role"] == 4 + monitoring_roles
+    # flow logs, task execution, task, AWS Backup (+ RDS monitoring or the office-hours scheduler)
+    assert counts["aws:iam/role:Role"] == 4 + extra_roles
     assert counts["aws:backup/selection:Selection"] == 1
     assert counts["aws:cloudwatch/dashboard:Dashboard"] == 1
     assert counts["aws:ecs/service:Service"] == 3
@@ -62,10 +65,9 @@ def test_each_preset_builds_end_to_end(
                 "superset:database:Database", "superset:cache:Cache", "superset:certificate:Certificate",
                 "superset:load_balancer:LoadBalancer", "superset:image:Image", "superset:service:Services",
                 "superset:observability:Observability", "superset:backup:Backup"}  # fmt: skip
-    # prod also turns on the interface endpoints and WAF
-    optional = (
-        {"superset:endpoints:VpcEndpoints", "superset:waf:WebFirewall"} if interface_endpoints else set()
-    )
+    optional = {"superset:endpoints:VpcEndpoints"} if endpoint_zones else set()
+    if environment == "prod":
+        optional.add("superset:waf:WebFirewall")
     assert components == expected | optional
 
 
@@ -173,12 +175,37 @@ def test_no_security_group_has_inline_rules(build: Build) -> None:
 
 
 def test_without_nat_tasks_keep_only_private_paths(build: Build) -> None:
-    mocks = build_stack(build, make_settings("dev", natGateways="none", vpcEndpoints=True))
+    mocks = build_stack(build, make_settings("dev"))
     egress = {(r["fromPort"], r.get("cidrIpv4") or r.get("referencedSecurityGroupId") or r.get("prefixListId"))
               for r in mocks.inputs_of("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
               if r["securityGroupId"] == "superset-sg-app-id"}  # fmt: skip
     assert egress == {(5432, "superset-sg-database-id"), (6379, "superset-sg-cache-id"),
                       (443, "pl-superset-network-s3"), (443, "superset-sg-endpoints-id")}  # fmt: skip
+
+
+def test_dev_endpoints_sit_in_the_first_zone_only(build: Build) -> None:
+    mocks = build_stack(build, make_settings("dev"))
+    interface = [
+        r for r in mocks.inputs_of("aws:ec2/vpcEndpoint:VpcEndpoint") if r["vpcEndpointType"] == "Interface"
+    ]
+    assert sorted(r["serviceName"] for r in interface) == [
+        f"com.amazonaws.us-east-1.{service}" for service in ("ecr.api", "ecr.dkr", "logs", "secretsmanager")
+    ]
+    assert all(r["subnetIds"] == ["superset-network-private-us-east-1a-id"] for r in interface)
+
+
+@pytest.mark.parametrize(
+    ("hours", "schedule", "timezone"),
+    [("MON-FRI 07:00-19:00", "cron(0 7 ? * MON-FRI *)", "Europe/Berlin"), ("", "cron(0 2 * * ? *)", "UTC")],
+)
+def test_office_hours_move_the_daily_backup_into_the_day(
+    build: Build, hours: str, schedule: str, timezone: str
+) -> None:
+    """A stopped database cannot be backed up: the backup runs as the services start."""
+    settings = make_settings("dev", officeHours=hours, officeHoursTimezone="Europe/Berlin")
+    (plan,) = build_stack(build, settings).inputs_of("aws:backup/plan:Plan")
+    (rule,) = plan["rules"]
+    assert (rule["schedule"], rule["scheduleExpressionTimezone"]) == (schedule, timezone)
 
 
 @pytest.mark.parametrize("environment", ["dev", "prod"])

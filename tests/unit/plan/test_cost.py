@@ -94,3 +94,74 @@ def test_both_regions_price_every_item() -> None:
     # Sydney costs more for the hourly building blocks
     for key in ("fargate.x86.vcpu", "alb.hour", "nat.hour", "rds.db.t4g.micro"):
         assert AP_SOUTHEAST_2[key].usd > US_EAST_1[key].usd, key
+
+
+def test_spot_and_office_hours_price_only_the_declared_share() -> None:
+    # Monday to Friday, 08:00-18:00: 50 of the 168 hours of a week
+    report = estimate([
+        R("aws:ecs/taskDefinition:TaskDefinition", "td", {"family": "s-web", "cpu": "1024", "memory": "2048"}),
+        R("aws:ecs/service:Service", "web", {"taskDefinition": "arn:aws:ecs:r:1:task-definition/s-web:3", "desiredCount": 1,
+                                             "capacityProviderStrategies": [{"capacityProvider": "FARGATE_SPOT", "weight": 1}]}),
+        R("aws:appautoscaling/target:Target", "t", {"resourceId": "service/cluster/web", "maxCapacity": 3}),
+        R("aws:appautoscaling/scheduledAction:ScheduledAction", "up", {
+            "resourceId": "service/cluster/web", "schedule": "cron(0 8 ? * MON-FRI *)",
+            "scalableTargetAction": {"minCapacity": 1, "maxCapacity": 3}}),
+        R("aws:appautoscaling/scheduledAction:ScheduledAction", "down", {
+            "resourceId": "service/cluster/web", "schedule": "cron(0 18 ? * MON-FRI *)",
+            "scalableTargetAction": {"minCapacity": 0, "maxCapacity": 0}}),
+    ], "us-east-1")  # fmt: skip
+    per_task = (
+        (usd("fargate.x86.vcpu") + 2 * usd("fargate.x86.gb")) * usd("fargate.spot.factor") * HOURS_PER_MONTH
+    )
+    (line,) = report.lines
+    assert (line.monthly_min, line.monthly_max) == (
+        round(per_task * 50 / 168, 4),
+        round(per_task * 3 * 50 / 168, 4),
+    )
+    assert line.item == "Fargate X86 Spot 1 vCPU / 2 GB x 1-3 tasks, 50 h a week"
+    assert line.estimate  # the Spot rate moves with supply and demand
+
+
+def test_a_stopped_database_pays_storage_but_no_instance_hours() -> None:
+    def schedule(action: str, expression: str) -> R:
+        return R("aws:scheduler/schedule:Schedule", action, {"scheduleExpression": expression, "target": {
+            "arn": f"arn:aws:scheduler:::aws-sdk:rds:{action}DBInstance", "input": '{"DbInstanceIdentifier": "meta"}'}})  # fmt: skip
+
+    report = estimate([
+        R("aws:rds/instance:Instance", "db", {"identifier": "meta", "instanceClass": "db.t4g.micro", "allocatedStorage": 20}),
+        schedule("start", "cron(30 6 ? * MON,WED,FRI *)"), schedule("stop", "cron(15 19 ? * MON,WED,FRI *)"),
+    ], "us-east-1")  # fmt: skip
+    instance, storage = report.lines
+    assert instance.item == "RDS db.t4g.micro, 38.25 h a week"
+    assert instance.monthly_min == round(usd("rds.db.t4g.micro") * HOURS_PER_MONTH * 3 * 12.75 / 168, 4)
+    assert storage.monthly_min == round(usd("rds.gp3") * 20, 4)
+
+
+def test_a_schedule_for_another_database_changes_nothing() -> None:
+    report = estimate([
+        R("aws:rds/instance:Instance", "db", {"identifier": "meta", "instanceClass": "db.t4g.micro"}),
+        R("aws:scheduler/schedule:Schedule", "s", {"scheduleExpression": "cron(0 8 ? * MON *)", "target": {
+            "arn": "arn:aws:scheduler:::aws-sdk:rds:startDBInstance", "input": '{"DbInstanceIdentifier": "other"}'}}),
+    ], "us-east-1")  # fmt: skip
+    assert report.lines[0].monthly_min == round(usd("rds.db.t4g.micro") * HOURS_PER_MONTH, 4)
+
+
+# The guide's promise for a pilot ("Total pilot cost: ~$90/month", seed guide line 647): dev stays within it.
+GUIDE_PILOT_USD_PER_MONTH = 90
+
+
+def test_the_dev_preset_keeps_the_guides_pilot_budget_in_us_east_1() -> None:
+    from pathlib import Path
+
+    from superset_stack.plan.offline import plan_stack_file
+
+    plan = plan_stack_file(Path(__file__).resolve().parents[3] / "Pulumi.dev.yaml")
+    assert plan.settings.region == "us-east-1"
+    assert plan.cost.monthly_min <= plan.cost.monthly_max <= GUIDE_PILOT_USD_PER_MONTH
+    # and it gets there with the levers on, not by dropping what dev needs
+    assert (plan.settings.fargate_spot, bool(plan.settings.schedule), plan.settings.vpc_endpoints) == (
+        True,
+        True,
+        True,
+    )
+    assert len(plan.settings.availability_zones) == 2
