@@ -90,49 +90,36 @@ def plan_command(
     stack: StackOption = "dev",
     config_file: ConfigFileOption = None,
     output: FormatOption = Format.TABLE,
-    out: Annotated[Path | None, typer.Option("--out", help="Also write plan.json and plan.md here.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Also write plan.json, plan.md and architecture.svg here.")
+    ] = None,
 ) -> None:
     """Offline plan: every AWS resource, policy verdicts, monthly cost; exit 1 on a mandatory violation."""
-    from superset_stack.plan.cost import estimate
-    from superset_stack.plan.offline import record_stack_file
-    from superset_stack.policies.engine import Context, Resource, evaluate
-    from superset_stack.policies.rules import RULES, SETTING_WAIVERS, STACK_RULES
+    from superset_stack.plan.offline import plan_stack_file
+    from superset_stack.policies.rules import RULES, STACK_RULES
 
     try:
-        settings, mocks = record_stack_file(_stack_file(stack, config_file), stack=stack)
+        plan = plan_stack_file(_stack_file(stack, config_file), stack=stack)
     except SettingsError as error:
         raise _fail(error) from None
-    resources = [r for r in mocks if r.custom and not r.type.startswith("pulumi:providers:")]
-    report = evaluate(
-        [Resource(r.type, r.name, r.inputs) for r in resources],
-        RULES,
-        STACK_RULES,
-        Context(settings.environment),
-        waivers=settings.policy_waivers(SETTING_WAIVERS),
-    )
-    cost = estimate(resources, settings.region)
-    document = {
-        "stack": stack,
-        "environment": settings.environment,
-        "region": settings.region,
-        "resources": [
-            {"type": r.type, "name": r.name, "parent": r.parent, "inputs": r.inputs} for r in resources
-        ],
-        "policies": {"violations": [dataclasses.asdict(v) for v in report.violations]},
-        "cost": cost.as_contract(),
-    }
+    settings, report, cost, document = plan.settings, plan.policies, plan.cost, plan.document
     if out is not None:
+        from superset_stack.plan.diagram import svg
         from superset_stack.plan.report import markdown
 
         out.mkdir(parents=True, exist_ok=True)
         (out / "plan.json").write_text(json.dumps(document, indent=2, default=str) + "\n")
-        (out / "plan.md").write_text(markdown(document, cost.lines))
+        (out / "plan.md").write_text(markdown(document, cost.lines, picture="architecture.svg"))
+        (out / "architecture.svg").write_text(svg(document))
+        errors.print(
+            f"wrote {out / 'plan.json'}, {out / 'plan.md'}, {out / 'architecture.svg'}", highlight=False
+        )
     if output is Format.JSON:
         console.print_json(json.dumps(document, default=str))
     else:
         tree = Tree(f"[bold]stack {stack}[/] ({settings.environment}, {settings.region})")
         nodes: dict[tuple[str | None, str | None], Tree] = {}
-        for resource in mocks:
+        for resource in plan.mocks:
             parent = nodes.get((resource.parent, resource.parent_type), tree)
             nodes[(resource.name, resource.type)] = parent.add(f"{resource.name} [dim]{resource.type}[/]")
         console.print(tree)
@@ -154,7 +141,7 @@ def plan_command(
             )
         costs.add_row("total", "", f"{cost.monthly_min:.2f}", f"{cost.monthly_max:.2f}")
         console.print(costs)
-        console.print(f"{len(resources)} resources. This is offline: nothing was created.")
+        console.print(f"{len(document['resources'])} resources. This is offline: nothing was created.")
     if report.mandatory:
         raise typer.Exit(code=1)
 

@@ -1,25 +1,49 @@
-"""Generated documentation: Pulumi.yaml's config schema and the README's configuration tables.
+"""Generated documentation: Pulumi.yaml's config schema, the README's tables and plan sample, the
+cost tables of docs/cost.md and the architecture pictures in docs/.
 
-Both come from settings.OPTIONS, so the schema, the README and the code cannot drift apart;
+The schema and configuration tables come from settings.OPTIONS; everything about cost and the
+pictures comes from offline plans of the example stacks. So none of it can drift from the code:
 `superset-stack docs --check` (run by the tests) fails when a generated part is stale.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from superset_stack.plan.diagram import svg
 from superset_stack.settings import DERIVED, ENVIRONMENTS, OPTIONS, REQUIRED, Option, Preset
 
-README_MARKERS = {
-    "configuration": ("<!-- BEGIN CONFIGURATION (generated: superset-stack docs) -->",
-                      "<!-- END CONFIGURATION -->"),
-    "environments": ("<!-- BEGIN ENVIRONMENTS (generated: superset-stack docs) -->",
-                     "<!-- END ENVIRONMENTS -->"),
-}  # fmt: skip
+if TYPE_CHECKING:
+    from superset_stack.plan.cost import CostReport
+    from superset_stack.plan.offline import Plan
+
+README_SECTIONS = ("CONFIGURATION", "ENVIRONMENTS", "PLAN")
+COST_SECTIONS = ("COSTS", "LEVERS", "EGRESS")
+# architecture pictures drawn from the example stacks' plans (docs/architecture-<stack>.svg)
+PICTURES = ("dev", "prod")
+
+
+def _markers(section: str) -> tuple[str, str]:
+    return f"<!-- BEGIN {section} (generated: superset-stack docs) -->", f"<!-- END {section} -->"
+
+
+def _replace_sections(text: str, where: str, tables: dict[str, Callable[[], str]]) -> str:
+    """`text` with each marked section replaced by its table; ValueError naming a missing section."""
+    for section, table in tables.items():
+        begin, end = _markers(section)
+        pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.DOTALL)
+        if not pattern.search(text):
+            raise ValueError(f"{where} has no {section} section between {begin!r} and {end!r}")
+        replacement = f"{begin}\n{table()}\n{end}"
+        text = pattern.sub(lambda _match: replacement, text)  # noqa: B023 - used at once, in this loop
+    return text
 
 
 def _shown(value: Any) -> str:
@@ -96,27 +120,65 @@ def environments_table() -> str:
     return "\n".join(rows)
 
 
-def render_readme(text: str) -> str:
+def render_readme(text: str, root: Path) -> str:
     """README text with every generated section replaced by its current content."""
-    generated = {"configuration": configuration_table(), "environments": environments_table()}
-    for section, (begin, end) in README_MARKERS.items():
-        pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.DOTALL)
-        if not pattern.search(text):
-            raise ValueError(f"README has no {section} section between {begin!r} and {end!r}")
-        replacement = f"{begin}\n{generated[section]}\n{end}"
-        text = pattern.sub(lambda _match: replacement, text)  # noqa: B023 - used at once, in this loop
-    return text
+    return _replace_sections(text, "README", {
+        "CONFIGURATION": configuration_table,
+        "ENVIRONMENTS": environments_table,
+        "PLAN": lambda: plan_sample(root),
+    })  # fmt: skip
 
 
-COST_MARKERS = ("<!-- BEGIN COSTS (generated: superset-stack docs) -->", "<!-- END COSTS -->")
+def plan_sample(root: Path) -> str:
+    """What `superset-stack plan --stack prod --out DIR` reports, shortened, with its picture."""
+    from superset_stack.policies.rules import RULES, STACK_RULES
+
+    plan = _plan(root, "prod", "us-east-1", ())
+    mandatory = sum(v.level == "mandatory" for v in plan.policies.violations)
+    lines = sorted(plan.cost.lines, key=lambda line: (-line.monthly_min, line.resource, line.item))
+    rows = [
+        "```",
+        "$ superset-stack plan --stack prod --out plan-prod    # its summary; the full output also has",
+        "                                                     # the resource tree and every cost line",
+        f"stack prod ({plan.settings.environment}, {plan.settings.region}): "
+        f"{len(plan.document['resources'])} resources, nothing created (offline)",
+        f"policies: {len(RULES)} resource rules and {len(STACK_RULES)} stack rules, "
+        f"{mandatory} mandatory and {len(plan.policies.violations) - mandatory} advisory violations",
+        f"monthly cost: USD {plan.cost.monthly_min:.2f} (desired counts) to {plan.cost.monthly_max:.2f} "
+        "(autoscaling ceilings); the five largest lines:",
+        *(f"  {line.monthly_min:8.2f}  {line.resource}: {line.item}" for line in lines[:5]),
+        "wrote plan-prod/plan.json, plan-prod/plan.md, plan-prod/architecture.svg",
+        "```",
+        "",
+        "![Architecture of the prod example stack, drawn from its plan](docs/architecture-prod.svg)",
+    ]
+    return "\n".join(rows)
+
+
+@functools.cache
+def _plan(root: Path, environment: str, region: str, overrides: tuple[tuple[str, Any], ...]) -> Plan:
+    """The offline plan of an example stack file, moved to `region`, with config `overrides`."""
+    import tempfile
+
+    from superset_stack.plan.offline import plan_stack_file
+    from superset_stack.settings import PROJECT
+
+    document = yaml.safe_load((root / f"Pulumi.{environment}.yaml").read_text())
+    document["config"]["aws:region"] = region
+    document["config"].update({f"{PROJECT}:{key}": value for key, value in overrides})
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"Pulumi.{environment}.yaml"
+        path.write_text(yaml.safe_dump(document))
+        return plan_stack_file(path)
+
+
+def _priced(root: Path, environment: str, region: str = "us-east-1", **overrides: Any) -> CostReport:
+    """The model's cost of an example stack file (see _plan)."""
+    return _plan(root, environment, region, tuple(sorted(overrides.items()))).cost
 
 
 def cost_table(root: Path) -> str:
     """Monthly cost of each example stack in each priced region, from the offline plan."""
-    import tempfile
-
-    from superset_stack.plan.cost import estimate
-    from superset_stack.plan.offline import record_stack_file
     from superset_stack.plan.prices import REGIONS
 
     rows = [
@@ -125,14 +187,8 @@ def cost_table(root: Path) -> str:
         "|---|---|---|---|---|",
     ]
     for environment in ENVIRONMENTS:
-        document = yaml.safe_load((root / f"Pulumi.{environment}.yaml").read_text())
         for region in REGIONS:
-            document["config"]["aws:region"] = region
-            with tempfile.TemporaryDirectory() as folder:
-                path = Path(folder) / f"Pulumi.{environment}.yaml"
-                path.write_text(yaml.safe_dump(document))
-                settings, mocks = record_stack_file(path)
-            report = estimate([r for r in mocks if r.custom], settings.region)
+            report = _priced(root, environment, region)
             totals: dict[str, float] = {}
             for line in report.lines:
                 kind = line.item.split(" ", 1)[0]
@@ -145,35 +201,111 @@ def cost_table(root: Path) -> str:
     return "\n".join(rows)
 
 
+# Each lever as the config that flips it: off where the preset has it (dev; staging's Graviton), on
+# where it does not (staging's Spot and office hours). Both sides are priced by the model.
+DEV_LEVERS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("Office hours (MON-FRI 07:00-19:00) instead of always on", {"officeHours": ""}),
+    ("Fargate Spot (x86) instead of on-demand Graviton", {"fargateSpot": False, "cpuArchitecture": "ARM64"}),
+    ("Interface endpoints in one zone instead of one NAT gateway",
+     {"natGateways": "single", "vpcEndpoints": False}),
+    ("Valkey instead of Redis OSS", {"cacheEngine": "redis"}),
+    ("Single-AZ database instead of Multi-AZ", {"dbMultiAz": True}),
+)  # fmt: skip
+STAGING_LEVERS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("Graviton (ARM64) instead of x86 tasks", {"cpuArchitecture": "X86_64"}),
+    ("Office hours (MON-FRI 07:00-19:00), not in the preset", {"officeHours": "MON-FRI 07:00-19:00"}),
+    ("Fargate Spot (x86), not in the preset", {"fargateSpot": True, "cpuArchitecture": "X86_64"}),
+)  # fmt: skip
+
+
+def levers_table(root: Path) -> str:
+    """What each lever saves: the preset priced with the lever flipped, us-east-1, monthly minimum."""
+    rows = ["| Stack | Lever | Without it | With it | Saves |", "|---|---|---|---|---|"]
+    for environment, levers in (("dev", DEV_LEVERS), ("staging", STAGING_LEVERS)):
+        preset = _priced(root, environment).monthly_min
+        for lever, overrides in levers:
+            flipped = _priced(root, environment, **overrides).monthly_min
+            in_preset = flipped > preset  # turning it off costs more: the preset has it on
+            without, with_it = (flipped, preset) if in_preset else (preset, flipped)
+            rows.append(
+                f"| {environment} | {lever} | {without:.2f} | {with_it:.2f} | {without - with_it:.2f} |"
+            )
+    return "\n".join(rows)
+
+
+@dataclass(frozen=True)
+class _Declared:
+    """A resource as the cost model reads it, for pricing alternatives no preset declares."""
+
+    type: str
+    name: str
+    inputs: dict[str, Any]
+
+
+def egress_table() -> str:
+    """NAT gateways against interface endpoints, priced by the model for two and three zones."""
+    from superset_stack.aws.endpoints import INTERFACE_SERVICES
+    from superset_stack.plan.cost import estimate
+
+    def nat(count: int) -> list[_Declared]:
+        return [_Declared(kind, f"nat-{i}", {}) for i in range(count)
+                for kind in ("aws:ec2/natGateway:NatGateway", "aws:ec2/eip:Eip")]  # fmt: skip
+
+    def endpoints(zones: int) -> list[_Declared]:
+        subnets = {"vpcEndpointType": "Interface", "subnetIds": [f"subnet-{z}" for z in range(zones)]}
+        return [_Declared("aws:ec2/vpcEndpoint:VpcEndpoint", name, subnets) for name in INTERFACE_SERVICES]
+
+    choices = (
+        ("One NAT gateway (staging)", "internet egress; lost with its zone", nat(1), nat(1)),
+        ("One NAT gateway per zone (prod)", "internet egress that survives a zone loss", nat(2), nat(3)),
+        (f"{len(INTERFACE_SERVICES)} interface endpoints in the first zone (dev)",
+         "AWS APIs only, no internet; lost with its zone", endpoints(1), endpoints(1)),
+        (f"{len(INTERFACE_SERVICES)} interface endpoints in every zone (prod, with the NATs)",
+         "AWS APIs only, no internet; survives a zone loss", endpoints(2), endpoints(3)),
+    )  # fmt: skip
+    rows = ["| Egress | What it gives | 2 zones | 3 zones |", "|---|---|---|---|"]
+    for label, gives, two, three in choices:
+        two_usd, three_usd = estimate(two, "us-east-1").monthly_min, estimate(three, "us-east-1").monthly_min
+        rows.append(f"| {label} | {gives} | {two_usd:.2f} | {three_usd:.2f} |")
+    return "\n".join(rows)
+
+
 def render_cost_doc(text: str, root: Path) -> str:
-    begin, end = COST_MARKERS
-    pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.DOTALL)
-    replacement = f"{begin}\n{cost_table(root)}\n{end}"
-    return pattern.sub(lambda _match: replacement, text)
+    return _replace_sections(text, "docs/cost.md", {
+        "COSTS": lambda: cost_table(root),
+        "LEVERS": lambda: levers_table(root),
+        "EGRESS": egress_table,
+    })  # fmt: skip
 
 
 def _generated(root: Path) -> dict[str, str]:
     """Each generated file's path (relative to root) and the text the registry produces now."""
     files = {
         "Pulumi.yaml": pulumi_yaml(),
-        "README.md": render_readme((root / "README.md").read_text()),
+        "README.md": render_readme((root / "README.md").read_text(), root),
     }
     cost_doc = root / "docs" / "cost.md"
     if cost_doc.exists():
         files["docs/cost.md"] = render_cost_doc(cost_doc.read_text(), root)
+    for stack in PICTURES:
+        files[f"docs/architecture-{stack}.svg"] = svg(_plan(root, stack, "us-east-1", ()).document)
     return files
+
+
+def _current(path: Path) -> str | None:
+    return path.read_text() if path.exists() else None
 
 
 def stale_files(root: Path) -> list[str]:
     """Generated files that differ from what the registry produces now."""
-    return sorted(path for path, text in _generated(root).items() if (root / path).read_text() != text)
+    return sorted(path for path, text in _generated(root).items() if _current(root / path) != text)
 
 
 def write(root: Path) -> list[str]:
     """Regenerate Pulumi.yaml, the README's tables and the cost table; return the files that changed."""
     changed = []
     for path, text in _generated(root).items():
-        if (root / path).read_text() != text:
+        if _current(root / path) != text:
             (root / path).write_text(text)
             changed.append(path)
     return sorted(changed)

@@ -79,7 +79,7 @@ def test_plan_writes_json_and_markdown(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     written = json.loads((tmp_path / "out" / "plan.json").read_text())
-    assert written == json.loads(result.output)
+    assert written == json.loads(result.stdout)
     report = (tmp_path / "out" / "plan.md").read_text()
     assert report.startswith("# Plan of stack prod (prod, us-east-1)")
     assert "- Policies: 0 mandatory and 0 advisory violations." in report
@@ -88,6 +88,8 @@ def test_plan_writes_json_and_markdown(tmp_path: Path) -> None:
         in report
     )
     assert "| `aws:rds/instance:Instance` | 1 |" in report
+    assert "![Architecture of stack prod](architecture.svg)" in report
+    assert (tmp_path / "out" / "architecture.svg").read_text().startswith("<svg ")
 
 
 def test_a_waiver_turns_its_violation_into_an_advisory_note(tmp_path: Path) -> None:

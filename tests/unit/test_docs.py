@@ -43,5 +43,5 @@ def test_readme_documents_every_key() -> None:
 def test_render_refuses_a_readme_without_markers() -> None:
     import pytest
 
-    with pytest.raises(ValueError, match="README has no configuration section"):
-        docs.render_readme("# nothing here\n")
+    with pytest.raises(ValueError, match="README has no CONFIGURATION section"):
+        docs.render_readme("# nothing here\n", ROOT)

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 
 from superset_stack.plan.recording import RecordingMocks, install, run
 from superset_stack.settings import PROJECT, Settings, read_stack_file, stack_name_from_path
+
+if TYPE_CHECKING:
+    from superset_stack.plan.cost import CostReport
+    from superset_stack.policies.engine import Report
 
 
 def stack_config(path: Path) -> dict[str, str]:
@@ -40,3 +47,45 @@ def record_stack_file(
 
     run(main, mocks)
     return settings, mocks
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One offline plan: the settings, what was recorded, the policy report, the cost, and the
+    document of the plan JSON contract (ARCHITECTURE.md) built from them."""
+
+    settings: Settings
+    mocks: RecordingMocks
+    policies: Report
+    cost: CostReport
+    document: dict[str, Any]
+
+
+def plan_stack_file(path: Path, *, stack: str | None = None) -> Plan:
+    """Record the stack file's program, evaluate every policy rule and price it."""
+    from superset_stack.plan.cost import estimate
+    from superset_stack.policies.engine import Context, Resource, evaluate
+    from superset_stack.policies.rules import RULES, SETTING_WAIVERS, STACK_RULES
+
+    name = stack or stack_name_from_path(path)
+    settings, mocks = record_stack_file(path, stack=name)
+    resources = [r for r in mocks if r.custom and not r.type.startswith("pulumi:providers:")]
+    report = evaluate(
+        [Resource(r.type, r.name, r.inputs) for r in resources],
+        RULES,
+        STACK_RULES,
+        Context(settings.environment),
+        waivers=settings.policy_waivers(SETTING_WAIVERS),
+    )
+    cost = estimate(resources, settings.region)
+    document = {
+        "stack": name,
+        "environment": settings.environment,
+        "region": settings.region,
+        "resources": [
+            {"type": r.type, "name": r.name, "parent": r.parent, "inputs": r.inputs} for r in resources
+        ],
+        "policies": {"violations": [dataclasses.asdict(v) for v in report.violations]},
+        "cost": cost.as_contract(),
+    }
+    return Plan(settings, mocks, report, cost, document)

@@ -9,8 +9,11 @@ from typing import Any
 from superset_stack.plan.cost import CostLine
 
 
-def markdown(document: dict[str, Any], lines: Sequence[CostLine]) -> str:
-    """Render the plan contract document (and the cost lines with their min/max) for people."""
+def markdown(document: dict[str, Any], lines: Sequence[CostLine], picture: str = "") -> str:
+    """Render the plan contract document (and the cost lines with their min/max) for people.
+
+    `picture` is the architecture picture's path relative to the report, shown under the summary.
+    """
     cost = document["cost"]
     violations = document["policies"]["violations"]
     mandatory = [v for v in violations if v["level"] == "mandatory"]
@@ -22,6 +25,7 @@ def markdown(document: dict[str, Any], lines: Sequence[CostLine]) -> str:
         f"- Monthly cost: USD {cost['monthly_min']:.2f} (desired counts) to {cost['monthly_max']:.2f} "
         "(autoscaling ceilings); lines marked * include an estimate.",
         "",
+        *([f"![Architecture of stack {document['stack']}]({picture})", ""] if picture else []),
         "## Policy verdicts",
         "",
     ]
