@@ -152,7 +152,7 @@ class Twin:
             "SUPERSET_ADMIN_PASSWORD": values["admin_password"],
         }
 
-    def _process_environment(self) -> dict[str, str]:
+    def process_environment(self) -> dict[str, str]:
         """What a Superset process gets: the contract, plus where to find the code and config."""
         inherited = {
             key: os.environ[key] for key in ("PATH", "LANG", "LC_ALL", "TZ", "HOME") if key in os.environ
@@ -217,7 +217,7 @@ class Twin:
             progress("bootstrapping Superset (migrate, init, admin)")
             self._bootstrap()
 
-            environment = self._process_environment()
+            environment = self.process_environment()
             for role in SUPERSET_ROLES:
                 progress(f"starting Superset {role}")
                 pids[role] = start(
@@ -249,7 +249,7 @@ class Twin:
                 self._entrypoint("bootstrap"),
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                env=self._process_environment(),
+                env=self.process_environment(),
                 cwd=self.root,
                 check=False,
                 timeout=600,
@@ -278,6 +278,25 @@ class Twin:
             if done:
                 stopped.append(name)
         return stopped
+
+    def stop_store(self, name: str) -> None:
+        """Stop PostgreSQL or Redis alone (an outage, for failure tests); `start_store` brings it back."""
+        import signal
+
+        if name not in ("postgres", "redis"):
+            raise ValueError(f"unknown store {name!r}; allowed: postgres, redis")
+        pid = self.state().get("processes", {}).get(name)
+        stop(pid, sig=signal.SIGINT if name == "postgres" else signal.SIGTERM, timeout_seconds=60)
+
+    def start_store(self, name: str) -> int:
+        """Start PostgreSQL or Redis again on its port and data; its new pid is kept in the state."""
+        if name not in ("postgres", "redis"):
+            raise ValueError(f"unknown store {name!r}; allowed: postgres, redis")
+        pid = self.postgres().start() if name == "postgres" else self.redis().start()
+        state = self.state()
+        state.setdefault("processes", {})[name] = pid
+        self._save_state(state)
+        return pid
 
     def down(self, *, delete_data: bool = False) -> list[str]:
         stopped = self._stop(self.state().get("processes", {}))

@@ -66,9 +66,14 @@ def _cache_url(name: str) -> str:
     return f"{_runtime.redis_url(REDIS_DATABASES[name])}?{_CACHE_CLIENT_OPTIONS}"
 
 
-def _cache(name: str, timeout: timedelta) -> dict[str, Any]:
+_FAIL_OPEN_CACHE = "superset_stack.runtime.fail_open_cache.FailOpenRedisCache"
+
+
+def _cache(name: str, timeout: timedelta, *, required: bool = False) -> dict[str, Any]:
+    """A Redis cache. An optional one misses during a Redis outage instead of failing requests
+    (fail_open_cache.py); a required one (what users saved) fails loudly."""
     return {
-        "CACHE_TYPE": "RedisCache",
+        "CACHE_TYPE": "RedisCache" if required else _FAIL_OPEN_CACHE,
         "CACHE_DEFAULT_TIMEOUT": int(timeout.total_seconds()),
         "CACHE_KEY_PREFIX": f"{_prefix}{name}_",
         "CACHE_REDIS_URL": _cache_url(name),
@@ -79,11 +84,11 @@ CACHE_DEFAULT_TIMEOUT = int(timedelta(days=1).total_seconds())
 CACHE_CONFIG = _cache("metadata_cache", timedelta(days=1))
 DATA_CACHE_CONFIG = _cache("data_cache", timedelta(days=1))
 FILTER_STATE_CACHE_CONFIG = {
-    **_cache("filter_state", timedelta(days=90)),
+    **_cache("filter_state", timedelta(days=90), required=True),
     "REFRESH_TIMEOUT_ON_RETRIEVAL": True,
 }
 EXPLORE_FORM_DATA_CACHE_CONFIG = {
-    **_cache("explore_form_data", timedelta(days=7)),
+    **_cache("explore_form_data", timedelta(days=7), required=True),
     "REFRESH_TIMEOUT_ON_RETRIEVAL": True,
 }
 THUMBNAIL_CACHE_CONFIG = _cache("thumbnails", timedelta(days=7))
@@ -163,6 +168,11 @@ TALISMAN_CONFIG = {
 }
 RATELIMIT_ENABLED = True
 RATELIMIT_STORAGE_URI = _runtime.redis_url(REDIS_DATABASES["rate_limits"])
+# Measured (docs/failure-behaviour.md): with Redis down, the limiter's storage error turned every
+# request into a 500, /health included, so the load balancer would drain every task. Count in
+# memory per process until Redis is back instead.
+RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+RATELIMIT_SWALLOW_ERRORS = True
 AUTH_RATE_LIMITED = True
 AUTH_RATE_LIMIT = "5 per second"
 AUTH_USER_REGISTRATION = False

@@ -75,6 +75,11 @@ def test_aws_config_is_hardened_and_uses_tls_everywhere() -> None:
     assert config["TALISMAN_ENABLED"] is True
     assert config["TALISMAN_CONFIG"]["force_https"] is True
     assert config["RATELIMIT_ENABLED"] is True
+    # a Redis outage must not turn every request into a 500 (docs/failure-behaviour.md)
+    assert (config["RATELIMIT_SWALLOW_ERRORS"], config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"]) == (
+        True,
+        True,
+    )
     assert config["PERMANENT_SESSION_SECONDS"] == 8 * 3600
     assert (config["DEBUG"], config["SHOW_STACKTRACE"], config["FAB_API_SWAGGER_UI"]) == (False, False, False)
     assert config["PUBLIC_ROLE_LIKE"] is None and config["AUTH_USER_REGISTRATION"] is False
@@ -96,7 +101,6 @@ def test_every_cache_has_its_own_database_and_prefix() -> None:
     prefixes = [cache["CACHE_KEY_PREFIX"] for cache in caches]
     assert len(set(databases)) == len(caches) and len(set(prefixes)) == len(caches)
     assert all(prefix.startswith("superset_prod_") for prefix in prefixes)
-    assert all(cache["CACHE_TYPE"] == "RedisCache" for cache in caches)
     assert all("socket_timeout=2" in cache["CACHE_REDIS_URL"] for cache in caches)
 
 
@@ -127,3 +131,12 @@ def test_the_config_reads_the_environment_only_through_the_contract() -> None:
     text = CONFIG.read_text()
     assert text.count("os.environ") == 1 and "parse(os.environ)" in text
     assert "getenv" not in text
+
+
+def test_optional_caches_fail_open_and_what_users_saved_fails_loudly() -> None:
+    config = config_for(AWS)
+    kinds = {name: config[name]["CACHE_TYPE"] for name in ("CACHE_CONFIG", "DATA_CACHE_CONFIG", "THUMBNAIL_CACHE_CONFIG",
+                                                           "FILTER_STATE_CACHE_CONFIG", "EXPLORE_FORM_DATA_CACHE_CONFIG")}  # fmt: skip
+    fail_open = "superset_stack.runtime.fail_open_cache.FailOpenRedisCache"
+    assert kinds == {"CACHE_CONFIG": fail_open, "DATA_CACHE_CONFIG": fail_open, "THUMBNAIL_CACHE_CONFIG": fail_open,
+                     "FILTER_STATE_CACHE_CONFIG": "RedisCache", "EXPLORE_FORM_DATA_CACHE_CONFIG": "RedisCache"}  # fmt: skip

@@ -80,3 +80,10 @@ def test_down_with_nothing_running_keeps_the_state(tmp_path: Path, runtime: Path
     assert subject.down() == []
     assert subject.secrets_file.exists()
     assert subject.status()["processes"]["web"] == {"pid": None, "running": False, "healthy": False}
+
+
+@pytest.mark.parametrize("method", ["stop_store", "start_store"])
+def test_only_the_stores_can_be_stopped_and_started_alone(tmp_path: Path, runtime: Path, method: str) -> None:
+    twin = Twin(TwinOptions(state_dir=tmp_path / "twin", runtime=runtime))
+    with pytest.raises(ValueError, match="unknown store 'web'; allowed: postgres, redis"):
+        getattr(twin, method)("web")
