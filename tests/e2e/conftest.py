@@ -12,37 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
+from benchmarks.client import Api
 from superset_stack.local.processes import free_port
 from superset_stack.local.twin import Ports, Twin, TwinOptions
 from tests.runtime_venv import runtime_python
 
-
-@dataclass
-class Api:
-    """A logged-in Superset API session (JWT plus the CSRF token the API requires for writes)."""
-
-    base: str
-    session: requests.Session
-
-    def get(self, path: str, **kwargs: Any) -> requests.Response:
-        return self.session.get(f"{self.base}{path}", timeout=60, **kwargs)
-
-    def post(self, path: str, payload: dict[str, Any]) -> requests.Response:
-        return self.session.post(f"{self.base}{path}", json=payload, timeout=60)
-
-
-def login(base: str, username: str, password: str) -> Api:
-    session = requests.Session()
-    response = session.post(f"{base}/api/v1/security/login", timeout=30,
-                            json={"username": username, "password": password, "provider": "db", "refresh": True})  # fmt: skip
-    response.raise_for_status()
-    session.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
-    csrf = session.get(f"{base}/api/v1/security/csrf_token/", timeout=30)
-    csrf.raise_for_status()
-    session.headers.update({"X-CSRFToken": csrf.json()["result"], "Referer": base})
-    return Api(base, session)
+login = Api.login
 
 
 @pytest.fixture(scope="session")

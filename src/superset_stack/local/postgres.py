@@ -62,6 +62,8 @@ class Postgres:
     password: str
     log_file: Path
     bin_dir: Path
+    # the twin's default; the connection-budget benchmark sets an RDS instance class's value
+    max_connections: int = 100
 
     def _client_args(self) -> list[str]:
         """How clients reach the server: TCP on loopback as the superuser (there is no unix socket)."""
@@ -138,7 +140,7 @@ class Postgres:
                 "-k",
                 "",
                 "-c",
-                "max_connections=100",
+                f"max_connections={self.max_connections}",
                 "-c",
                 "shared_buffers=128MB",
             ],
