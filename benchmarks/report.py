@@ -54,6 +54,32 @@ def read_locust_totals(path: Path) -> tuple[int, int]:
     return int(aggregated["Request Count"]), int(aggregated["Failure Count"])
 
 
+def read_locust_history(path: Path) -> list[tuple[float, int, int]]:
+    """(unix time, requests so far, failures so far), once a second, from `<prefix>_stats_history.csv`."""
+    with path.open(newline="") as handle:
+        return [
+            (float(row["Timestamp"]), int(row["Total Request Count"]), int(row["Total Failure Count"]))
+            for row in csv.DictReader(handle)
+            if row["Name"] == "Aggregated"
+        ]
+
+
+def window(history: Sequence[tuple[float, int, int]], start: float, end: float) -> tuple[int, int]:
+    """Requests and failures counted from `start` to `end`.
+
+    locust stamps each once-a-second row with the whole second it was written in, so a row stamped
+    s may hold requests up to s + 1: only rows stamped at least a second before a moment are
+    certain to have been counted by then.
+    """
+
+    def totals_at(moment: float) -> tuple[int, int]:
+        seen = [(requests, failures) for stamp, requests, failures in history if stamp + 1 <= moment]
+        return seen[-1] if seen else (0, 0)
+
+    (requests_start, failures_start), (requests_end, failures_end) = totals_at(start), totals_at(end)
+    return requests_end - requests_start, failures_end - failures_start
+
+
 def ratio(measurements: Sequence[Measurement]) -> float | None:
     """Tuned over stock throughput of cached chart data at 20 users (None when not measured)."""
     found = {m.variant: m for m in measurements if (m.scenario, m.users) == (RATIO_SCENARIO, RATIO_USERS)}
@@ -119,6 +145,23 @@ def little(measurements: Sequence[Measurement]) -> list[str]:
     return []
 
 
+def outage_table(results: Sequence[dict[str, object]]) -> str:
+    rows = [
+        "| Failure | Variant | Users (scenario) | Failed before | Failed while broken | Failed after |",
+        "|---|---|---|---|---|---|",
+    ]
+
+    def cell(counts: object) -> str:
+        assert isinstance(counts, tuple | list)
+        requests, failures = counts
+        return f"{failures} of {requests}"
+
+    for r in results:
+        windows = " | ".join(cell(r[name]) for name in ("before", "during", "after"))
+        rows.append(f"| {r['failure']} | {r['variant']} | {r['users']} ({r['scenario']}) | {windows} |")
+    return "\n".join(rows)
+
+
 def budget_table(results: Sequence[dict[str, object]]) -> str:
     rows = [
         "| Pool settings | Web servers x workers x threads | max_connections | Peak connections | Requests "
@@ -136,6 +179,7 @@ def budget_table(results: Sequence[dict[str, object]]) -> str:
 def document(
     measurements: Sequence[Measurement],
     budget: Sequence[dict[str, object]],
+    outages: Sequence[dict[str, object]],
     context: dict[str, dict[str, str]],
     *,
     command: str,
@@ -200,6 +244,16 @@ def document(
         "## Targets",
         "",
         *targets(measurements),
+        "",
+        "## Failures under load",
+        "",
+        "Users keep asking while something breaks: 15 s normal (5 s of them logging in), 10 s broken,",
+        "then 20 s after it is back. Counts come from locust's once-a-second totals, so the broken",
+        "window is counted until a second after the repair, and everything after that is *after*",
+        "(docs/failure-behaviour.md says what users see; tests/e2e/test_failures.py checks the",
+        "recovery).",
+        "",
+        outage_table(outages),
         "",
         "## Connection budget",
         "",

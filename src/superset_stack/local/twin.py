@@ -288,11 +288,21 @@ class Twin:
         pid = self.state().get("processes", {}).get(name)
         stop(pid, sig=signal.SIGINT if name == "postgres" else signal.SIGTERM, timeout_seconds=60)
 
-    def start_store(self, name: str) -> int:
-        """Start PostgreSQL or Redis again on its port and data; its new pid is kept in the state."""
+    def start_store(self, name: str, *, postgres_max_connections: int | None = None) -> int:
+        """Start PostgreSQL or Redis again on its port and data; its new pid is kept in the state.
+
+        `postgres_max_connections` restarts PostgreSQL with another limit (the connection-budget
+        benchmark uses an RDS instance class's).
+        """
         if name not in ("postgres", "redis"):
             raise ValueError(f"unknown store {name!r}; allowed: postgres, redis")
-        pid = self.postgres().start() if name == "postgres" else self.redis().start()
+        if name == "postgres":
+            server = self.postgres()
+            if postgres_max_connections is not None:
+                server = replace(server, max_connections=postgres_max_connections)
+            pid = server.start()
+        else:
+            pid = self.redis().start()
         state = self.state()
         state.setdefault("processes", {})[name] = pid
         self._save_state(state)
