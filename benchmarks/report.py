@@ -113,14 +113,14 @@ def targets(measurements: Sequence[Measurement]) -> list[str]:
             f"- Cached chart-data throughput, tuned over stock at {RATIO_USERS} users: "
             f"{measured:.2f}x (target {TARGET_RATIO:g}x: {met})."
         )
-    tuned = [
-        m for m in measurements if (m.variant, m.scenario, m.users) == ("tuned", RATIO_SCENARIO, RATIO_USERS)
-    ]
-    for m in tuned:
-        met = "met" if m.p95_ms < TARGET_P95_MS else "NOT met"
-        lines.append(
-            f"- Tuned p95 at {RATIO_USERS} users: {m.p95_ms:.0f} ms (target under {TARGET_P95_MS} ms: {met})."
-        )
+    for scenario in (LATENCY_SCENARIO, RATIO_SCENARIO):
+        for m in measurements:
+            if (m.variant, m.scenario, m.users) == ("tuned", scenario, RATIO_USERS):
+                met = "met" if m.p95_ms < TARGET_P95_MS else "NOT met"
+                lines.append(
+                    f"- Tuned chart-data p95 at {RATIO_USERS} users, {scenario}: {m.p95_ms:.0f} ms "
+                    f"(target under {TARGET_P95_MS} ms: {met})."
+                )
     errors = sum(m.failures for m in measurements if m.variant == "tuned")
     lines.append(f"- Errors in all tuned runs: {errors} (target 0: {'met' if errors == 0 else 'NOT met'}).")
     return lines

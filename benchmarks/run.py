@@ -27,16 +27,16 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import psutil
 import typer
 
 from benchmarks import report
 from benchmarks.bench import ROOT, STOCK, TUNED, Bench, warm_up
-from benchmarks.budget import BudgetResult, connection_budget
+from benchmarks.budget import connection_budget
 from benchmarks.load import LocustRun
-from benchmarks.outages import OutageResult, outages
+from benchmarks.outages import outages
 from benchmarks.report import Measurement
 
 # scenario -> (locust user class, the request name whose figures are reported)
@@ -119,10 +119,14 @@ def versions(bench: Bench) -> dict[str, str]:
         capture_output=True,
         text=True,
         check=True,
-    ).stdout.strip()
-    redis_server = subprocess.run(
-        [str(bench.twin.redis().binary), "--version"], capture_output=True, text=True, check=True
-    ).stdout.split()[2]
+    ).stdout.split()[-1]  # "postgres (PostgreSQL) 16.2"
+    redis_server = (
+        subprocess.run(
+            [str(bench.twin.redis().binary), "--version"], capture_output=True, text=True, check=True
+        )
+        .stdout.split()[2]
+        .removeprefix("v=")
+    )  # "Redis server v=6.2.14 sha=..."
     from importlib.metadata import version
 
     return {
@@ -142,15 +146,23 @@ app = typer.Typer(add_completion=False)
 
 @app.command()
 def main(
+    *,
     levels: Annotated[str, typer.Option(help="Concurrent users per run, comma-separated.")] = "1,5,20,50",
     seconds: Annotated[int, typer.Option(help="Length of each measured run.")] = 20,
     budget_users: Annotated[int, typer.Option(help="Users in the connection-budget runs.")] = 150,
-    out: Annotated[Path, typer.Option(help="The Markdown file to rewrite.")] = ROOT
-    / "docs"
-    / "benchmarks.md",
+    out: Annotated[
+        Path, typer.Option(help="The Markdown file to rewrite (raw results beside it, .json).")
+    ] = (ROOT / "docs" / "benchmarks.md"),
     runtime: Annotated[Path, typer.Option(help="The Superset runtime virtualenv.")] = ROOT / ".venv-superset",
+    render_only: Annotated[
+        bool, typer.Option(help="Only rewrite the Markdown and plot from the .json.")
+    ] = False,
 ) -> None:
     """Run every benchmark and rewrite docs/benchmarks.md."""
+    raw = out.with_suffix(".json")
+    if render_only:
+        render(json.loads(raw.read_text()), out)
+        return
     counts = [int(level) for level in levels.split(",")]
     if not counts or min(counts) < 1:
         raise typer.BadParameter(f"levels must be positive integers, got {levels!r}")
@@ -170,41 +182,35 @@ def main(
         context = {"machine": machine(), "versions": versions(bench)}
     finally:
         bench.close()
-    command = "make bench" if not sys.argv[1:] else f"python -m benchmarks.run {shlex.join(sys.argv[1:])}"
-    write_report(
-        out, measured, broken, budget, context, command=command, seconds=seconds,
-        elapsed=time.monotonic() - started,
-    )  # fmt: skip
-    log(f"wrote {out}")
+    results = {
+        "command": "make bench"
+        if not sys.argv[1:]
+        else f"python -m benchmarks.run {shlex.join(sys.argv[1:])}",
+        "date": datetime.date.today().isoformat(),
+        "seconds": seconds,
+        "elapsed_seconds": round(time.monotonic() - started),
+        "context": context,
+        "measurements": [dataclasses.asdict(m) for m in measured],
+        "outages": [dataclasses.asdict(o) for o in broken],
+        "budget": [dataclasses.asdict(b) for b in budget],
+    }
+    raw.write_text(json.dumps(results, indent=1) + "\n")
+    render(results, out)
+    log(f"wrote {out} and {raw}")
 
 
-def write_report(
-    out: Path,
-    measured: Sequence[Measurement],
-    broken: Sequence[OutageResult],
-    budget: Sequence[BudgetResult],
-    context: dict[str, dict[str, str]],
-    *,
-    command: str,
-    seconds: int,
-    elapsed: float,
-) -> None:
+def render(results: dict[str, Any], out: Path) -> None:
+    """docs/benchmarks.md and its plot from the raw results."""
     from benchmarks.plot import chart_data_plot
 
+    measured = [Measurement(**m) for m in results["measurements"]]
     picture = out.with_name("benchmarks-chart-data.svg")
     chart_data_plot(measured, picture)
-    text = report.document(
-        measured,
-        [dataclasses.asdict(b) for b in budget],
-        [dataclasses.asdict(o) for o in broken],
-        context,
-        command=command,
-        seconds=seconds,
-        elapsed_seconds=elapsed,
-        picture=picture.name,
-        date=datetime.date.today().isoformat(),
-    )
-    out.write_text(text)
+    out.write_text(report.document(
+        measured, results["budget"], results["outages"], results["context"], command=results["command"],
+        seconds=results["seconds"], elapsed_seconds=results["elapsed_seconds"], picture=picture.name,
+        date=results["date"],
+    ))  # fmt: skip
 
 
 if __name__ == "__main__":
