@@ -30,8 +30,11 @@ def chart_data_plot(measurements: Sequence[Measurement], path: Path) -> None:
     )
     throughput.set(title="Cached chart data: requests/s", xlabel="concurrent users", ylabel="requests/s")
     latency.set(title="Cached chart data: p95 latency", xlabel="concurrent users", ylabel="ms")
+    levels = sorted({m.users for m in measurements if m.scenario == RATIO_SCENARIO})
     for axes in (throughput, latency):
         axes.set_xscale("log")
+        axes.set_xticks(levels, labels=[str(level) for level in levels])
+        axes.minorticks_off()
         axes.grid(True, alpha=0.3)
         axes.legend()
     figure.tight_layout()
