@@ -37,6 +37,10 @@ BACKUP_POLICIES = (
 )
 
 
+# Daily at 02:00 UTC, before the RDS backup window (settings' dbBackupWindow default 03:00-04:00).
+BACKUP_SCHEDULE = "cron(0 2 * * ? *)"
+
+
 @dataclass(frozen=True, kw_only=True)
 class BackupArgs:
     """Inputs for :class:`Backup`.
@@ -60,7 +64,7 @@ class BackupArgs:
     database_identifier: str
     topic_arn: pulumi.Input[str]
     retention_days: int = 35
-    schedule: str = "cron(0 2 * * ? *)"
+    schedule: str = BACKUP_SCHEDULE
     schedule_timezone: str = "UTC"
     copy_region: str = ""
     account_id: pulumi.Input[str] = ""

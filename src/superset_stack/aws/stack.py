@@ -13,7 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from superset_stack import sizing
-from superset_stack.aws.backup import Backup, BackupArgs
+from superset_stack.aws.backup import BACKUP_SCHEDULE, Backup, BackupArgs
 from superset_stack.aws.cache import Cache, CacheArgs
 from superset_stack.aws.certificate import Certificate, CertificateArgs
 from superset_stack.aws.database import Database, DatabaseArgs
@@ -321,11 +321,8 @@ class SupersetStack(pulumi.ComponentResource):
                 topic_arn=self.observability.topic_arn,
                 retention_days=s.backup_retention_days,
                 # a stopped database cannot be backed up: with office hours, back up as the day starts
-                **(
-                    {"schedule": s.schedule.services_start, "schedule_timezone": s.office_hours_timezone}
-                    if s.schedule
-                    else {}
-                ),
+                schedule=s.schedule.services_start if s.schedule else BACKUP_SCHEDULE,
+                schedule_timezone=s.office_hours_timezone if s.schedule else "UTC",
                 copy_region=s.backup_copy_region,
                 account_id=account_id,
                 partition=partition,
