@@ -11,11 +11,12 @@ from __future__ import annotations
 import itertools
 import json
 import os
+from pathlib import Path
 from typing import Any
 
 from locust import FastHttpUser, constant, constant_pacing, task
 
-FIXTURE: dict[str, Any] = json.loads(open(os.environ["BENCH_FIXTURE"]).read())  # noqa: SIM115
+FIXTURE: dict[str, Any] = json.loads(Path(os.environ["BENCH_FIXTURE"]).read_text())
 HOSTS = [host for host in os.environ.get("BENCH_HOSTS", "").split(",") if host]
 _numbers = itertools.count(1)
 

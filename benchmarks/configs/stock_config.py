@@ -5,8 +5,10 @@ Everything else stays at Superset 6.1.0's defaults: NullCache for chart data, SQ
 same environment contract as the twin, so both variants use the same database and users.
 """
 
+import os
+
 from superset_stack.contract import parse
 
-_runtime = parse(__import__("os").environ)
+_runtime = parse(os.environ)
 SECRET_KEY = _runtime.secret_key
 SQLALCHEMY_DATABASE_URI = _runtime.database_uri

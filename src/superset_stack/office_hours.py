@@ -73,10 +73,6 @@ class OfficeHours:
     def database_stop(self) -> str:
         return self.cron(self.end_minute + DB_STOP_DELAY_MINUTES)
 
-    @property
-    def weekly_hours(self) -> float:
-        return len(self.days) * (self.end_minute - self.start_minute) / 60
-
 
 def parse(text: str) -> OfficeHours:
     """Read `DAYS HH:MM-HH:MM`; ValueError saying what is wrong and what is allowed."""

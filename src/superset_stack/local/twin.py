@@ -12,6 +12,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import urllib.request
 from collections.abc import Callable
@@ -270,8 +271,6 @@ class Twin:
         # Superset first (it needs the stores to finish in-flight work), then Redis, then PostgreSQL.
         for name in (*SUPERSET_ROLES, "redis", "postgres"):
             if name == "postgres":
-                import signal
-
                 done = stop(pids.get(name), sig=signal.SIGINT, timeout_seconds=60)  # fast shutdown
             else:
                 done = stop(pids.get(name), timeout_seconds=40)
@@ -281,8 +280,6 @@ class Twin:
 
     def stop_store(self, name: str) -> None:
         """Stop PostgreSQL or Redis alone (an outage, for failure tests); `start_store` brings it back."""
-        import signal
-
         if name not in ("postgres", "redis"):
             raise ValueError(f"unknown store {name!r}; allowed: postgres, redis")
         pid = self.state().get("processes", {}).get(name)

@@ -31,8 +31,8 @@ COLOURS = {
     "subnet_private": "#e7f5ff",
 }
 
-# security group name suffix -> the tier it guards
-TIERS = {"alb": "alb", "app": "app", "database": "database", "cache": "cache", "endpoints": "endpoints"}
+# the tiers, named as the security groups that guard them (security_groups.py)
+TIERS = ("alb", "app", "database", "cache", "endpoints")
 
 
 @dataclass(frozen=True)
@@ -100,11 +100,8 @@ def _of_type(resources: Iterable[Mapping[str, Any]], suffix: str) -> list[Mappin
 
 
 def _tier_of_group(group_id: str) -> str | None:
-    """`superset-sg-app-id` (a recorded security group id) -> `app`."""
-    for suffix, tier in TIERS.items():
-        if group_id.endswith(f"-{suffix}-id"):
-            return tier
-    return None
+    """`superset-sg-app-id` -> `app`: the recording mocks give every resource the id `<name>-id`."""
+    return next((tier for tier in TIERS if group_id.endswith(f"-{tier}-id")), None)
 
 
 def flows(resources: Iterable[Mapping[str, Any]]) -> set[tuple[str, str, int]]:

@@ -38,6 +38,14 @@ _FALLBACKS: dict[str, Callable[[tuple[Any, ...]], Any]] = {
 }
 
 
+def _delegate(method: str) -> Callable[..., Any]:
+    def guarded(self: FailOpenRedisCache, *args: Any, **kwargs: Any) -> Any:
+        return self._guarded(method, *args, **kwargs)
+
+    guarded.__name__ = method
+    return guarded
+
+
 class FailOpenRedisCache(RedisCache):  # type: ignore[misc]  # flask-caching is untyped here
     """Flask-Caching's RedisCache whose failures are misses, with a per-process circuit breaker."""
 
@@ -59,35 +67,15 @@ class FailOpenRedisCache(RedisCache):  # type: ignore[misc]  # flask-caching is 
             self._open_until = 0.0
         return result
 
-    def get(self, *args: Any, **kwargs: Any) -> Any:
-        return self._guarded("get", *args, **kwargs)
-
-    def get_many(self, *args: Any, **kwargs: Any) -> Any:
-        return self._guarded("get_many", *args, **kwargs)
-
-    def has(self, *args: Any, **kwargs: Any) -> Any:
-        return self._guarded("has", *args, **kwargs)
-
-    def set(self, *args: Any, **kwargs: Any) -> Any:
-        return self._guarded("set", *args, **kwargs)
-
-    def add(self, *args: Any, **kwargs: Any) -> Any:
-        return self._guarded("add", *args, **kwargs)
-
-    def set_many(self, *args: Any, **kwargs: Any) -> Any:
-        return self._guarded("set_many", *args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        return self._guarded("delete", *args, **kwargs)
-
-    def delete_many(self, *args: Any, **kwargs: Any) -> Any:
-        return self._guarded("delete_many", *args, **kwargs)
-
-    def clear(self, *args: Any, **kwargs: Any) -> Any:
-        return self._guarded("clear", *args, **kwargs)
-
-    def inc(self, *args: Any, **kwargs: Any) -> Any:
-        return self._guarded("inc", *args, **kwargs)
-
-    def dec(self, *args: Any, **kwargs: Any) -> Any:
-        return self._guarded("dec", *args, **kwargs)
+    # every read and write of the cache goes through _guarded
+    get = _delegate("get")
+    get_many = _delegate("get_many")
+    has = _delegate("has")
+    set = _delegate("set")
+    add = _delegate("add")
+    set_many = _delegate("set_many")
+    delete = _delegate("delete")
+    delete_many = _delegate("delete_many")
+    clear = _delegate("clear")
+    inc = _delegate("inc")
+    dec = _delegate("dec")
