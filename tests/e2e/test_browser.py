@@ -39,7 +39,8 @@ def test_login_page_then_the_chart_renders(twin: Twin, chart: Chart, chromium: P
             page.fill("#username", "admin")
             page.fill("#password", twin.secrets()["admin_password"])
             page.click("button:has-text('Sign in')")
-            page.wait_for_url("**/superset/welcome/**", timeout=60_000)
+            # the first page after login on a cold twin can take long on a busy 2-core CI machine
+            page.wait_for_url("**/superset/welcome/**", timeout=120_000)
             page.goto(f"{twin.superset_url()}/explore/?slice_id={chart.chart_id}")
             page.get_by_text("Sales by region").first.wait_for(timeout=60_000)
             page.get_by_text("south").first.wait_for(timeout=60_000)
