@@ -226,6 +226,10 @@ def connection_budget(
 GUNICORN_GRACEFUL_TIMEOUT_SECONDS = 30
 # ECS stopTimeout: graceful timeout plus margin; Fargate allows at most 120.
 CONTAINER_STOP_TIMEOUT_SECONDS = GUNICORN_GRACEFUL_TIMEOUT_SECONDS + 10
+# The Celery worker's: on SIGTERM (deploy, scale-in, Spot interruption) its warm shutdown lets the
+# running tasks finish; a task killed after this is re-run only after the broker's visibility
+# timeout (docs/failure-behaviour.md). Fargate's maximum, which is also Spot's two-minute notice.
+WORKER_STOP_TIMEOUT_SECONDS = 120
 ALB_IDLE_TIMEOUT_RANGE = (1, 4000)
 
 

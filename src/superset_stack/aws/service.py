@@ -551,7 +551,9 @@ def _container(
         "environment": [{"name": key, "value": value} for key, value in sorted(environment.items())],
         "secrets": [{"name": key, "valueFrom": value} for key, value in sorted(secrets.items())],
         "linuxParameters": {"initProcessEnabled": True},
-        "stopTimeout": sizing.CONTAINER_STOP_TIMEOUT_SECONDS,
+        "stopTimeout": (
+            sizing.WORKER_STOP_TIMEOUT_SECONDS if role == "worker" else sizing.CONTAINER_STOP_TIMEOUT_SECONDS
+        ),
         "logConfiguration": {
             "logDriver": "awslogs",
             "options": {

@@ -305,6 +305,21 @@ class Twin:
         self._save_state(state)
         return pid
 
+    def start_role(self, role: str) -> int:
+        """Start one Superset process again (after a failure test stopped it); its pid is kept."""
+        if role not in SUPERSET_ROLES:
+            raise ValueError(f"unknown Superset role {role!r}; allowed: {', '.join(SUPERSET_ROLES)}")
+        pid = start(
+            self._entrypoint(role),
+            log_file=self.logs / f"{role}.log",
+            env=self.process_environment(),
+            cwd=self.root,
+        )
+        state = self.state()
+        state.setdefault("processes", {})[role] = pid
+        self._save_state(state)
+        return pid
+
     def down(self, *, delete_data: bool = False) -> list[str]:
         stopped = self._stop(self.state().get("processes", {}))
         state = self.state()

@@ -16,10 +16,12 @@ from typing import Any
 
 import redis
 from celery.schedules import crontab
+from celery.signals import task_failure
 from flask_caching.backends.rediscache import RedisCache
 
 from superset_stack import sizing
 from superset_stack.contract import REDIS_DATABASES, parse
+from superset_stack.runtime.worker_lost import fail_lost_sql_lab_query
 
 _runtime = parse(os.environ)
 _prefix = f"superset_{_runtime.environment}_"
@@ -109,6 +111,9 @@ RESULTS_BACKEND_USE_MSGPACK = True
 _celery_ssl = "?ssl_cert_reqs=required" if _runtime.redis_tls else ""
 
 
+BROKER_VISIBILITY_TIMEOUT_SECONDS = int(timedelta(hours=7).total_seconds())
+
+
 class CeleryConfig:
     broker_url = _runtime.redis_url(REDIS_DATABASES["celery_broker"]) + _celery_ssl
     result_backend = _runtime.redis_url(REDIS_DATABASES["celery_results"]) + _celery_ssl
@@ -120,7 +125,14 @@ class CeleryConfig:
         "superset.tasks.cache",
     )
     worker_prefetch_multiplier = 1
-    task_acks_late = True
+    # Acknowledged as a task starts (Superset's default). With acks_late a task killed mid-way would
+    # run again once the visibility timeout passed: a report mailed twice, hours late. A SQL Lab
+    # query whose process dies is marked failed instead (worker_lost.py).
+    task_acks_late = False
+    # Redis hands an unacknowledged message (one a worker reserved, not yet started) to another
+    # worker after this, even while the first still holds it. Above the longest task's time limit
+    # (sql_lab.get_sql_results: 6 h 1 min), so no wait behind long queries makes a task run twice.
+    broker_transport_options = {"visibility_timeout": BROKER_VISIBILITY_TIMEOUT_SECONDS}  # noqa: RUF012
     task_annotations = {"sql_lab.get_sql_results": {"rate_limit": "100/s"}}  # noqa: RUF012
     beat_schedule = {  # noqa: RUF012
         "reports.scheduler": {"task": "reports.scheduler", "schedule": crontab(minute="*", hour="*")},
@@ -129,6 +141,8 @@ class CeleryConfig:
 
 
 CELERY_CONFIG = CeleryConfig
+# A query whose pool process dies (OOM, crash) is marked failed instead of "running" for good.
+task_failure.connect(fail_lost_sql_lab_query)
 FEATURE_FLAGS = {"ALERT_REPORTS": True}
 
 # --- web tier behind the load balancer ----------------------------------------------------------

@@ -112,7 +112,7 @@ def test_containers_run_hardened(build: Build) -> None:
             {"sourceVolume": "superset-home", "containerPath": "/app/superset_home"},
             {"sourceVolume": "tmp", "containerPath": "/tmp"},
         ]
-        assert container["stopTimeout"] == 40
+        assert container["stopTimeout"] == (120 if role == "worker" else 40)  # a worker finishes its tasks
         assert container["logConfiguration"] == {
             "logDriver": "awslogs",
             "options": {
