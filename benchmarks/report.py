@@ -162,6 +162,32 @@ def outage_table(results: Sequence[dict[str, object]]) -> str:
     return "\n".join(rows)
 
 
+def request_cost_section(costs: Sequence[dict[str, object]]) -> list[str]:
+    """What each of our runtime changes saves on one cached chart-data request (request_cost.py)."""
+    if not costs:
+        return ["Not measured in this run.", ""]
+    rows = [
+        "| Configuration | Database statements per request | Server CPU (ms) | Time (ms) |",
+        "|---|---|---|---|",
+    ]
+    for c in costs:
+        rows.append(f"| {c['variant']} | {c['statements']:.0f} | {c['cpu_ms']:.1f} | {c['wall_ms']:.1f} |")
+    return [
+        "Our runtime in one process, without an HTTP server or locust, against the same runtime with",
+        "Superset's own event logger (a database row and commit per logged API call: three per",
+        "chart-data request) and security manager (the Public role loaded on every protected",
+        "request). Each answers the dashboard's six charts from the cache "
+        f"{costs[0]['requests']} times over {costs[0]['rounds']}",
+        "interleaved rounds; the median round is shown",
+        "(benchmarks/request_cost.py). Our event logger sends API-call events to the process log",
+        "(src/superset_stack/runtime/event_logger.py); our security manager answers that nothing is",
+        "public without asking the database (src/superset_stack/runtime/security_manager.py).",
+        "",
+        *rows,
+        "",
+    ]
+
+
 def budget_table(results: Sequence[dict[str, object]]) -> str:
     rows = [
         "| Pool settings | Web servers x workers x threads | max_connections | Peak connections | Requests "
@@ -182,6 +208,7 @@ def document(
     outages: Sequence[dict[str, object]],
     context: dict[str, dict[str, str]],
     *,
+    request_costs: Sequence[dict[str, object]] = (),
     command: str,
     seconds: int,
     elapsed_seconds: float,
@@ -215,7 +242,8 @@ def document(
         "    it (1 gthread worker x 20 threads, timeout 60, keep-alive 2) and a config with only the",
         "    database URI and SECRET_KEY: chart data on `NullCache`, SQLAlchemy's default pool;",
         "  - **tuned**: our runtime exactly as deployed (src/superset_stack/runtime/superset_config.py:",
-        "    Redis caches, pool from the thread count, pre-ping, rate limits on Redis), gunicorn as our",
+        "    Redis caches, pool from the thread count, pre-ping, rate limits on Redis, API-call events",
+        "    to the process log instead of a database row each), gunicorn as our",
         "    entrypoint starts it with the dev preset's 2 workers x 4 threads. Proxy headers are trusted",
         "    as behind the ALB, so each simulated user has its own address (benchmarks/configs/).",
         "- Before measuring, one request per chart (which fills the tuned server's cache).",
@@ -241,6 +269,9 @@ def document(
         throughput_table(measurements),
         "",
         *little(measurements),
+        "## Server time per cached chart-data request",
+        "",
+        *request_cost_section(request_costs),
         "## Targets",
         "",
         *targets(measurements),

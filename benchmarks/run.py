@@ -38,6 +38,7 @@ from benchmarks.budget import connection_budget
 from benchmarks.load import LocustRun
 from benchmarks.outages import outages
 from benchmarks.report import Measurement
+from benchmarks.request_cost import request_cost
 
 # scenario -> (locust user class, the request name whose figures are reported)
 SCENARIOS: dict[str, tuple[str, str]] = {
@@ -177,6 +178,7 @@ def main(
         fixture_path = bench.state / "fixture.json"
         fixture_path.write_text(json.dumps(fixture))
         measured = throughput(bench, fixture_path, fixture, counts, seconds)
+        costs = request_cost(bench, fixture_path)
         broken = outages(bench, fixture_path, fixture)
         budget = connection_budget(bench, fixture_path, budget_users, seconds)
         context = {"machine": machine(), "versions": versions(bench)}
@@ -193,6 +195,7 @@ def main(
         "measurements": [dataclasses.asdict(m) for m in measured],
         "outages": [dataclasses.asdict(o) for o in broken],
         "budget": [dataclasses.asdict(b) for b in budget],
+        "request_cost": [dataclasses.asdict(c) for c in costs],
     }
     raw.write_text(json.dumps(results, indent=1) + "\n")
     render(results, out)
@@ -207,7 +210,8 @@ def render(results: dict[str, Any], out: Path) -> None:
     picture = out.with_name("benchmarks-chart-data.svg")
     chart_data_plot(measured, picture)
     out.write_text(report.document(
-        measured, results["budget"], results["outages"], results["context"], command=results["command"],
+        measured, results["budget"], results["outages"], results["context"],
+        request_costs=results.get("request_cost", []), command=results["command"],
         seconds=results["seconds"], elapsed_seconds=results["elapsed_seconds"], picture=picture.name,
         date=results["date"],
     ))  # fmt: skip

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import json
+import re
 import time
 
 import redis
@@ -39,6 +41,30 @@ def test_login_with_the_admin_secret_and_a_wrong_password_is_refused(twin: Twin)
     assert wrong.status_code == 401
 
 
+GRANT_PUBLIC_CHART_READ = """
+INSERT INTO ab_permission_view_role (id, permission_view_id, role_id)
+SELECT nextval('ab_permission_view_role_id_seq'), pv.id, r.id FROM ab_permission_view pv
+JOIN ab_permission p ON p.id = pv.permission_id JOIN ab_view_menu v ON v.id = pv.view_menu_id
+JOIN ab_role r ON r.name = 'Public'
+WHERE p.name = 'can_read' AND v.name = 'Chart'
+RETURNING id
+"""
+
+
+def test_anonymous_users_get_nothing_even_when_the_public_role_is_granted_a_permission(
+    twin: Twin, chart: Chart
+) -> None:
+    url = f"{twin.superset_url()}/api/v1/chart/"
+    assert requests.get(url, timeout=30).status_code == 401
+    # psql prints the new row's id, then "INSERT 0 1"
+    granted = twin.postgres().psql("superset", GRANT_PUBLIC_CHART_READ).splitlines()
+    assert granted[1:] == ["INSERT 0 1"], granted  # Flask-AppBuilder's own manager would now answer 200
+    try:
+        assert requests.get(url, timeout=30).status_code == 401  # runtime/security_manager.py
+    finally:
+        twin.postgres().psql("superset", f"DELETE FROM ab_permission_view_role WHERE id = {granted[0]}")
+
+
 def test_security_headers_on_the_login_page(twin: Twin) -> None:
     response = requests.get(f"{twin.superset_url()}/login/", timeout=10)
     assert "object-src 'none'" in response.headers["Content-Security-Policy"]
@@ -64,6 +90,54 @@ def test_chart_data_comes_from_redis_the_second_time(twin: Twin, api: Api, chart
     # ...and the cached payload is a key in the data-cache database of the twin's Redis
     data_cache = redis.Redis(port=twin.options.ports.redis, db=REDIS_DATABASES["data_cache"])
     assert data_cache.exists(f"superset_local_data_cache_{cached['cache_key']}") == 1
+
+
+def test_api_calls_are_logged_as_json_lines_and_browser_activity_in_the_database(
+    twin: Twin, api: Api, chart: Chart
+) -> None:
+    def api_call_rows() -> int:
+        return int(twin.postgres().psql("superset", "SELECT count(*) FROM logs WHERE action <> 'log'"))
+
+    rows = api_call_rows()
+    assert api.post("/api/v1/chart/data", chart.query_context).status_code == 200
+    assert api_call_rows() == rows  # no database write per API call (runtime/event_logger.py)
+    events = [
+        json.loads(line.split("superset.events:", 1)[1])
+        for line in (twin.logs / "web.log").read_text().splitlines()
+        if "superset.events:" in line
+    ]
+    assert {"event": "ChartDataRestApi.data", "user_id": 1} in [
+        {key: event.get(key) for key in ("event", "user_id")} for event in events
+    ]
+
+    # What the browser sends when Explore opens a chart, in a browser's (cookie) session: stored,
+    # and Home's recent activity shows it.
+    browser = requests.Session()
+    base = twin.superset_url()
+    form = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', browser.get(f"{base}/login/").text)
+    assert form, "no CSRF token on the login page"
+    headers = {"X-CSRFToken": form.group(1), "Referer": base}
+    credentials = {
+        "username": "admin",
+        "password": twin.secrets()["admin_password"],
+        "csrf_token": form.group(1),
+    }
+    assert browser.post(f"{base}/login/", data=credentials, headers=headers, timeout=30).url.endswith(
+        "/welcome/"
+    )
+    browser_event = {
+        "event_name": "mount_explorer",
+        "slice_id": chart.chart_id,
+        "ts": int(time.time() * 1000),
+    }
+    logged = browser.post(f"{base}/superset/log/?explode=events", data={"events": json.dumps([browser_event])},
+                          headers=headers, timeout=30)  # fmt: skip
+    assert logged.status_code == 200, logged.text
+    recent = browser.get(f"{base}/api/v1/log/recent_activity/", timeout=30)
+    assert recent.status_code == 200, recent.text
+    assert [(item["action"], item["item_type"], item["item_title"]) for item in recent.json()["result"]] == [
+        ("log", "slice", "Sales by region")
+    ]
 
 
 def test_sql_lab_runs_a_query(api: Api, chart: Chart) -> None:

@@ -21,6 +21,8 @@ from flask_caching.backends.rediscache import RedisCache
 
 from superset_stack import sizing
 from superset_stack.contract import REDIS_DATABASES, parse
+from superset_stack.runtime.event_logger import SplitEventLogger
+from superset_stack.runtime.security_manager import NoAnonymousSecurityManager
 from superset_stack.runtime.worker_lost import fail_lost_sql_lab_query
 
 _runtime = parse(os.environ)
@@ -112,6 +114,8 @@ _celery_ssl = "?ssl_cert_reqs=required" if _runtime.redis_tls else ""
 
 
 BROKER_VISIBILITY_TIMEOUT_SECONDS = int(timedelta(hours=7).total_seconds())
+EVENT_LOG_RETENTION_DAYS = 365  # Home's recent activity looks one year back
+QUERY_HISTORY_RETENTION_DAYS = 180  # SQL Lab's query history; Superset's suggested period
 
 
 class CeleryConfig:
@@ -136,7 +140,19 @@ class CeleryConfig:
     task_annotations = {"sql_lab.get_sql_results": {"rate_limit": "100/s"}}  # noqa: RUF012
     beat_schedule = {  # noqa: RUF012
         "reports.scheduler": {"task": "reports.scheduler", "schedule": crontab(minute="*", hour="*")},
-        "reports.prune_log": {"task": "reports.prune_log", "schedule": crontab(minute=0, hour=0)},
+        # Hourly, so that the pruning also runs where office hours stop beat at night.
+        "reports.prune_log": {"task": "reports.prune_log", "schedule": crontab(minute=5)},
+        # Superset leaves its event log and SQL Lab history to grow without bound.
+        "prune_logs": {
+            "task": "prune_logs",
+            "schedule": crontab(minute=15),
+            "kwargs": {"retention_period_days": EVENT_LOG_RETENTION_DAYS, "max_rows_per_run": 10_000},
+        },
+        "prune_query": {
+            "task": "prune_query",
+            "schedule": crontab(minute=25),
+            "kwargs": {"retention_period_days": QUERY_HISTORY_RETENTION_DAYS},
+        },
     }
 
 
@@ -144,6 +160,10 @@ CELERY_CONFIG = CeleryConfig
 # A query whose pool process dies (OOM, crash) is marked failed instead of "running" for good.
 task_failure.connect(fail_lost_sql_lab_query)
 FEATURE_FLAGS = {"ALERT_REPORTS": True}
+
+# API-call events go to the process log (CloudWatch), the browser's activity to the database:
+# no database write per request (event_logger.py).
+EVENT_LOGGER = SplitEventLogger()
 
 # --- web tier behind the load balancer ----------------------------------------------------------
 SUPERSET_WEBSERVER_TIMEOUT = _runtime.gunicorn_timeout
@@ -191,6 +211,8 @@ AUTH_RATE_LIMITED = True
 AUTH_RATE_LIMIT = "5 per second"
 AUTH_USER_REGISTRATION = False
 PUBLIC_ROLE_LIKE = None
+# ... and no per-request database lookup of the (empty) Public role (security_manager.py)
+CUSTOM_SECURITY_MANAGER = NoAnonymousSecurityManager
 FAB_API_SWAGGER_UI = False
 DEBUG = False
 SHOW_STACKTRACE = False

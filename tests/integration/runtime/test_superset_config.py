@@ -23,7 +23,8 @@ print(json.dumps({
     "RESULTS_BACKEND_BUCKET": getattr(backend, "bucket", None),
     "RESULTS_BACKEND_PREFIX": getattr(backend, "prefix", getattr(backend, "key_prefix", None)),
     "CELERY_BROKER": celery.broker_url, "CELERY_RESULTS": celery.result_backend,
-    "CELERY_BEAT": sorted(celery.beat_schedule), "CELERY_ACKS_LATE": celery.task_acks_late,
+    "CELERY_BEAT": {name: (entry["task"], repr(entry["schedule"]), entry.get("kwargs"))
+                    for name, entry in celery.beat_schedule.items()}, "CELERY_ACKS_LATE": celery.task_acks_late,
     "CELERY_TRANSPORT": celery.broker_transport_options,
     "PERMANENT_SESSION_SECONDS": config.PERMANENT_SESSION_LIFETIME.total_seconds(),
 }, default=str))
@@ -86,7 +87,14 @@ def test_aws_config_is_hardened_and_uses_tls_everywhere() -> None:
     assert config["PUBLIC_ROLE_LIKE"] is None and config["AUTH_USER_REGISTRATION"] is False
     assert config["SUPERSET_WEBSERVER_TIMEOUT"] == 60
     assert config["WEBDRIVER_BASEURL_USER_FRIENDLY"] == "https://superset.example.com/"
-    assert config["CELERY_BEAT"] == ["reports.prune_log", "reports.scheduler"]
+    assert config["CELERY_BEAT"] == {
+        "reports.scheduler": ["reports.scheduler", "<crontab: * * * * * (m/h/dM/MY/d)>", None],
+        "reports.prune_log": ["reports.prune_log", "<crontab: 5 * * * * (m/h/dM/MY/d)>", None],
+        "prune_logs": [
+            "prune_logs", "<crontab: 15 * * * * (m/h/dM/MY/d)>", {"retention_period_days": 365, "max_rows_per_run": 10000},
+        ],
+        "prune_query": ["prune_query", "<crontab: 25 * * * * (m/h/dM/MY/d)>", {"retention_period_days": 180}],
+    }  # fmt: skip
     # a killed task is not re-run hours later (docs/failure-behaviour.md); no long wait runs one twice
     assert config["CELERY_ACKS_LATE"] is False
     assert config["CELERY_TRANSPORT"] == {"visibility_timeout": 7 * 3600}

@@ -15,6 +15,7 @@ from benchmarks.report import (
     read_locust_history,
     read_locust_stats,
     read_locust_totals,
+    request_cost_section,
     targets,
     window,
 )
@@ -111,3 +112,16 @@ def test_the_outage_table_reads_failures_of_requests() -> None:
         table.splitlines()[-1]
         == "| Redis stopped | tuned | 20 (chart data) | 0 of 300 | 0 of 280 | 0 of 600 |"
     )
+
+
+def test_the_request_cost_table_shows_each_configuration_and_how_often_it_was_asked() -> None:
+    costs = [
+        {"variant": "Superset's event logger and security manager", "rounds": 3, "requests": 1080, "statements": 24.0,
+         "cpu_ms": 40.28, "wall_ms": 56.71},
+        {"variant": "ours", "rounds": 3, "requests": 1080, "statements": 12.0, "cpu_ms": 21.57, "wall_ms": 27.07},
+    ]  # fmt: skip
+    lines = request_cost_section(costs)
+    assert "| Superset's event logger and security manager | 24 | 40.3 | 56.7 |" in lines
+    assert "| ours | 12 | 21.6 | 27.1 |" in lines
+    assert any("1080 times over 3" in line for line in lines)
+    assert request_cost_section([]) == ["Not measured in this run.", ""]  # results from before it existed
