@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,9 @@ from locust import FastHttpUser, constant, constant_pacing, task
 FIXTURE: dict[str, Any] = json.loads(Path(os.environ["BENCH_FIXTURE"]).read_text())
 HOSTS = [host for host in os.environ.get("BENCH_HOSTS", "").split(",") if host]
 _numbers = itertools.count(1)
+_phases = itertools.count(0)
+VIEWER_PACING_SECONDS = float(os.environ.get("VIEWER_PACING_SECONDS", "10"))
+GOLDEN_RATIO_CONJUGATE = (5**0.5 - 1) / 2
 
 
 class _SupersetUser(FastHttpUser):
@@ -68,7 +72,14 @@ class DashboardViewer(_SupersetUser):
     """A person with a dashboard open: it loads (definition, charts, datasets, then each chart's
     data), and again every VIEWER_PACING_SECONDS, as when they reopen it or change a filter."""
 
-    wait_time = constant_pacing(float(os.environ.get("VIEWER_PACING_SECONDS", "10")))
+    wait_time = constant_pacing(VIEWER_PACING_SECONDS)
+
+    def on_start(self) -> None:
+        super().on_start()
+        # Viewers do not arrive in lockstep: each starts at its own point of the cycle, spread
+        # evenly for any number of users (golden-ratio sequence), the same points in every run.
+        # time.sleep is gevent's here: it lets the other users run.
+        time.sleep(VIEWER_PACING_SECONDS * (next(_phases) * GOLDEN_RATIO_CONJUGATE % 1))
 
     @task
     def view(self) -> None:

@@ -23,6 +23,7 @@ from superset.utils.log import DBEventLogger
 
 ACTIVITY_ACTION = "log"  # Superset's /superset/log/ endpoint: the browser's events
 logger = logging.getLogger("superset.events")
+logger.setLevel(logging.INFO)  # the audit trail does not depend on LOG_LEVEL
 
 
 class SplitEventLogger(DBEventLogger):  # type: ignore[misc]
