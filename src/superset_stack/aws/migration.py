@@ -6,6 +6,9 @@ fails the deployment unless the container exited 0. It runs when the stack is cr
 whenever the migration task definition changes (a new image or configuration), before the web,
 worker and beat services are updated, which depend on it. Migrations therefore never run from
 every web task, and a failed migration leaves the old services serving.
+
+With office hours the database is stopped at night: a deploy then starts it for the migration and
+stops it again afterwards (DatabaseWaker), so that deploying is not bound to the office day.
 """
 
 from __future__ import annotations
@@ -13,27 +16,44 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
 
 CONTAINER = "migration"
 TRIGGERS = ("task_definition_arn", "cluster_arn")
+T = TypeVar("T")
 
 
 class MigrationError(RuntimeError):
     pass
 
 
-@dataclass
-class MigrationRunner:
-    """Starts the task and waits; `client` is a boto3 ECS client."""
+@dataclass(kw_only=True)
+class _Poller:
+    """Asks `client` again every `poll_seconds` until an answer is final or `timeout_seconds` pass."""
 
     client: Any
-    poll_seconds: float = 6.0
+    poll_seconds: float
     timeout_seconds: float = 1800.0
     sleep: Callable[[float], None] = time.sleep
+
+    def _poll(self, ask: Callable[[], T], final: Callable[[T], bool], timed_out: Callable[[T], str]) -> T:
+        waited = 0.0
+        while not final(answer := ask()):
+            if waited >= self.timeout_seconds:
+                raise MigrationError(timed_out(answer))
+            self.sleep(self.poll_seconds)
+            waited += self.poll_seconds
+        return answer
+
+
+@dataclass(kw_only=True)
+class MigrationRunner(_Poller):
+    """Starts the task and waits; `client` is a boto3 ECS client."""
+
+    poll_seconds: float = 6.0
 
     def run(
         self,
@@ -66,18 +86,14 @@ class MigrationRunner:
             )
             raise MigrationError(f"the migration task did not start: {reasons or 'no task returned'}")
         task_arn: str = response["tasks"][0]["taskArn"]
-        waited = 0.0
-        while True:
-            task = self.client.describe_tasks(cluster=cluster, tasks=[task_arn])["tasks"][0]
-            if task.get("lastStatus") == "STOPPED":
-                break
-            if waited >= self.timeout_seconds:
-                raise MigrationError(
-                    f"the migration task {task_arn} did not finish within {self.timeout_seconds:.0f} s;"
-                    f" it keeps running, see the {log_group} log group"
-                )
-            self.sleep(self.poll_seconds)
-            waited += self.poll_seconds
+        task: dict[str, Any] = self._poll(
+            lambda: self.client.describe_tasks(cluster=cluster, tasks=[task_arn])["tasks"][0],
+            lambda task: task.get("lastStatus") == "STOPPED",
+            lambda _task: (
+                f"the migration task {task_arn} did not finish within {self.timeout_seconds:.0f} s;"
+                f" it keeps running, see the {log_group} log group"
+            ),
+        )
         container: dict[str, Any] = next(
             (c for c in task.get("containers", []) if c.get("name") == CONTAINER), {}
         )
@@ -91,20 +107,74 @@ class MigrationRunner:
         return {"task_arn": task_arn, "exit_code": 0}
 
 
+@dataclass(kw_only=True)
+class DatabaseWaker(_Poller):
+    """Starts a stopped RDS instance and waits until it is available; `client` is a boto3 RDS client."""
+
+    poll_seconds: float = 15.0
+
+    def status(self, identifier: str) -> str:
+        instances = self.client.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"]
+        status: str = instances[0]["DBInstanceStatus"]
+        return status
+
+    def _wait_for(self, identifier: str, wanted: str) -> None:
+        self._poll(
+            lambda: self.status(identifier),
+            lambda status: status == wanted,
+            lambda status: (
+                f"the database {identifier} was not {wanted} within {self.timeout_seconds:.0f} s "
+                f"(it is {status}); the migration did not run and the services were not changed"
+            ),
+        )
+
+    def wake(self, identifier: str) -> bool:
+        """Make the instance available; True when this call started it (so it should stop it again)."""
+        status = self.status(identifier)
+        if status == "stopping":  # a stop in progress cannot be cancelled: let it end, then start
+            self._wait_for(identifier, "stopped")
+            status = "stopped"
+        if status == "stopped":
+            self.client.start_db_instance(DBInstanceIdentifier=identifier)
+            self._wait_for(identifier, "available")
+            return True
+        if status == "starting":
+            self._wait_for(identifier, "available")
+        return False
+
+    def put_back_to_sleep(self, identifier: str) -> None:
+        self.client.stop_db_instance(DBInstanceIdentifier=identifier)
+
+
 class MigrationRunProvider(ResourceProvider):
     """Dynamic provider: create and update both run the migration; delete has nothing to undo."""
 
-    def _run(self, props: dict[str, Any]) -> dict[str, Any]:
+    def __init__(self, client: Callable[[str, str], Any] | None = None) -> None:
+        super().__init__()
+        self._client = client  # (service, region) -> boto3 client; boto3's own when None
+
+    def _boto3(self, service: str, region: str) -> Any:
+        if self._client is not None:
+            return self._client(service, region)
         import boto3
 
-        runner = MigrationRunner(client=boto3.client("ecs", region_name=props["region"]))
-        return runner.run(
-            cluster=props["cluster_arn"],
-            task_definition=props["task_definition_arn"],
-            subnets=props["subnet_ids"],
-            security_groups=props["security_group_ids"],
-            log_group=props["log_group"],
-        )
+        return boto3.client(service, region_name=region)
+
+    def _run(self, props: dict[str, Any]) -> dict[str, Any]:
+        database: str = props.get("database_instance_identifier") or ""
+        waker = DatabaseWaker(client=self._boto3("rds", props["region"])) if database else None
+        started_database = waker.wake(database) if waker else False
+        try:
+            return MigrationRunner(client=self._boto3("ecs", props["region"])).run(
+                cluster=props["cluster_arn"],
+                task_definition=props["task_definition_arn"],
+                subnets=props["subnet_ids"],
+                security_groups=props["security_group_ids"],
+                log_group=props["log_group"],
+            )
+        finally:
+            if waker and started_database:  # as it was found: asleep outside office hours
+                waker.put_back_to_sleep(database)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         result = self._run(props)
@@ -129,6 +199,8 @@ class MigrationRunArgs:
         subnet_ids: Private subnets for the task.
         security_group_ids: The app group (reaches the database and the cache).
         log_group: Where the task logs, named in error messages.
+        database_instance_identifier: The metadata database; when it is stopped (office hours), the
+            run starts it first and stops it again afterwards. Defaults to none: not checked.
     """
 
     region: str
@@ -137,6 +209,7 @@ class MigrationRunArgs:
     subnet_ids: Sequence[pulumi.Input[str]]
     security_group_ids: Sequence[pulumi.Input[str]]
     log_group: pulumi.Input[str]
+    database_instance_identifier: pulumi.Input[str] | None = None
 
 
 class MigrationRun(Resource):
@@ -155,6 +228,7 @@ class MigrationRun(Resource):
                 "subnet_ids": list(args.subnet_ids),
                 "security_group_ids": list(args.security_group_ids),
                 "log_group": args.log_group,
+                "database_instance_identifier": args.database_instance_identifier,
                 "task_arn": None,
                 "exit_code": None,
             },

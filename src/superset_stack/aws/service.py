@@ -58,6 +58,8 @@ class ServicesArgs:
         target_group_arn, load_balancer_arn_suffix, target_group_arn_suffix: the web tier's edge.
         database_address, database_port, database_name, database_user, database_secret_arn: the
             metadata database and its RDS-managed secret (JSON with a `password` key).
+        database_instance_identifier: the RDS instance the migration starts when it finds it
+            stopped (office hours), and stops again. Defaults to none: not checked.
         cache_address, cache_port: the replication group's primary endpoint.
         secret_key_arn, admin_password_arn, redis_auth_token_arn: Secrets Manager ARNs.
         previous_secret_key_arn: the old SECRET_KEY during a rotation (the migration re-encrypts), else none.
@@ -93,6 +95,7 @@ class ServicesArgs:
     database_name: str
     database_user: str
     database_secret_arn: pulumi.Input[str]
+    database_instance_identifier: pulumi.Input[str] | None
     cache_address: pulumi.Input[str]
     cache_port: int
     secret_key_arn: pulumi.Input[str]
@@ -364,6 +367,7 @@ class Services(pulumi.ComponentResource):
                 subnet_ids=args.private_subnet_ids,
                 security_group_ids=[args.security_group_id],
                 log_group=log_groups["migration"].name,
+                database_instance_identifier=args.database_instance_identifier,
             ),
             opts=child,
         )

@@ -248,6 +248,7 @@ class SupersetStack(pulumi.ComponentResource):
                 database_name=self.database.database_name,
                 database_user=self.database.master_username,
                 database_secret_arn=self.database.master_user_secret_arn,
+                database_instance_identifier=self.database.instance_identifier,
                 cache_address=self.cache.primary_endpoint_address,
                 cache_port=self.cache.port,
                 secret_key_arn=self.secrets.secret_key_arn,

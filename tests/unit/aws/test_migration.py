@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import urllib.request
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
 import pytest
 from botocore.stub import Stubber
+from moto.server import ThreadedMotoServer
 
-from superset_stack.aws.migration import MigrationError, MigrationRunner, MigrationRunProvider
+from superset_stack.aws.migration import DatabaseWaker, MigrationError, MigrationRunner, MigrationRunProvider
 from superset_stack.aws.service import Services
+from superset_stack.local.processes import free_port
 from superset_stack.plan.recording import RecordingMocks
 from tests.unit.aws.test_service import args as service_args
 
@@ -124,5 +127,104 @@ def test_every_service_waits_for_the_migration(build: Build) -> None:
         "arn:aws:ecs:us-east-1:123456789012:task-definition/superset-prod-migration:1"
     )
     assert run_resource.inputs["security_group_ids"] == ["sg-app"]
+    assert run_resource.inputs["database_instance_identifier"] == "superset-prod-metadata"
     for service in mocks.of_type("aws:ecs/service:Service"):
         assert "pulumi-python:dynamic:Resource::app-migration" in service.options["dependsOn"], service.name
+
+
+# --- a stopped database (office hours) is started for the migration and stopped again -----------
+
+DATABASE = "superset-dev-metadata"
+
+
+@pytest.fixture
+def rds() -> Iterator[Any]:
+    """moto's RDS in server mode on loopback, with the metadata instance stopped, as at night."""
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+    server.start()
+    # moto keeps its state across servers in one process: start from none
+    urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/moto-api/reset", method="POST"))
+    client = boto3.client("rds", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+                          aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
+    client.create_db_instance(DBInstanceIdentifier=DATABASE, Engine="postgres", DBInstanceClass="db.t4g.micro",
+                              AllocatedStorage=20, MasterUsername="superset_admin", MasterUserPassword="not-used-1")  # fmt: skip
+    client.stop_db_instance(DBInstanceIdentifier=DATABASE)
+    yield client
+    server.stop()
+
+
+def status(rds: Any) -> str:
+    return str(rds.describe_db_instances(DBInstanceIdentifier=DATABASE)["DBInstances"][0]["DBInstanceStatus"])
+
+
+def test_a_stopped_database_is_started_and_the_caller_told_to_stop_it_again(rds: Any) -> None:
+    assert status(rds) == "stopped"
+    assert DatabaseWaker(client=rds, sleep=lambda _seconds: None).wake(DATABASE) is True
+    assert status(rds) == "available"
+    assert (
+        DatabaseWaker(client=rds, sleep=lambda _seconds: None).wake(DATABASE) is False
+    )  # already up: left alone
+
+
+def test_waiting_for_the_database_gives_up_with_its_status() -> None:
+    client = boto3.client(
+        "rds", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test"
+    )
+    stub = Stubber(client)
+    starting = {"DBInstances": [{"DBInstanceIdentifier": DATABASE, "DBInstanceStatus": "starting"}]}
+    for _ in range(4):
+        stub.add_response("describe_db_instances", starting, {"DBInstanceIdentifier": DATABASE})
+    waker = DatabaseWaker(client=client, poll_seconds=15, timeout_seconds=30, sleep=lambda _seconds: None)
+    with stub, pytest.raises(MigrationError) as caught:
+        waker.wake(DATABASE)
+    assert str(caught.value) == (
+        f"the database {DATABASE} was not available within 30 s (it is starting); the migration did not run "
+        "and the services were not changed"
+    )
+
+
+def provider_with(rds: Any, ecs_client: Any) -> MigrationRunProvider:
+    return MigrationRunProvider(client=lambda service, _region: {"rds": rds, "ecs": ecs_client}[service])
+
+
+PROPS = {"region": "us-east-1", "cluster_arn": CLUSTER, "task_definition_arn": TASK_DEF,
+         "subnet_ids": ["subnet-a", "subnet-b"], "security_group_ids": ["sg-app"],
+         "log_group": "/superset/prod/migration", "database_instance_identifier": DATABASE}  # fmt: skip
+
+
+@pytest.mark.parametrize("exit_code", [0, 1])
+def test_a_deploy_at_night_wakes_the_database_for_the_migration_and_puts_it_back_to_sleep(
+    rds: Any, exit_code: int
+) -> None:
+    client, stub = ecs()
+    stub.add_response("run_task", {"tasks": [{"taskArn": TASK}], "failures": []}, RUN_TASK)
+    stub.add_response(
+        "describe_tasks", described("STOPPED", exit_code), {"cluster": CLUSTER, "tasks": [TASK]}
+    )
+    seen_by_the_task: list[str] = []
+    original = client.run_task
+
+    def run_task(**kwargs: Any) -> Any:
+        seen_by_the_task.append(status(rds))
+        return original(**kwargs)
+
+    client.run_task = run_task
+    with stub:
+        if exit_code == 0:
+            assert provider_with(rds, client).create(dict(PROPS)).outs["exit_code"] == 0
+        else:
+            with pytest.raises(MigrationError, match="stopped with exit code 1"):
+                provider_with(rds, client).create(dict(PROPS))
+    assert seen_by_the_task == ["available"]  # the task met a running database
+    assert status(rds) == "stopped"  # and it is asleep again, whatever the migration's outcome
+
+
+def test_a_running_database_is_left_running(rds: Any) -> None:
+    rds.start_db_instance(DBInstanceIdentifier=DATABASE)
+    client, stub = ecs()
+    stub.add_response("run_task", {"tasks": [{"taskArn": TASK}], "failures": []}, RUN_TASK)
+    stub.add_response("describe_tasks", described("STOPPED", 0), {"cluster": CLUSTER, "tasks": [TASK]})
+    with stub:
+        provider_with(rds, client).create(dict(PROPS))
+    assert status(rds) == "available"
