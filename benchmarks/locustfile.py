@@ -75,11 +75,11 @@ class DashboardViewer(_SupersetUser):
     wait_time = constant_pacing(VIEWER_PACING_SECONDS)
 
     def on_start(self) -> None:
-        super().on_start()
-        # Viewers do not arrive in lockstep: each starts at its own point of the cycle, spread
-        # evenly for any number of users (golden-ratio sequence), the same points in every run.
-        # time.sleep is gevent's here: it lets the other users run.
+        # Viewers do not arrive in lockstep: each logs in and starts at its own point of the cycle,
+        # spread evenly for any number of users (golden-ratio sequence), the same points in every
+        # run. time.sleep is gevent's here: it lets the other users run.
         time.sleep(VIEWER_PACING_SECONDS * (next(_phases) * GOLDEN_RATIO_CONJUGATE % 1))
+        super().on_start()
 
     @task
     def view(self) -> None:

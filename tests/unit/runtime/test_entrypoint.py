@@ -16,6 +16,7 @@ def test_web_runs_gunicorn_with_the_contract_sizes_and_timeouts() -> None:
     assert flags["--bind"] == "0.0.0.0:8088"
     assert (flags["--workers"], flags["--threads"], flags["--worker-class"]) == ("4", "8", "gthread")
     assert (flags["--timeout"], flags["--keep-alive"]) == ("55", "75")
+    assert (flags["--max-requests"], flags["--max-requests-jitter"]) == ("10000", "1000")  # rare restarts
     assert argv[-1] == "superset.app:create_app()"
 
 
