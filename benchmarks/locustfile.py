@@ -17,12 +17,14 @@ from typing import Any
 
 from locust import FastHttpUser, constant, constant_pacing, task
 
+from benchmarks.pacing import phase, until_next_slot
+
 FIXTURE: dict[str, Any] = json.loads(Path(os.environ["BENCH_FIXTURE"]).read_text())
 HOSTS = [host for host in os.environ.get("BENCH_HOSTS", "").split(",") if host]
 _numbers = itertools.count(1)
 _phases = itertools.count(0)
 VIEWER_PACING_SECONDS = float(os.environ.get("VIEWER_PACING_SECONDS", "10"))
-GOLDEN_RATIO_CONJUGATE = (5**0.5 - 1) / 2
+STARTED = time.monotonic()
 
 
 class _SupersetUser(FastHttpUser):
@@ -70,15 +72,15 @@ class ChartData(_SupersetUser):
 
 class DashboardViewer(_SupersetUser):
     """A person with a dashboard open: it loads (definition, charts, datasets, then each chart's
-    data), and again every VIEWER_PACING_SECONDS, as when they reopen it or change a filter."""
+    data), and again every VIEWER_PACING_SECONDS, as when they reopen it or change a filter. Each
+    viewer logs in and reloads at its own point of the cycle (benchmarks/pacing.py)."""
 
-    wait_time = constant_pacing(VIEWER_PACING_SECONDS)
+    def wait_time(self) -> float:
+        return until_next_slot(time.monotonic(), STARTED, self.offset, VIEWER_PACING_SECONDS)
 
     def on_start(self) -> None:
-        # Viewers do not arrive in lockstep: each logs in and starts at its own point of the cycle,
-        # spread evenly for any number of users (golden-ratio sequence), the same points in every
-        # run. time.sleep is gevent's here: it lets the other users run.
-        time.sleep(VIEWER_PACING_SECONDS * (next(_phases) * GOLDEN_RATIO_CONJUGATE % 1))
+        self.offset = phase(next(_phases), VIEWER_PACING_SECONDS)
+        time.sleep(self.offset)  # gevent's sleep here: the other users run meanwhile
         super().on_start()
 
     @task
