@@ -218,13 +218,9 @@ class Twin:
             progress("bootstrapping Superset (migrate, init, admin)")
             self._bootstrap()
 
-            environment = self.process_environment()
             for role in SUPERSET_ROLES:
                 progress(f"starting Superset {role}")
-                pids[role] = start(
-                    self._entrypoint(role), log_file=self.logs / f"{role}.log", env=environment, cwd=self.root
-                )
-                self._save_state({"ports": asdict(ports), "processes": pids})
+                pids[role] = self.start_role(role)
             progress("waiting for Superset to answer /health")
             wait_until(
                 self._web_healthy,
@@ -306,7 +302,7 @@ class Twin:
         return pid
 
     def start_role(self, role: str) -> int:
-        """Start one Superset process again (after a failure test stopped it); its pid is kept."""
+        """Start one Superset process (at `up`, or again after a failure test stopped it); its pid is kept."""
         if role not in SUPERSET_ROLES:
             raise ValueError(f"unknown Superset role {role!r}; allowed: {', '.join(SUPERSET_ROLES)}")
         pid = start(
