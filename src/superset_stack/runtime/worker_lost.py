@@ -53,15 +53,17 @@ def fail_lost_sql_lab_query(
             query = db.session.get(Query, query_id)
             if query is None or query.status not in (QueryStatus.PENDING, QueryStatus.RUNNING):
                 return
+            # Cancel first: once SQL Lab shows "failed", the statement no longer runs on the database
+            # (a fresh-clone CI run caught the other order: failed shown, statement still active).
+            try:
+                sql_lab.cancel_query(query)
+            except Exception:
+                logger.exception("Query %s: could not cancel its statement on the database", query_id)
             query.status = QueryStatus.FAILED
             query.error_message = ERROR_MESSAGE.format(exception=exception)
             query.end_time = now_as_float()
             db.session.commit()
             logger.error("Query %s failed: its worker process was lost (%s)", query_id, exception)
-            try:
-                sql_lab.cancel_query(query)  # the statement may still run on the database
-            except Exception:
-                logger.exception("Query %s: could not cancel its statement on the database", query_id)
         finally:
             db.session.remove()
             # The main process forks the replacement pool process next: it must hold no
