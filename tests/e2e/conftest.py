@@ -21,6 +21,14 @@ from tests.runtime_venv import runtime_python
 login = Api.login
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything under tests/e2e is slow: `pytest -m "not e2e"` leaves it out."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
+
+
 @pytest.fixture(scope="session")
 def twin() -> Iterator[Twin]:
     runtime = runtime_python().parent.parent
