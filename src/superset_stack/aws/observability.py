@@ -7,18 +7,28 @@ target 5xx and load balancer 5xx, unhealthy targets, p99 response time, database
 (threshold from the connection budget) and free storage, cache memory, evictions and engine CPU
 per node, application errors, and the certificate's days to expiry. A CloudWatch dashboard shows
 every alarm's state and the main graphs.
+
+The alarms are a table (:func:`metric_table`, one :class:`Alarm` row each) that one loop turns into
+resources; the dashboard's graphs are drawn from the same rows, so an alarm and its graph name the
+same metric.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
+from superset_stack.aws.iam import policy_document
+
 PERIOD_SECONDS = 60
+ALB = "AWS/ApplicationELB"
+ECS = "AWS/ECS"
+RDS = "AWS/RDS"
+ELASTICACHE = "AWS/ElastiCache"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,6 +75,87 @@ class ObservabilityArgs:
     response_time_p99_seconds: float = 5.0
 
 
+@dataclass(frozen=True, kw_only=True)
+class Graph:
+    """A dashboard graph: one line per table row that names it, in table order, per minute.
+
+    Attributes:
+        title: the widget's title.
+        stat: the statistic every line shows. Defaults to Average.
+        dimensions: the dimensions a line keeps of its row's; none keeps them all.
+    """
+
+    title: str
+    stat: str = "Average"
+    dimensions: tuple[str, ...] | None = None
+
+
+# Counts add up per period (an average of counts hides spikes). Lines keep only the load balancer:
+# target 5xx is summed over its target groups there, while the alarm watches Superset's one.
+REQUESTS = Graph(title="Requests and 5xx", stat="Sum", dimensions=("LoadBalancer",))
+WEB = Graph(title="Web CPU and memory")
+DATABASE = Graph(title="Metadata database")
+CACHE = Graph(title="Cache")
+GRAPHS = (REQUESTS, WEB, DATABASE, CACHE)  # dashboard order: two a row, under the alarm widget
+
+
+@dataclass(frozen=True, kw_only=True)
+class Metric:
+    """A row of the table: a CloudWatch metric, and the dashboard graph that shows it.
+
+    Attributes:
+        namespace, metric, dimensions: which metric.
+        graph: the graph with a line for it. Defaults to none: not on the dashboard.
+    """
+
+    namespace: str
+    metric: str
+    dimensions: Mapping[str, pulumi.Input[str]]
+    graph: Graph | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Alarm(Metric):
+    """A row of the alarm table: an alarm on a metric, and what it means when it fires.
+
+    Attributes:
+        short_name: the alarm's name after the component's (``<name>-<short_name>``).
+        statistic: Average, Sum, Minimum, Maximum, or a percentile such as p99.
+        threshold: what ``comparison`` compares the statistic with, in the metric's unit.
+        evaluation_periods: consecutive periods that must all breach to raise the alarm.
+        description: what it means.
+        comparison: Defaults to GreaterThanThreshold.
+        period_seconds: Defaults to 60.
+    """
+
+    short_name: str
+    statistic: str
+    threshold: float
+    evaluation_periods: int
+    description: str
+    comparison: str = "GreaterThanThreshold"
+    period_seconds: int = PERIOD_SECONDS
+
+
+@dataclass(frozen=True, kw_only=True)
+class LogMetric:
+    """A metric counting the lines that match ``pattern`` in the web and worker logs (1 per line).
+
+    Attributes:
+        short_name: the filters are named ``<name>-<short_name>-<index of the log group>``.
+        metric: metric name in the stack's metric namespace.
+        pattern: CloudWatch Logs filter pattern.
+    """
+
+    short_name: str
+    metric: str
+    pattern: str
+
+
+APPLICATION_ERRORS = LogMetric(short_name="errors", metric="ApplicationErrors", pattern='"ERROR"')
+LOG_METRICS = (APPLICATION_ERRORS,)
+
+
 class Observability(pulumi.ComponentResource):
     """SNS topic, alarms, an application-error metric and the dashboard."""
 
@@ -78,293 +169,23 @@ class Observability(pulumi.ComponentResource):
         super().__init__("superset:observability:Observability", name, None, opts)
         if not args.cache_node_ids:
             raise ValueError("cache_node_ids is empty: the cache has at least one node")
-        self._name = name
-        self._child = pulumi.ResourceOptions(parent=self)
+        child = pulumi.ResourceOptions(parent=self)
 
-        topic = aws.sns.Topic(f"{name}-alarms", kms_master_key_id=args.kms_key_arn, opts=self._child)
-        aws.sns.TopicPolicy(
-            f"{name}-alarms",
-            arn=topic.arn,
-            policy=pulumi.Output.json_dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "AlarmsAndDatabaseEventsPublish",
-                            "Effect": "Allow",
-                            "Principal": {
-                                "Service": ["cloudwatch.amazonaws.com", "events.rds.amazonaws.com"]
-                            },
-                            "Action": "sns:Publish",
-                            "Resource": topic.arn,
-                            "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}},
-                        }
-                    ],
-                }
-            ),
-            opts=self._child,
-        )
-        if args.alarm_email:
-            aws.sns.TopicSubscription(
-                f"{name}-email",
-                topic=topic.arn,
-                protocol="email",
-                endpoint=args.alarm_email,
-                opts=self._child,
-            )
-        self._topic = topic.arn
-
-        for index, group in enumerate(args.log_group_names):
-            aws.cloudwatch.LogMetricFilter(
-                f"{name}-errors-{index}",
-                log_group_name=group,
-                pattern='"ERROR"',
-                metric_transformation={
-                    "name": "ApplicationErrors",
-                    "namespace": args.metric_namespace,
-                    "value": "1",
-                    "default_value": "0",
-                },
-                opts=self._child,
-            )
-
-        ecs = "AWS/ECS"
-        self.alarm_names = []
-        self._alarm_arns = []
-        for service, service_name in (("web", args.web_service_name), ("worker", args.worker_service_name)):
-            dims = {"ClusterName": args.cluster_name, "ServiceName": service_name}
-            self._alarm(
-                f"{service}-cpu",
-                ecs,
-                "CPUUtilization",
-                "Average",
-                args.cpu_percent,
-                dims,
-                5,
-                f"Superset {service} CPU above {args.cpu_percent}% for 5 minutes",
-            )
-            self._alarm(
-                f"{service}-memory",
-                ecs,
-                "MemoryUtilization",
-                "Average",
-                args.memory_percent,
-                dims,
-                5,
-                f"Superset {service} memory above {args.memory_percent}% for 5 minutes",
-            )
-        alb = {"LoadBalancer": args.load_balancer_arn_suffix}
-        target = {**alb, "TargetGroup": args.target_group_arn_suffix}
-        self._alarm(
-            "target-5xx",
-            "AWS/ApplicationELB",
-            "HTTPCode_Target_5XX_Count",
-            "Sum",
-            10,
-            target,
-            5,
-            "Superset answered more than 10 5xx responses a minute for 5 minutes",
-        )
-        self._alarm(
-            "alb-5xx",
-            "AWS/ApplicationELB",
-            "HTTPCode_ELB_5XX_Count",
-            "Sum",
-            10,
-            alb,
-            5,
-            "The load balancer answered more than 10 5xx a minute (no healthy target, timeouts)",
-        )
-        self._alarm(
-            "unhealthy-hosts",
-            "AWS/ApplicationELB",
-            "UnHealthyHostCount",
-            "Maximum",
-            0,
-            target,
-            3,
-            "A Superset web task fails its health check",
-        )
-        self._alarm(
-            "response-time-p99",
-            "AWS/ApplicationELB",
-            "TargetResponseTime",
-            "p99",
-            args.response_time_p99_seconds,
-            target,
-            5,
-            f"p99 response time above {args.response_time_p99_seconds} s for 5 minutes",
-        )
-        database = {"DBInstanceIdentifier": args.database_identifier}
-        self._alarm(
-            "database-cpu",
-            "AWS/RDS",
-            "CPUUtilization",
-            "Average",
-            args.cpu_percent,
-            database,
-            5,
-            f"Metadata database CPU above {args.cpu_percent}%",
-        )
-        self._alarm(
-            "database-connections",
-            "AWS/RDS",
-            "DatabaseConnections",
-            "Maximum",
-            args.database_connections_alarm,
-            database,
-            3,
-            f"More than {args.database_connections_alarm} metadata-database connections: the budget is "
-            "nearly spent",
-        )
-        free_bytes = args.database_storage_gib * 2**30 // 10
-        self._alarm(
-            "database-free-storage",
-            "AWS/RDS",
-            "FreeStorageSpace",
-            "Minimum",
-            free_bytes,
-            database,
-            5,
-            "Metadata database has less than 10% of its storage free",
-            comparison="LessThanThreshold",
-        )
-        for index, node in enumerate(args.cache_node_ids, start=1):
-            dims = {"CacheClusterId": node}
-            self._alarm(
-                f"cache-memory-{index}",
-                "AWS/ElastiCache",
-                "DatabaseMemoryUsagePercentage",
-                "Average",
-                args.memory_percent,
-                dims,
-                5,
-                f"Cache node {index} memory above {args.memory_percent}%",
-            )
-            self._alarm(
-                f"cache-evictions-{index}",
-                "AWS/ElastiCache",
-                "Evictions",
-                "Sum",
-                0,
-                dims,
-                5,
-                f"Cache node {index} evicts keys: it is too small for the working set",
-            )
-            self._alarm(
-                f"cache-cpu-{index}",
-                "AWS/ElastiCache",
-                "EngineCPUUtilization",
-                "Average",
-                args.cpu_percent,
-                dims,
-                5,
-                f"Cache node {index} engine CPU above {args.cpu_percent}%",
-            )
-        self._alarm(
-            "application-errors",
-            args.metric_namespace,
-            "ApplicationErrors",
-            "Sum",
-            10,
-            {},
-            5,
-            "More than 10 ERROR log lines a minute in Superset web or worker",
-        )
-        if args.certificate_arn is not None:
-            self._alarm(
-                "certificate-expiry",
-                "AWS/CertificateManager",
-                "DaysToExpiry",
-                "Minimum",
-                30,
-                {"CertificateArn": args.certificate_arn},
-                1,
-                "The certificate expires within 30 days (DNS validation record missing?)",
-                comparison="LessThanThreshold",
-                period=86400,
-            )
-
-        dashboard_body = pulumi.Output.json_dumps(
-            {
-                "widgets": [
-                    {
-                        "type": "alarm",
-                        "x": 0,
-                        "y": 0,
-                        "width": 24,
-                        "height": 6,
-                        "properties": {"title": "Superset alarms", "alarms": self._alarm_arns},
-                    },
-                    self._graph(
-                        0,
-                        "Requests and 5xx",
-                        [
-                            [
-                                "AWS/ApplicationELB",
-                                "RequestCount",
-                                "LoadBalancer",
-                                args.load_balancer_arn_suffix,
-                            ],
-                            [".", "HTTPCode_Target_5XX_Count", ".", "."],
-                            [".", "HTTPCode_ELB_5XX_Count", ".", "."],
-                        ],
-                        args.region,
-                        stat="Sum",  # counts add up per period; an average of counts hides spikes
-                    ),
-                    self._graph(
-                        12,
-                        "Web CPU and memory",
-                        [
-                            [
-                                "AWS/ECS",
-                                "CPUUtilization",
-                                "ClusterName",
-                                args.cluster_name,
-                                "ServiceName",
-                                args.web_service_name,
-                            ],
-                            [".", "MemoryUtilization", ".", ".", ".", "."],
-                        ],
-                        args.region,
-                    ),
-                    self._graph(
-                        0,
-                        "Metadata database",
-                        [
-                            ["AWS/RDS", "CPUUtilization", "DBInstanceIdentifier", args.database_identifier],
-                            [".", "DatabaseConnections", ".", "."],
-                        ],
-                        args.region,
-                        y=12,
-                    ),
-                    self._graph(
-                        12,
-                        "Cache",
-                        [
-                            [
-                                "AWS/ElastiCache",
-                                "DatabaseMemoryUsagePercentage",
-                                "CacheClusterId",
-                                args.cache_node_ids[0],
-                            ],
-                            [".", "Evictions", ".", "."],
-                        ],
-                        args.region,
-                        y=12,
-                    ),
-                ],
-            }
-        )
+        topic_arn = _alarm_topic(name, args, child)
+        _log_metric_filters(name, args, child)
+        rows = metric_table(args)
+        alarms = _metric_alarms(name, alarm_rows(rows), topic_arn, child)
+        widgets = dashboard_widgets(args.region, rows, [alarm.arn for alarm in alarms])
         aws.cloudwatch.Dashboard(
             f"{name}-dashboard",
             dashboard_name=args.dashboard_name,
-            dashboard_body=dashboard_body,
-            opts=self._child,
+            dashboard_body=pulumi.Output.json_dumps({"widgets": widgets}),
+            opts=child,
         )
 
-        self.topic_arn = topic.arn
+        self.topic_arn = topic_arn
         self.dashboard_name = args.dashboard_name
+        self.alarm_names = [row.short_name for row in alarm_rows(rows)]
         self.register_outputs(
             {
                 "topic_arn": self.topic_arn,
@@ -373,60 +194,277 @@ class Observability(pulumi.ComponentResource):
             }
         )
 
-    _alarm_arns: list[pulumi.Output[str]]
 
-    def _alarm(  # noqa: PLR0917 - reads as a table of alarms at the call sites
-        self,
-        short_name: str,
-        namespace: str,
-        metric: str,
-        statistic: str,
-        threshold: float,
-        dimensions: Mapping[str, pulumi.Input[str]],
-        periods: int,
-        description: str,
-        *,
-        comparison: str = "GreaterThanThreshold",
-        period: int = PERIOD_SECONDS,
-    ) -> None:
-        percentile = statistic.startswith("p")
-        alarm = aws.cloudwatch.MetricAlarm(
-            f"{self._name}-{short_name}",
-            alarm_description=description,
-            namespace=namespace,
-            metric_name=metric,
-            statistic=None if percentile else statistic,
-            extended_statistic=statistic if percentile else None,
-            dimensions=dict(dimensions) or None,
-            period=period,
-            evaluation_periods=periods,
-            datapoints_to_alarm=periods,
-            threshold=threshold,
-            comparison_operator=comparison,
-            treat_missing_data="notBreaching",
-            actions_enabled=True,
-            alarm_actions=[self._topic],
-            ok_actions=[self._topic],
-            opts=self._child,
+# --- the table ---------------------------------------------------------------------------------
+
+
+def metric_table(args: ObservabilityArgs) -> list[Metric]:
+    """Every metric watched, in the order of the alarm widget and of each graph's lines.
+
+    One :class:`Alarm` row per alarm (three per cache node, numbered from 1; the certificate's only
+    with a certificate ARN) and plain :class:`Metric` rows for what is only graphed.
+    """
+    return [
+        *_service_rows(args),
+        *_load_balancer_rows(args),
+        *_database_rows(args),
+        *_cache_rows(args),
+        *_application_rows(args),
+        *_certificate_rows(args),
+    ]
+
+
+def alarm_rows(rows: Iterable[Metric]) -> list[Alarm]:
+    """The rows that are alarms, in table order."""
+    return [row for row in rows if isinstance(row, Alarm)]
+
+
+def _service_rows(args: ObservabilityArgs) -> list[Metric]:
+    services = (("web", args.web_service_name), ("worker", args.worker_service_name))
+    return [row for service, service_name in services for row in _ecs_rows(args, service, service_name)]
+
+
+def _ecs_rows(args: ObservabilityArgs, service: str, service_name: pulumi.Input[str]) -> list[Metric]:
+    dims = {"ClusterName": args.cluster_name, "ServiceName": service_name}
+    cpu, memory = args.cpu_percent, args.memory_percent
+    graph = WEB if service == "web" else None
+    return [
+        Alarm(short_name=f"{service}-cpu", namespace=ECS, metric="CPUUtilization", dimensions=dims,
+              statistic="Average", threshold=cpu, evaluation_periods=5, graph=graph,
+              description=f"Superset {service} CPU above {cpu}% for 5 minutes"),
+        Alarm(short_name=f"{service}-memory", namespace=ECS, metric="MemoryUtilization", dimensions=dims,
+              statistic="Average", threshold=memory, evaluation_periods=5, graph=graph,
+              description=f"Superset {service} memory above {memory}% for 5 minutes"),
+    ]  # fmt: skip
+
+
+def _load_balancer_rows(args: ObservabilityArgs) -> list[Metric]:
+    alb = {"LoadBalancer": args.load_balancer_arn_suffix}
+    target = {**alb, "TargetGroup": args.target_group_arn_suffix}
+    p99 = args.response_time_p99_seconds
+    return [
+        Metric(namespace=ALB, metric="RequestCount", dimensions=alb, graph=REQUESTS),
+        Alarm(short_name="target-5xx", namespace=ALB, metric="HTTPCode_Target_5XX_Count", dimensions=target,
+              statistic="Sum", threshold=10, evaluation_periods=5, graph=REQUESTS,
+              description="Superset answered more than 10 5xx responses a minute for 5 minutes"),
+        Alarm(short_name="alb-5xx", namespace=ALB, metric="HTTPCode_ELB_5XX_Count", dimensions=alb,
+              statistic="Sum", threshold=10, evaluation_periods=5, graph=REQUESTS,
+              description="The load balancer answered more than 10 5xx a minute "
+              "(no healthy target, timeouts)"),
+        Alarm(short_name="unhealthy-hosts", namespace=ALB, metric="UnHealthyHostCount", dimensions=target,
+              statistic="Maximum", threshold=0, evaluation_periods=3,
+              description="A Superset web task fails its health check"),
+        Alarm(short_name="response-time-p99", namespace=ALB, metric="TargetResponseTime", dimensions=target,
+              statistic="p99", threshold=p99, evaluation_periods=5,
+              description=f"p99 response time above {p99} s for 5 minutes"),
+    ]  # fmt: skip
+
+
+def _database_rows(args: ObservabilityArgs) -> list[Metric]:
+    db = {"DBInstanceIdentifier": args.database_identifier}
+    cpu, connections = args.cpu_percent, args.database_connections_alarm
+    free_bytes = args.database_storage_gib * 2**30 // 10
+    return [
+        Alarm(short_name="database-cpu", namespace=RDS, metric="CPUUtilization", dimensions=db,
+              statistic="Average", threshold=cpu, evaluation_periods=5, graph=DATABASE,
+              description=f"Metadata database CPU above {cpu}%"),
+        Alarm(short_name="database-connections", namespace=RDS, metric="DatabaseConnections", dimensions=db,
+              statistic="Maximum", threshold=connections, evaluation_periods=3, graph=DATABASE,
+              description=f"More than {connections} metadata-database connections: the budget is "
+              "nearly spent"),
+        Alarm(short_name="database-free-storage", namespace=RDS, metric="FreeStorageSpace", dimensions=db,
+              statistic="Minimum", threshold=free_bytes, evaluation_periods=5, comparison="LessThanThreshold",
+              description="Metadata database has less than 10% of its storage free"),
+    ]  # fmt: skip
+
+
+def _cache_rows(args: ObservabilityArgs) -> list[Metric]:
+    nodes = enumerate(args.cache_node_ids, start=1)
+    return [row for number, node in nodes for row in _cache_node_rows(args, number, node)]
+
+
+def _cache_node_rows(args: ObservabilityArgs, n: int, node: pulumi.Input[str]) -> list[Metric]:
+    dims = {"CacheClusterId": node}
+    cpu, memory = args.cpu_percent, args.memory_percent
+    graph = CACHE if n == 1 else None  # the dashboard shows the first node
+    return [
+        Alarm(short_name=f"cache-memory-{n}", namespace=ELASTICACHE, metric="DatabaseMemoryUsagePercentage",
+              dimensions=dims, statistic="Average", threshold=memory, evaluation_periods=5, graph=graph,
+              description=f"Cache node {n} memory above {memory}%"),
+        Alarm(short_name=f"cache-evictions-{n}", namespace=ELASTICACHE, metric="Evictions",
+              dimensions=dims, statistic="Sum", threshold=0, evaluation_periods=5, graph=graph,
+              description=f"Cache node {n} evicts keys: it is too small for the working set"),
+        Alarm(short_name=f"cache-cpu-{n}", namespace=ELASTICACHE, metric="EngineCPUUtilization",
+              dimensions=dims, statistic="Average", threshold=cpu, evaluation_periods=5,
+              description=f"Cache node {n} engine CPU above {cpu}%"),
+    ]  # fmt: skip
+
+
+def _application_rows(args: ObservabilityArgs) -> list[Metric]:
+    errors = APPLICATION_ERRORS.metric
+    return [
+        Alarm(short_name="application-errors", namespace=args.metric_namespace, metric=errors, dimensions={},
+              statistic="Sum", threshold=10, evaluation_periods=5,
+              description="More than 10 ERROR log lines a minute in Superset web or worker"),
+    ]  # fmt: skip
+
+
+def _certificate_rows(args: ObservabilityArgs) -> list[Metric]:
+    if args.certificate_arn is None:
+        return []  # an imported certificate: its owner watches it
+    acm, certificate = "AWS/CertificateManager", {"CertificateArn": args.certificate_arn}
+    return [
+        Alarm(short_name="certificate-expiry", namespace=acm, metric="DaysToExpiry", dimensions=certificate,
+              statistic="Minimum", threshold=30, evaluation_periods=1, comparison="LessThanThreshold",
+              period_seconds=86400,
+              description="The certificate expires within 30 days (DNS validation record missing?)"),
+    ]  # fmt: skip
+
+
+# --- resources ---------------------------------------------------------------------------------
+
+
+def _alarm_topic(name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions) -> pulumi.Output[str]:
+    """The topic alarms notify (encrypted with the stack key), its policy, the e-mail subscription.
+
+    Returns the topic's ARN.
+    """
+    topic = aws.sns.Topic(f"{name}-alarms", kms_master_key_id=args.kms_key_arn, opts=opts)
+    aws.sns.TopicPolicy(
+        f"{name}-alarms", arn=topic.arn, policy=_publish_policy(topic.arn, args.account_id), opts=opts
+    )
+    if args.alarm_email:
+        aws.sns.TopicSubscription(
+            f"{name}-email", topic=topic.arn, protocol="email", endpoint=args.alarm_email, opts=opts
         )
-        self.alarm_names.append(short_name)
-        self._alarm_arns.append(alarm.arn)
+    arn: pulumi.Output[str] = topic.arn
+    return arn
 
-    @staticmethod
-    def _graph(
-        x: int, title: str, metrics: list[list[Any]], region: str, *, y: int = 6, stat: str = "Average"
-    ) -> dict[str, Any]:
-        return {
-            "type": "metric",
-            "x": x,
-            "y": y,
-            "width": 12,
+
+def _publish_policy(topic_arn: pulumi.Input[str], account_id: pulumi.Input[str]) -> pulumi.Output[str]:
+    """Topic policy JSON: only CloudWatch alarms and RDS events of this account may publish."""
+    return policy_document(
+        [
+            {
+                "Sid": "AlarmsAndDatabaseEventsPublish",
+                "Effect": "Allow",
+                "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.rds.amazonaws.com"]},
+                "Action": "sns:Publish",
+                "Resource": topic_arn,
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+            }
+        ]
+    )
+
+
+def _log_metric_filters(name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions) -> None:
+    """A metric filter per log metric and log group, into the stack's metric namespace."""
+    for log_metric in LOG_METRICS:
+        for index, group in enumerate(args.log_group_names):
+            aws.cloudwatch.LogMetricFilter(
+                f"{name}-{log_metric.short_name}-{index}",
+                log_group_name=group,
+                pattern=log_metric.pattern,
+                metric_transformation={
+                    "name": log_metric.metric,
+                    "namespace": args.metric_namespace,
+                    "value": "1",
+                    "default_value": "0",
+                },
+                opts=opts,
+            )
+
+
+def _metric_alarms(
+    name: str, rows: Iterable[Alarm], topic_arn: pulumi.Input[str], opts: pulumi.ResourceOptions
+) -> list[aws.cloudwatch.MetricAlarm]:
+    """A metric alarm per row, ``<name>-<short_name>``, notifying the topic on alarm and on OK.
+
+    Every one of the evaluation periods must breach; missing data does not breach.
+    """
+    alarms = []
+    for row in rows:
+        percentile = row.statistic.startswith("p")
+        alarms.append(
+            aws.cloudwatch.MetricAlarm(
+                f"{name}-{row.short_name}",
+                alarm_description=row.description,
+                namespace=row.namespace,
+                metric_name=row.metric,
+                statistic=None if percentile else row.statistic,
+                extended_statistic=row.statistic if percentile else None,
+                dimensions=dict(row.dimensions) or None,
+                period=row.period_seconds,
+                evaluation_periods=row.evaluation_periods,
+                datapoints_to_alarm=row.evaluation_periods,
+                threshold=row.threshold,
+                comparison_operator=row.comparison,
+                treat_missing_data="notBreaching",
+                actions_enabled=True,
+                alarm_actions=[topic_arn],
+                ok_actions=[topic_arn],
+                opts=opts,
+            )
+        )
+    return alarms
+
+
+# --- the dashboard -----------------------------------------------------------------------------
+
+
+def dashboard_widgets(
+    region: str, rows: Sequence[Metric], alarm_arns: Sequence[pulumi.Input[str]]
+) -> list[dict[str, Any]]:
+    """The dashboard's widgets: every alarm's state across the top, then the graphs, two a row.
+
+    Each graph of :data:`GRAPHS` has a line per row that names it, 12 wide and 6 high.
+    """
+    widgets: list[dict[str, Any]] = [
+        {
+            "type": "alarm",
+            "x": 0,
+            "y": 0,
+            "width": 24,
             "height": 6,
-            "properties": {
-                "title": title,
-                "region": region,
-                "metrics": metrics,
-                "period": PERIOD_SECONDS,
-                "stat": stat,
-            },
+            "properties": {"title": "Superset alarms", "alarms": list(alarm_arns)},
         }
+    ]
+    for index, graph in enumerate(GRAPHS):
+        lines = [_graph_line(row, graph) for row in rows if row.graph == graph]
+        widgets.append(
+            {
+                "type": "metric",
+                "x": 12 * (index % 2),
+                "y": 6 + 6 * (index // 2),
+                "width": 12,
+                "height": 6,
+                "properties": {
+                    "title": graph.title,
+                    "region": region,
+                    "metrics": _with_dots(lines),
+                    "period": PERIOD_SECONDS,
+                    "stat": graph.stat,
+                },
+            }
+        )
+    return widgets
+
+
+def _graph_line(row: Metric, graph: Graph) -> list[pulumi.Input[str]]:
+    """``[namespace, metric, dimension, value, ...]``, with the dimensions the graph keeps."""
+    line: list[pulumi.Input[str]] = [row.namespace, row.metric]
+    for dimension, value in row.dimensions.items():
+        if graph.dimensions is None or dimension in graph.dimensions:
+            line += [dimension, value]
+    return line
+
+
+def _with_dots(lines: list[list[pulumi.Input[str]]]) -> list[list[pulumi.Input[str]]]:
+    """CloudWatch's shorthand: "." for a field that is the one at the same place in the line above.
+
+    An Output equals only itself: rows that share a dimension share the very same value.
+    """
+    return [
+        ["." if place < len(above) and field == above[place] else field for place, field in enumerate(line)]
+        for above, line in zip([[], *lines], lines, strict=False)  # the line above the first: none
+    ]

@@ -8,7 +8,15 @@ from typing import Any
 
 import pytest
 
-from superset_stack.aws.observability import Observability, ObservabilityArgs
+from superset_stack.aws.observability import (
+    GRAPHS,
+    Alarm,
+    Observability,
+    ObservabilityArgs,
+    alarm_rows,
+    dashboard_widgets,
+    metric_table,
+)
 from superset_stack.plan.recording import RecordingMocks
 
 Build = Callable[[Callable[[], Any]], RecordingMocks]
@@ -16,7 +24,7 @@ KEY = "arn:aws:kms:us-east-1:123456789012:key/stack"
 TOPIC = "arn:aws:sns:us-east-1:123456789012:ops-alarms"
 
 
-def observability(**overrides: Any) -> Callable[[], Observability]:
+def observability_args(**overrides: Any) -> ObservabilityArgs:
     values: dict[str, Any] = {
         "region": "us-east-1", "account_id": "123456789012", "kms_key_arn": KEY, "dashboard_name": "superset-prod",
         "metric_namespace": "Superset/prod", "cluster_name": "cluster", "web_service_name": "web",
@@ -26,7 +34,11 @@ def observability(**overrides: Any) -> Callable[[], Observability]:
         "log_group_names": ["/superset/prod/web", "/superset/prod/worker"],
     }  # fmt: skip
     values.update(overrides)
-    return lambda: Observability("ops", ObservabilityArgs(**values))
+    return ObservabilityArgs(**values)
+
+
+def observability(**overrides: Any) -> Callable[[], Observability]:
+    return lambda: Observability("ops", observability_args(**overrides))
 
 
 def alarms(mocks: RecordingMocks) -> dict[str, dict[str, Any]]:
@@ -126,3 +138,99 @@ def test_email_subscription_and_imported_certificates(build: Build) -> None:
 def test_rejects_no_cache_nodes(mocks: RecordingMocks) -> None:
     with pytest.raises(ValueError, match="cache_node_ids is empty"):
         observability(cache_node_ids=[])()
+
+
+# --- the table, without Pulumi ---------------------------------------------------------------------
+
+
+def test_every_alarm_row_is_on_the_alarm_widget_in_table_order(build: Build) -> None:
+    names = [row.short_name for row in alarm_rows(metric_table(observability_args()))]
+    mocks = build(observability())
+    (dashboard,) = mocks.inputs_of("aws:cloudwatch/dashboard:Dashboard")
+    widget = json.loads(dashboard["dashboardBody"])["widgets"][0]
+    assert widget["properties"]["alarms"] == [
+        f"arn:aws:cloudwatch:us-east-1:123456789012:ops-{n}" for n in names
+    ]
+    assert sorted(names) == sorted(alarms(mocks))
+
+
+def test_alarm_names_are_the_table_rows(build: Build) -> None:
+    made: list[Observability] = []
+    build(lambda: made.append(observability()()))
+    assert made[0].alarm_names == [row.short_name for row in alarm_rows(metric_table(observability_args()))]
+
+
+def test_three_rows_per_cache_node_numbered_from_1() -> None:
+    rows = metric_table(observability_args(cache_node_ids=["a-001", "a-002", "a-003"]))
+    cache = [
+        (row.short_name, dict(row.dimensions))
+        for row in alarm_rows(rows)
+        if row.namespace == "AWS/ElastiCache"
+    ]
+    assert cache == [
+        (f"cache-{kind}-{n}", {"CacheClusterId": f"a-00{n}"})
+        for n in (1, 2, 3)
+        for kind in ("memory", "evictions", "cpu")
+    ]
+
+
+def test_the_certificate_row_only_with_a_certificate_arn() -> None:
+    def names(**overrides: Any) -> list[str]:
+        return [row.short_name for row in alarm_rows(metric_table(observability_args(**overrides)))]
+
+    assert names()[-1] == "certificate-expiry"
+    assert "certificate-expiry" not in names(certificate_arn=None)
+    assert len(names(certificate_arn=None)) == len(names()) - 1
+
+
+def test_thresholds_and_descriptions_follow_the_args() -> None:
+    args = observability_args(cpu_percent=70, memory_percent=90, response_time_p99_seconds=2.5,
+                              database_storage_gib=50, database_connections_alarm=123, cache_node_ids=["c-1"])  # fmt: skip
+    rows = {row.short_name: row for row in alarm_rows(metric_table(args))}
+    assert {name: row.threshold for name, row in rows.items()} == {
+        "web-cpu": 70, "web-memory": 90, "worker-cpu": 70, "worker-memory": 90, "target-5xx": 10, "alb-5xx": 10,
+        "unhealthy-hosts": 0, "response-time-p99": 2.5, "database-cpu": 70, "database-connections": 123,
+        "database-free-storage": 50 * 2**30 // 10, "cache-memory-1": 90, "cache-evictions-1": 0, "cache-cpu-1": 70,
+        "application-errors": 10, "certificate-expiry": 30,
+    }  # fmt: skip
+    assert rows["worker-memory"].description == "Superset worker memory above 90% for 5 minutes"
+    assert rows["response-time-p99"].description == "p99 response time above 2.5 s for 5 minutes"
+    assert rows["database-connections"].description == (
+        "More than 123 metadata-database connections: the budget is nearly spent"
+    )
+    assert rows["cache-cpu-1"].description == "Cache node 1 engine CPU above 70%"
+    below = {name for name, row in rows.items() if row.comparison == "LessThanThreshold"}
+    assert below == {"database-free-storage", "certificate-expiry"}
+    assert {name for name, row in rows.items() if row.period_seconds != 60} == {"certificate-expiry"}
+
+
+def test_every_row_graphs_on_a_dashboard_graph() -> None:
+    rows = metric_table(observability_args())
+    assert {row.graph for row in rows if row.graph is not None} == set(GRAPHS)
+    graphed = [row.short_name for row in alarm_rows(rows) if row.graph is not None]
+    assert graphed == ["web-cpu", "web-memory", "target-5xx", "alb-5xx", "database-cpu", "database-connections",
+                       "cache-memory-1", "cache-evictions-1"]  # fmt: skip
+    assert [row.metric for row in rows if not isinstance(row, Alarm)] == ["RequestCount"]
+
+
+def test_dashboard_graphs_are_drawn_from_the_rows() -> None:
+    rows = metric_table(observability_args())
+    widgets = dashboard_widgets("eu-west-1", rows, ["arn-1", "arn-2"])
+    assert widgets[0] == {"type": "alarm", "x": 0, "y": 0, "width": 24, "height": 6,
+                          "properties": {"title": "Superset alarms", "alarms": ["arn-1", "arn-2"]}}  # fmt: skip
+
+    def graph(x: int, y: int, title: str, metrics: list[list[str]], stat: str = "Average") -> dict[str, Any]:
+        return {"type": "metric", "x": x, "y": y, "width": 12, "height": 6, "properties": {
+            "title": title, "region": "eu-west-1", "metrics": metrics, "period": 60, "stat": stat}}  # fmt: skip
+
+    assert widgets[1:] == [
+        graph(0, 6, "Requests and 5xx", [["AWS/ApplicationELB", "RequestCount", "LoadBalancer", "app/alb/1"],
+                                         [".", "HTTPCode_Target_5XX_Count", ".", "."],
+                                         [".", "HTTPCode_ELB_5XX_Count", ".", "."]], stat="Sum"),
+        graph(12, 6, "Web CPU and memory", [["AWS/ECS", "CPUUtilization", "ClusterName", "cluster", "ServiceName", "web"],
+                                            [".", "MemoryUtilization", ".", ".", ".", "."]]),
+        graph(0, 12, "Metadata database", [["AWS/RDS", "CPUUtilization", "DBInstanceIdentifier", "superset-prod-metadata"],
+                                           [".", "DatabaseConnections", ".", "."]]),
+        graph(12, 12, "Cache", [["AWS/ElastiCache", "DatabaseMemoryUsagePercentage", "CacheClusterId", "cache-001"],
+                                [".", "Evictions", ".", "."]]),
+    ]  # fmt: skip
