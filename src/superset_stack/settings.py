@@ -4,7 +4,8 @@ One registry (`OPTIONS`) lists every stack config key with its type, description
 default is either one value or a per-environment preset (dev / staging / prod). From it come the
 loader (Pulumi config or a stack file on disk), the Pulumi.yaml schema check and the README tables.
 `Settings.from_values` validates everything before any resource is declared and reports every
-problem at once: the key, the value given and what is allowed.
+problem at once: the key, the value given and what is allowed. The loader checks types and choices;
+the checks across the resolved values are the validators in `superset_stack.validators`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal, cast
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
@@ -26,6 +26,9 @@ from superset_stack import sizing
 from superset_stack.office_hours import OfficeHours
 from superset_stack.office_hours import parse as parse_office_hours
 from superset_stack.policies.rules import POLICY_NAMES
+from superset_stack.validators import VALIDATORS, required
+from superset_stack.validators.edge import WAREHOUSE_DRIVERS as WAREHOUSE_DRIVERS  # noqa: PLC0414 (re-export)
+from superset_stack.validators.waivers import PROD_RULES
 
 PROJECT = "superset-stack"
 ENVIRONMENTS: tuple[str, ...] = ("dev", "staging", "prod")
@@ -36,8 +39,6 @@ REDIS_PORT = 6379
 # before anyone is paged.
 CPU_SCALING_HEADROOM_PERCENT = 20
 MEMORY_SCALING_HEADROOM_PERCENT = 10
-# Optional warehouse drivers, each pinned in runtime/drivers/<name>.lock (psycopg2 is in the runtime lock).
-WAREHOUSE_DRIVERS: tuple[str, ...] = ("clickhouse", "redshift", "snowflake", "bigquery")
 
 
 class NatGateways(StrEnum):
@@ -235,19 +236,6 @@ OPTIONS: tuple[Option, ...] = (
 )  # fmt: skip
 
 OPTIONS_BY_KEY: dict[str, Option] = {option.key: option for option in OPTIONS}
-
-# Production rules that only a dated, reasoned waiver may relax: key -> (check, what it requires).
-PROD_RULES: dict[str, str] = {
-    "dbMultiAz": "prod requires dbMultiAz true (a standby in another zone)",
-    "dbDeletionProtection": "prod requires dbDeletionProtection true",
-    "dbBackupRetentionDays": "prod requires dbBackupRetentionDays of at least 7",
-    "cacheNodeCount": "prod requires cacheNodeCount of at least 2 (automatic failover)",
-    "webMinTasks": "prod requires webMinTasks of at least 2 (one task per zone survives an AZ loss)",
-    "natGateways": "prod requires natGateways one_per_az or none (a single NAT is a single point of failure)",
-    "vpcEndpointsAllZones": "prod requires vpcEndpointsAllZones true (an endpoint in one zone fails with it)",
-    "fargateSpot": "prod requires fargateSpot false (AWS may reclaim Spot tasks at two minutes' notice)",
-    "officeHours": "prod requires officeHours empty (always on)",
-}
 
 
 @dataclass(frozen=True)
@@ -527,7 +515,7 @@ def _build(
         if isinstance(default, Preset):
             resolved[option.attribute] = _freeze(default.for_environment(env))
         elif default is REQUIRED:
-            problems.append(_required(option.key))
+            problems.append(str(required(option.key)))
             resolved[option.attribute] = ""
         elif default is not DERIVED:
             resolved[option.attribute] = _freeze(default)
@@ -540,10 +528,6 @@ def _build(
     if problems:
         raise SettingsError(list(dict.fromkeys(problems)))  # each mistake once, in order found
     return settings
-
-
-def _required(key: str) -> str:
-    return f"{key}: required; set it with `pulumi config set {key} <value>`"
 
 
 def _freeze(value: Any) -> Any:
@@ -658,365 +642,10 @@ def _parse_waivers(raw: Sequence[str], today: date, problems: list[str]) -> tupl
     return tuple(waivers)
 
 
-_BACKUP_WINDOW = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
-_MAINTENANCE_WINDOW = re.compile(
-    r"^(mon|tue|wed|thu|fri|sat|sun):(\d{2}):(\d{2})-"
-    r"(mon|tue|wed|thu|fri|sat|sun):(\d{2}):(\d{2})$"
-)
-_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_WEEK_MINUTES = 7 * 24 * 60
-
-
-def _minutes(hour: str, minute: str) -> int | None:
-    h, m = int(hour), int(minute)
-    return h * 60 + m if h < 24 and m < 60 else None
-
-
-def _window_minutes(start: int, end: int, modulo: int) -> set[int]:
-    length = (end - start) % modulo
-    return {(start + offset) % modulo for offset in range(length)}
-
-
-def _backup_minutes(window: str) -> set[int] | None:
-    match = _BACKUP_WINDOW.match(window)
-    if not match:
-        return None
-    start, end = _minutes(match[1], match[2]), _minutes(match[3], match[4])
-    if start is None or end is None:
-        return None
-    return _window_minutes(start, end, 24 * 60)
-
-
-def _maintenance_minutes(window: str) -> set[int] | None:
-    match = _MAINTENANCE_WINDOW.match(window)
-    if not match:
-        return None
-    start, end = _minutes(match[2], match[3]), _minutes(match[5], match[6])
-    if start is None or end is None:
-        return None
-    start += _DAYS.index(match[1]) * 1440
-    end += _DAYS.index(match[4]) * 1440
-    return _window_minutes(start, end, _WEEK_MINUTES)
-
-
 def _validate(s: Settings, problems: list[str]) -> None:
-    def problem(key: str, text: str) -> None:
-        problems.append(f"{key}: {text}")
-
-    # governance
-    for key, value in (("owner", s.owner), ("costCenter", s.cost_center)):
-        if not value:
-            problems.append(_required(key))
-        elif len(value) > 256:
-            problem(key, f"must be at most 256 characters (a tag value), got {len(value)}")
-
-    # zones
-    zones = s.availability_zones
-    if len(zones) < 2:
-        problem(
-            "availabilityZones",
-            f"need at least 2 zones (ALB and RDS subnet groups span two), got {list(zones)}",
-        )
-    if len(set(zones)) != len(zones):
-        problem("availabilityZones", f"zones repeat, got {list(zones)}")
-    outside = [zone for zone in zones if not re.fullmatch(re.escape(s.region) + r"[a-z]", zone)]
-    if outside:
-        problem(
-            "availabilityZones",
-            f"{outside} are not zones of region {s.region} (expected {s.region}a, {s.region}b, ...)",
-        )
-
-    # addresses
-    vpc: ipaddress.IPv4Network | None = None
-    try:
-        vpc = ipaddress.IPv4Network(s.vpc_cidr, strict=True)
-        if not 16 <= vpc.prefixlen <= 24:
-            problem("vpcCidr", f"prefix must be /16 to /24, got {s.vpc_cidr}")
-            vpc = None
-    except ValueError as error:
-        problem("vpcCidr", f"not a valid IPv4 network CIDR, got {s.vpc_cidr!r} ({error})")
-    subnets: list[tuple[str, ipaddress.IPv4Network]] = []
-    for key, cidrs in (
-        ("publicSubnetCidrs", s.public_subnet_cidrs),
-        ("privateSubnetCidrs", s.private_subnet_cidrs),
-    ):
-        if len(cidrs) != len(zones) and (cidrs or vpc is not None):
-            problem(key, f"need one CIDR per zone ({len(zones)}), got {len(cidrs)}: {list(cidrs)}")
-        for cidr in cidrs:
-            try:
-                network = ipaddress.IPv4Network(cidr, strict=True)
-            except ValueError as error:
-                problem(key, f"not a valid IPv4 network CIDR, got {cidr!r} ({error})")
-                continue
-            if vpc is not None and not network.subnet_of(vpc):
-                problem(key, f"{cidr} does not fit inside the VPC {s.vpc_cidr}")
-            if network.prefixlen > 28:
-                problem(key, f"{cidr} is smaller than /28, the smallest subnet AWS allows")
-            subnets.append((cidr, network))
-    for index, (cidr, network) in enumerate(subnets):
-        for other_cidr, other in subnets[index + 1 :]:
-            if network.overlaps(other):
-                problem("subnets", f"{cidr} overlaps {other_cidr}")
-    for cidr in s.alb_ingress_cidrs:
-        try:
-            ipaddress.IPv4Network(cidr, strict=True)
-        except ValueError as error:
-            problem("albIngressCidrs", f"not a valid IPv4 network CIDR, got {cidr!r} ({error})")
-    if not s.alb_ingress_cidrs:
-        problem("albIngressCidrs", "empty: nobody could reach Superset")
-
-    # edge
-    if s.domain_name and not re.fullmatch(
-        r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}", s.domain_name
-    ):
-        problem("domainName", f"not a lower-case DNS host name, got {s.domain_name!r}")
-    if not s.hosted_zone_id and not s.certificate_arn:
-        problem(
-            "hostedZoneId",
-            "HTTPS needs a certificate: give hostedZoneId (the Route 53 zone of domainName; "
-            "the certificate is created and validated through DNS) or certificateArn (one you already have)",
-        )
-    if s.hosted_zone_id and not re.fullmatch(r"Z[A-Z0-9]{1,32}", s.hosted_zone_id):
-        problem("hostedZoneId", f"not a Route 53 hosted zone id (Z...), got {s.hosted_zone_id!r}")
-    if s.certificate_arn:
-        match = re.fullmatch(
-            r"arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:certificate/[0-9a-f-]+", s.certificate_arn
-        )
-        if not match:
-            problem("certificateArn", f"not an ACM certificate ARN, got {s.certificate_arn!r}")
-        elif match[1] != s.region:
-            problem(
-                "certificateArn",
-                f"the certificate is in {match[1]}; a load balancer in {s.region} needs one "
-                f"from the same region",
-            )
-    for key, why in sizing.timeout_chain_errors(
-        gunicorn_timeout=s.gunicorn_timeout_seconds,
-        alb_idle_timeout=s.alb_idle_timeout_seconds,
-        gunicorn_keepalive=s.gunicorn_keepalive_seconds,
-    ):
-        problem(key, why)
-    if not 10 <= s.waf_rate_limit_per5_minutes <= 2_000_000_000:
-        problem("wafRateLimitPer5Minutes", f"must be 10-2000000000, got {s.waf_rate_limit_per5_minutes}")
-    if not 5 <= s.gunicorn_timeout_seconds <= 3600:
-        problem("gunicornTimeoutSeconds", f"must be 5-3600, got {s.gunicorn_timeout_seconds}")
-    if not 0 <= s.health_check_grace_period_seconds <= 3600:
-        problem("healthCheckGracePeriodSeconds", f"must be 0-3600, got {s.health_check_grace_period_seconds}")
-    unknown_drivers = sorted(set(s.warehouse_drivers) - set(WAREHOUSE_DRIVERS))
-    if unknown_drivers:
-        problem(
-            "warehouseDrivers",
-            f"unknown driver(s) {unknown_drivers}; allowed: {', '.join(WAREHOUSE_DRIVERS)} "
-            "(PostgreSQL is always included)",
-        )
-    if s.image_uri and not re.fullmatch(r"[^\s@]+@sha256:[0-9a-f]{64}", s.image_uri):
-        problem("imageUri", f"must be pinned by digest (repository@sha256:<64 hex>), got {s.image_uri!r}")
-
-    if s.nat_gateways is NatGateways.NONE and not s.vpc_endpoints:
-        problem(
-            "natGateways",
-            "none without vpcEndpoints leaves tasks unable to pull images, read "
-            "secrets or ship logs; turn vpcEndpoints on or choose single / one_per_az",
-        )
-
-    if s.fargate_spot and s.cpu_architecture != "X86_64":
-        problem(
-            "fargateSpot",
-            f"Fargate Spot runs only X86_64 tasks, but cpuArchitecture is {s.cpu_architecture}; "
-            "set cpuArchitecture X86_64 or fargateSpot false",
-        )
-    if s.office_hours:
-        try:
-            parse_office_hours(s.office_hours)
-        except ValueError as error:
-            problem("officeHours", str(error))
-    try:
-        ZoneInfo(s.office_hours_timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        problem(
-            "officeHoursTimezone",
-            f"not an IANA time zone, got {s.office_hours_timezone!r}; "
-            "e.g. UTC, Europe/Berlin, Australia/Sydney",
-        )
-
-    # retention
-    for key, days in (("logRetentionDays", s.log_retention_days),):
-        if days not in sizing.CLOUDWATCH_RETENTION_DAYS:
-            problem(
-                key,
-                f"CloudWatch does not accept {days}; allowed: "
-                f"{', '.join(map(str, sizing.CLOUDWATCH_RETENTION_DAYS))}",
-            )
-    if not 7 <= s.secret_recovery_window_days <= 30:
-        problem("secretRecoveryWindowDays", f"must be 7-30, got {s.secret_recovery_window_days}")
-
-    # database
-    if not re.fullmatch(r"\d+(\.\d+)?", s.db_engine_version):
-        problem("dbEngineVersion", f"expected a version such as 18 or 18.3, got {s.db_engine_version!r}")
-    elif int(s.db_engine_version.split(".")[0]) < 16:
-        problem("dbEngineVersion", f"PostgreSQL {s.db_engine_version} is too old; use 16 or newer")
-    if s.db_instance_class not in sizing.DB_INSTANCE_MEMORY_GIB:
-        problem(
-            "dbInstanceClass",
-            f"unknown class {s.db_instance_class!r}; known: {', '.join(sizing.DB_INSTANCE_MEMORY_GIB)}",
-        )
-    if not 20 <= s.db_allocated_storage_gib <= 65536:
-        problem("dbAllocatedStorageGib", f"must be 20-65536 GiB for gp3, got {s.db_allocated_storage_gib}")
-    if s.db_max_allocated_storage_gib and s.db_max_allocated_storage_gib < s.db_allocated_storage_gib:
-        problem(
-            "dbMaxAllocatedStorageGib",
-            f"{s.db_max_allocated_storage_gib} is below "
-            f"dbAllocatedStorageGib {s.db_allocated_storage_gib}; use 0 to turn autoscaling off",
-        )
-    if not 1 <= s.db_backup_retention_days <= 35:
-        problem(
-            "dbBackupRetentionDays", f"must be 1-35 (backups are never off), got {s.db_backup_retention_days}"
-        )
-    backup = _backup_minutes(s.db_backup_window)
-    maintenance = _maintenance_minutes(s.db_maintenance_window)
-    if backup is None:
-        problem("dbBackupWindow", f"expected hh:mm-hh:mm in UTC, got {s.db_backup_window!r}")
-    elif len(backup) < 30:
-        problem("dbBackupWindow", f"must last at least 30 minutes, got {s.db_backup_window!r}")
-    if maintenance is None:
-        problem(
-            "dbMaintenanceWindow", f"expected ddd:hh:mm-ddd:hh:mm in UTC, got {s.db_maintenance_window!r}"
-        )
-    elif len(maintenance) < 30:
-        problem("dbMaintenanceWindow", f"must last at least 30 minutes, got {s.db_maintenance_window!r}")
-    if backup and maintenance:
-        daily = {day * 1440 + minute for day in range(7) for minute in backup}
-        if daily & maintenance:
-            problem(
-                "dbMaintenanceWindow",
-                f"{s.db_maintenance_window} overlaps the backup window {s.db_backup_window}",
-            )
-    if s.db_monitoring_interval_seconds not in (0, 1, 5, 10, 15, 30, 60):
-        problem(
-            "dbMonitoringIntervalSeconds",
-            f"allowed: 0, 1, 5, 10, 15, 30, 60; got {s.db_monitoring_interval_seconds}",
-        )
-
-    # cache
-    if not re.fullmatch(r"\d+\.\d+", s.cache_engine_version):
-        problem("cacheEngineVersion", f"expected major.minor such as 8.2, got {s.cache_engine_version!r}")
-    if s.cache_node_type not in sizing.CACHE_NODE_MEMORY_GIB:
-        problem(
-            "cacheNodeType",
-            f"unknown node type {s.cache_node_type!r}; known: {', '.join(sizing.CACHE_NODE_MEMORY_GIB)}",
-        )
-    if not 1 <= s.cache_node_count <= 6:
-        problem("cacheNodeCount", f"must be 1-6, got {s.cache_node_count}")
-    if not 1 <= s.cache_snapshot_retention_days <= 35:
-        problem("cacheSnapshotRetentionDays", f"must be 1-35, got {s.cache_snapshot_retention_days}")
-
-    # storage
-    for key, days in (
-        ("resultsExpirationDays", s.results_expiration_days),
-        ("noncurrentVersionExpirationDays", s.noncurrent_version_expiration_days),
-    ):
-        if not 1 <= days <= 3650:
-            problem(key, f"must be 1-3650 days, got {days}")
-
-    # compute
-    for prefix, cpu, memory in (
-        ("web", s.web_cpu, s.web_memory_mib),
-        ("worker", s.worker_cpu, s.worker_memory_mib),
-    ):
-        size_error = sizing.fargate_size_error(cpu, memory)
-        if size_error:
-            problem(f"{prefix}Cpu/{prefix}MemoryMib", f"Fargate rejects this size: {size_error}")
-    if s.web_min_tasks < 1:
-        problem("webMinTasks", f"must be at least 1, got {s.web_min_tasks}")
-    if s.web_max_tasks < s.web_min_tasks:
-        problem("webMaxTasks", f"{s.web_max_tasks} is below webMinTasks {s.web_min_tasks}")
-    if s.worker_tasks < 1:
-        problem(
-            "workerTasks",
-            f"must be at least 1 (reports and async queries need a worker), got {s.worker_tasks}",
-        )
-    for key, count in (
-        ("gunicornWorkers", s.gunicorn_workers),
-        ("gunicornThreads", s.gunicorn_threads),
-        ("celeryConcurrency", s.celery_concurrency),
-    ):
-        if not 1 <= count <= 64:
-            problem(key, f"must be 1-64, got {count}")
-    needed = sizing.gunicorn_memory_mib(s.gunicorn_workers)
-    if s.gunicorn_workers >= 1 and needed > s.web_memory_mib:
-        problem(
-            "gunicornWorkers",
-            f"{s.gunicorn_workers} workers need about {needed} MiB "
-            f"({sizing.GUNICORN_WORKER_RSS_MIB} MiB each plus {sizing.GUNICORN_MASTER_AND_HEADROOM_MIB}); "
-            f"webMemoryMib is {s.web_memory_mib}: lower the workers or raise the memory",
-        )
-    for key, percent, headroom in (
-        ("alarmCpuPercent", s.alarm_cpu_percent, CPU_SCALING_HEADROOM_PERCENT),
-        ("alarmMemoryPercent", s.alarm_memory_percent, MEMORY_SCALING_HEADROOM_PERCENT),
-    ):
-        if not headroom < percent <= 100:
-            problem(
-                key,
-                f"must be {headroom + 1}-100, got {percent} "
-                f"(autoscaling targets {headroom} points below it, and a target must be at least 1)",
-            )
-
-    if s.previous_secret_key_secret_arn and not re.fullmatch(
-        r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@!-]+",
-        s.previous_secret_key_secret_arn,
-    ):
-        problem(
-            "previousSecretKeySecretArn",
-            f"not a Secrets Manager secret ARN, got {s.previous_secret_key_secret_arn!r}",
-        )
-    if s.alarm_email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", s.alarm_email):
-        problem("alarmEmail", f"not an e-mail address, got {s.alarm_email!r}")
-    if not 1 <= s.backup_retention_days <= 36500:
-        problem("backupRetentionDays", f"must be 1-36500, got {s.backup_retention_days}")
-
-    if s.backup_copy_region and not re.fullmatch(r"[a-z]{2}(-gov)?-[a-z]+-\d+", s.backup_copy_region):
-        problem("backupCopyRegion", f"not an AWS region name, got {s.backup_copy_region!r}")
-    elif s.backup_copy_region == s.region:
-        problem(
-            "backupCopyRegion",
-            f"must differ from the stack's region {s.region}: a copy in the same region "
-            "does not survive a regional outage",
-        )
-
-    # connection budget (the guide's pitfall 1): only when the inputs themselves are valid
-    if (
-        s.db_instance_class in sizing.DB_INSTANCE_MEMORY_GIB
-        and s.gunicorn_threads >= 1
-        and s.gunicorn_workers >= 1
-    ):
-        budget = s.connection_budget
-        if not budget.fits:
-            problem(
-                "dbInstanceClass",
-                f"connection budget exceeded: {budget.explain()}; use a larger "
-                f"dbInstanceClass, fewer webMaxTasks or gunicornWorkers, or fewer gunicornThreads",
-            )
-
-    # production safety, each waivable with a reason and an expiry date
-    if s.environment == "prod":
-        violated = {
-            "dbMultiAz": not s.db_multi_az,
-            "dbDeletionProtection": not s.db_deletion_protection,
-            "dbBackupRetentionDays": s.db_backup_retention_days < 7,
-            "cacheNodeCount": s.cache_node_count < 2,
-            "webMinTasks": s.web_min_tasks < 2,
-            "natGateways": s.nat_gateways is NatGateways.SINGLE,
-            "vpcEndpointsAllZones": s.vpc_endpoints and not s.vpc_endpoints_all_zones,
-            "fargateSpot": s.fargate_spot,
-            "officeHours": bool(s.office_hours),
-        }
-        for key, broken in violated.items():
-            if broken and not s.waived(key):
-                problem(
-                    key,
-                    f"{PROD_RULES[key]}; to accept the risk add a waiver "
-                    f"'{key} until YYYY-MM-DD: <reason>' to waivers",
-                )
+    """Record every validator's problems as 'key: text', in the registry's order."""
+    for validator in VALIDATORS:
+        problems.extend(str(problem) for problem in validator(s))
 
 
 def setting_fields() -> tuple[str, ...]:

@@ -1,0 +1,64 @@
+"""Cross-field validation of resolved settings, one small validator per concern.
+
+A validator is a plain function: it takes the resolved `Settings` and returns its problems, each
+a key and what is wrong with it; it never raises and never sees another validator's result.
+`VALIDATORS` lists them in the order the user reads the problems; `settings._validate` walks it.
+Adding a check is one function in the module of its concern (or a new module) and one line here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from superset_stack.validators import (
+    cache,
+    compute,
+    database,
+    edge,
+    network,
+    operations,
+    schedules,
+    storage,
+    tags,
+    waivers,
+)
+from superset_stack.validators._problem import Problem, required
+
+if TYPE_CHECKING:
+    from superset_stack.settings import Settings
+
+Validator = Callable[["Settings"], list[Problem]]
+
+VALIDATORS: tuple[Validator, ...] = (
+    tags.validate_tags,
+    network.validate_zones,
+    network.validate_subnets,
+    network.validate_alb_ingress,
+    edge.validate_domain,
+    edge.validate_timeouts,
+    edge.validate_waf,
+    edge.validate_image,
+    # from the outside in: the private subnets' way out comes after the edge
+    network.validate_nat_gateways,
+    operations.validate_retention,
+    operations.validate_secret_rotation,
+    operations.validate_alarm_email,
+    operations.validate_aws_backup,
+    database.validate_instance,
+    database.validate_backups_and_maintenance,
+    cache.validate_cache,
+    storage.validate_expiration,
+    compute.validate_task_sizes,
+    compute.validate_task_counts,
+    compute.validate_processes,
+    compute.validate_alarm_thresholds,
+    compute.validate_fargate_spot,
+    schedules.validate_office_hours,
+    # after the sizes it adds up, and silent while the class or gunicorn counts are themselves wrong
+    database.validate_connection_budget,
+    # last: a production rule is about a value that is valid but risky
+    waivers.validate_production_rules,
+)
+
+__all__ = ["VALIDATORS", "Problem", "Validator", "required"]
