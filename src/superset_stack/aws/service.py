@@ -6,10 +6,10 @@ Creates:
   named secrets and decrypt them with the stack key, and a separate task role that may touch only
   the SQL Lab results prefix of the bucket;
 - task definitions for web (gunicorn on 8088), Celery worker, Celery beat and the one-off
-  migration (bootstrap), all from one image and one environment: plain settings in `environment`,
-  every secret through `secrets` valueFrom (the RDS-managed secret by its JSON key), read-only root
-  filesystem with writable volumes for Superset's home and /tmp, non-root user, container health
-  checks, awslogs;
+  migration (bootstrap), all from one image and one environment through one builder
+  (task_definition.py): plain settings in `environment`, every secret through `secrets` valueFrom
+  (the RDS-managed secret by its JSON key), read-only root filesystem with writable volumes for
+  Superset's home and /tmp, non-root user, container health checks, awslogs;
 - services: web behind the target group with circuit-breaker rollback and 100/200 rolling
   deployments; the worker; beat at exactly one task with 0/100 deployments, so a rollout never
   runs two schedulers; all with ECS managed tags propagated from the service;
@@ -18,11 +18,12 @@ Creates:
 - with `fargate_spot`, the cluster's Fargate Spot capacity provider and every service on it (the
   migration stays on demand); with `office_hours`, scalable targets for the worker and beat too and
   two scheduled actions per service: to zero at the end of the day, back to its counts at the start.
+
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,15 +33,35 @@ import pulumi_aws as aws
 from superset_stack import sizing
 from superset_stack.aws.iam import policy_document, service_trust
 from superset_stack.aws.migration import MigrationRun, MigrationRunArgs
+from superset_stack.aws.task_definition import (
+    SUPERSET_HOME,
+    Container,
+    HealthCheck,
+    TaskDefinitionArgs,
+    task_definition,
+)
 from superset_stack.office_hours import OfficeHours
 from superset_stack.settings import CONTAINER_PORT
 
 ROLES = ("web", "worker", "beat", "migration")
-SUPERSET_HOME = "/app/superset_home"
 RDS_CA_BUNDLE = "/app/rds-ca.pem"  # baked into the image (runtime/Dockerfile)
 # Cached small-chart requests per task per minute that one gunicorn worker sustains with headroom:
 # about 25-50 req/s per vCPU measured (performance.md section 6.3); the target stays well below.
 REQUESTS_PER_WORKER_PER_MINUTE = 600
+BEAT_TASKS = 1  # exactly one scheduler: a second would send every scheduled job twice
+BEAT_CPU, BEAT_MEMORY_MIB = 256, 512
+WEB_HEALTH_CHECK = HealthCheck(
+    command=f"curl -fsS http://127.0.0.1:{CONTAINER_PORT}/health || exit 1",
+    interval_seconds=15,
+    timeout_seconds=5,
+    start_period_seconds=60,
+)
+WORKER_HEALTH_CHECK = HealthCheck(
+    command="celery -A superset.tasks.celery_app:app inspect ping -d celery@$HOSTNAME",
+    interval_seconds=60,
+    timeout_seconds=30,
+    start_period_seconds=120,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -325,37 +346,21 @@ class Services(pulumi.ComponentResource):
             opts=child,
         )
 
-        # --- task definitions --------------------------------------------------------------------
-        environment = container_environment(args)
-        sizes = {
-            "web": (args.web_cpu, args.web_memory_mib),
-            "worker": (args.worker_cpu, args.worker_memory_mib),
-            "beat": (256, 512),
-            "migration": (args.web_cpu, args.web_memory_mib),
+        # --- task definitions: one shared builder, one table entry per role ---------------------
+        shared = TaskDefinitionArgs(
+            family_prefix=args.family_prefix,
+            image=args.image_ref,
+            environment=container_environment(args),
+            log_group_names={role: group.name for role, group in log_groups.items()},
+            region=args.region,
+            cpu_architecture=args.cpu_architecture,
+            execution_role_arn=execution_role.arn,
+            task_role_arn=task_role.arn,
+        )
+        task_definitions = {
+            container.name: task_definition(f"{name}-{container.name}", container, shared, child)
+            for container in _containers(args)
         }
-        task_definitions = {}
-        for role in ROLES:
-            cpu, memory = sizes[role]
-            container = _container(
-                role, args, environment, container_secrets(args, role), log_groups[role].name
-            )
-            task_definitions[role] = aws.ecs.TaskDefinition(
-                f"{name}-{role}",
-                family=f"{args.family_prefix}-{role}",
-                network_mode="awsvpc",
-                requires_compatibilities=["FARGATE"],
-                cpu=str(cpu),
-                memory=str(memory),
-                execution_role_arn=execution_role.arn,
-                task_role_arn=task_role.arn,
-                runtime_platform={
-                    "operating_system_family": "LINUX",
-                    "cpu_architecture": args.cpu_architecture,
-                },
-                volumes=[{"name": "superset-home"}, {"name": "tmp"}],
-                container_definitions=pulumi.Output.json_dumps([container]),
-                opts=child,
-            )
 
         # --- the migration runs to completion before any service changes --------------------------
         migration = MigrationRun(
@@ -433,7 +438,7 @@ class Services(pulumi.ComponentResource):
         beat = aws.ecs.Service(
             f"{name}-beat",
             task_definition=task_definitions["beat"].arn,
-            desired_count=1,
+            desired_count=BEAT_TASKS,
             # stop the old scheduler before starting the new one: never two beats at once
             deployment_minimum_healthy_percent=0,
             deployment_maximum_percent=100,
@@ -483,7 +488,7 @@ class Services(pulumi.ComponentResource):
         # --- office hours: every service to zero in the evening, back in the morning -------------
         if args.office_hours is not None:
             targets = {"web": (target, args.web_min_tasks, args.web_max_tasks)}
-            for role, service, count in (("worker", worker, args.worker_tasks), ("beat", beat, 1)):
+            for role, service, count in (("worker", worker, args.worker_tasks), ("beat", beat, BEAT_TASKS)):
                 role_target = aws.appautoscaling.Target(
                     f"{name}-{role}",
                     service_namespace="ecs",
@@ -533,58 +538,41 @@ class Services(pulumi.ComponentResource):
         )
 
 
-def _container(
-    role: str,
-    args: ServicesArgs,
-    environment: Mapping[str, pulumi.Input[str]],
-    secrets: Mapping[str, pulumi.Input[str]],
-    log_group: pulumi.Input[str],
-) -> dict[str, Any]:
-    """One container definition; the image's entrypoint runs `role` (bootstrap for the migration)."""
-    container: dict[str, Any] = {
-        "name": role,
-        "image": args.image_ref,
-        "essential": True,
-        "command": ["bootstrap" if role == "migration" else role],
-        "user": "superset",
-        "readonlyRootFilesystem": True,
-        "mountPoints": [
-            {"sourceVolume": "superset-home", "containerPath": SUPERSET_HOME},
-            {"sourceVolume": "tmp", "containerPath": "/tmp"},
-        ],
-        "environment": [{"name": key, "value": value} for key, value in sorted(environment.items())],
-        "secrets": [{"name": key, "valueFrom": value} for key, value in sorted(secrets.items())],
-        "linuxParameters": {"initProcessEnabled": True},
-        "stopTimeout": (
-            sizing.WORKER_STOP_TIMEOUT_SECONDS if role == "worker" else sizing.CONTAINER_STOP_TIMEOUT_SECONDS
+def _containers(args: ServicesArgs) -> list[Container]:
+    """What differs between the four task definitions: the entrypoint's command, the size, the
+    secrets, the stop timeout, the health check and the port."""
+    return [
+        Container(
+            name="web",
+            command="web",
+            cpu=args.web_cpu,
+            memory_mib=args.web_memory_mib,
+            secrets=container_secrets(args, "web"),
+            health_check=WEB_HEALTH_CHECK,
+            port=CONTAINER_PORT,
         ),
-        "logConfiguration": {
-            "logDriver": "awslogs",
-            "options": {
-                "awslogs-group": log_group,
-                "awslogs-region": args.region,
-                "awslogs-stream-prefix": role,
-            },
-        },
-    }
-    if role == "web":
-        container["portMappings"] = [{"containerPort": CONTAINER_PORT, "protocol": "tcp"}]
-        container["healthCheck"] = {
-            "command": ["CMD-SHELL", f"curl -fsS http://127.0.0.1:{CONTAINER_PORT}/health || exit 1"],
-            "interval": 15,
-            "timeout": 5,
-            "retries": 3,
-            "startPeriod": 60,
-        }
-    elif role == "worker":
-        container["healthCheck"] = {
-            "command": [
-                "CMD-SHELL",
-                "celery -A superset.tasks.celery_app:app inspect ping -d celery@$HOSTNAME",
-            ],
-            "interval": 60,
-            "timeout": 30,
-            "retries": 3,
-            "startPeriod": 120,
-        }
-    return container
+        Container(
+            name="worker",
+            command="worker",
+            cpu=args.worker_cpu,
+            memory_mib=args.worker_memory_mib,
+            secrets=container_secrets(args, "worker"),
+            # a stopping worker finishes its running tasks (docs/failure-behaviour.md)
+            stop_timeout_seconds=sizing.WORKER_STOP_TIMEOUT_SECONDS,
+            health_check=WORKER_HEALTH_CHECK,
+        ),
+        Container(
+            name="beat",
+            command="beat",
+            cpu=BEAT_CPU,
+            memory_mib=BEAT_MEMORY_MIB,
+            secrets=container_secrets(args, "beat"),
+        ),
+        Container(
+            name="migration",
+            command="bootstrap",
+            cpu=args.web_cpu,
+            memory_mib=args.web_memory_mib,
+            secrets=container_secrets(args, "migration"),
+        ),
+    ]
