@@ -19,11 +19,15 @@ Creates:
   migration stays on demand); with `office_hours`, scalable targets for the worker and beat too and
   two scheduled actions per service: to zero at the end of the day, back to its counts at the start.
 
+`Services.__init__` lists these steps in order; each is a function below it. What differs between
+the roles is in one place per role: its entry in `_containers` (command, size, secrets, stop
+timeout, health check, port) and its service function (`_web_service`, `_worker_service`,
+`_beat_service`); what they share is `task_definition()` and `_service_base`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -205,316 +209,33 @@ class Services(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ServicesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("superset:service:Services", name, None, opts)
-        for prefix, cpu, memory in (
-            ("web", args.web_cpu, args.web_memory_mib),
-            ("worker", args.worker_cpu, args.worker_memory_mib),
-        ):
-            error = sizing.fargate_size_error(cpu, memory)
-            if error:
-                raise ValueError(f"{prefix}: {error}")
-        if not 1 <= args.web_min_tasks <= args.web_max_tasks:
-            raise ValueError(
-                f"need 1 <= web_min_tasks <= web_max_tasks, got {args.web_min_tasks}, {args.web_max_tasks}"
-            )
-        if args.fargate_spot and args.cpu_architecture != "X86_64":
-            raise ValueError(
-                f"Fargate Spot runs only X86_64 tasks, got cpu_architecture {args.cpu_architecture}"
-            )
+        _validate(args)
         child = pulumi.ResourceOptions(parent=self)
 
         cluster = aws.ecs.Cluster(
             name, settings=[{"name": "containerInsights", "value": "enhanced"}], opts=child
         )
-        capacity: list[pulumi.Resource] = []
-        if args.fargate_spot:
-            capacity.append(
-                aws.ecs.ClusterCapacityProviders(
-                    name,
-                    cluster_name=cluster.name,
-                    capacity_providers=["FARGATE", "FARGATE_SPOT"],
-                    default_capacity_provider_strategies=[{"capacity_provider": "FARGATE", "weight": 1}],
-                    opts=child,
-                )
-            )
-        log_groups = {
-            role: aws.cloudwatch.LogGroup(
-                f"{name}-{role}",
-                name=f"{args.log_group_prefix}/{role}",
-                retention_in_days=args.log_retention_days,
-                kms_key_id=args.kms_key_arn,
-                opts=child,
-            )
-            for role in ROLES
-        }
+        capacity = _fargate_spot_capacity(name, args, cluster, opts=child)
+        log_groups = _log_groups(name, args, opts=child)
+        # pulling and starting (execution) is separate from what the app may do (task)
+        execution_role = _execution_role(name, args, log_groups, opts=child)
+        task_role = _task_role(name, args, opts=child)
+        task_definitions = _task_definitions(
+            name, args, log_groups, execution_role=execution_role, task_role=task_role, opts=child
+        )
+        migration = _migration_run(name, args, cluster, task_definitions["migration"], log_groups, opts=child)
 
-        # --- roles: pulling and starting (execution) is separate from what the app may do (task) ---
-        execution_role = aws.iam.Role(
-            f"{name}-execution",
-            description="ECS pulls Superset and injects its secrets",
-            assume_role_policy=service_trust("ecs-tasks.amazonaws.com", args.account_id),
-            opts=child,
-        )
-        secret_arns = [
-            args.database_secret_arn,
-            args.secret_key_arn,
-            args.admin_password_arn,
-            args.redis_auth_token_arn,
-        ]
-        if args.previous_secret_key_arn is not None:
-            secret_arns.append(args.previous_secret_key_arn)
-        execution_statements: list[dict[str, Any]] = [
-            {
-                "Sid": "WriteTaskLogs",
-                "Effect": "Allow",
-                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": [pulumi.Output.concat(group.arn, ":*") for group in log_groups.values()],
-            },
-            {
-                "Sid": "ReadTheNamedSecrets",
-                "Effect": "Allow",
-                "Action": "secretsmanager:GetSecretValue",
-                "Resource": secret_arns,
-            },
-            {
-                "Sid": "DecryptTheSecrets",
-                "Effect": "Allow",
-                "Action": "kms:Decrypt",
-                "Resource": args.kms_key_arn,
-            },
-        ]
-        if args.repository_arn is not None:
-            execution_statements += [
-                # GetAuthorizationToken cannot be scoped to a repository (an AWS limitation).
-                {
-                    "Sid": "LogInToEcr",
-                    "Effect": "Allow",
-                    "Action": "ecr:GetAuthorizationToken",
-                    "Resource": "*",
-                },
-                {
-                    "Sid": "PullTheImage",
-                    "Effect": "Allow",
-                    "Action": [
-                        "ecr:BatchCheckLayerAvailability",
-                        "ecr:GetDownloadUrlForLayer",
-                        "ecr:BatchGetImage",
-                    ],
-                    "Resource": args.repository_arn,
-                },
-            ]
-        aws.iam.RolePolicy(
-            f"{name}-execution",
-            role=execution_role.id,
-            policy=policy_document(execution_statements),
-            opts=child,
-        )
-
-        task_role = aws.iam.Role(
-            f"{name}-task",
-            description="What Superset itself may do in AWS",
-            assume_role_policy=service_trust("ecs-tasks.amazonaws.com", args.account_id),
-            opts=child,
-        )
-        results = pulumi.Output.concat(args.bucket_arn, "/", args.results_prefix, "*")
-        aws.iam.RolePolicy(
-            f"{name}-task",
-            role=task_role.id,
-            policy=policy_document(
-                [
-                    {
-                        "Sid": "SqlLabResults",
-                        "Effect": "Allow",
-                        "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-                        "Resource": results,
-                    },
-                    {
-                        "Sid": "ListOnlyTheResultsPrefix",
-                        "Effect": "Allow",
-                        "Action": "s3:ListBucket",
-                        "Resource": args.bucket_arn,
-                        "Condition": {"StringLike": {"s3:prefix": [f"{args.results_prefix}*"]}},
-                    },
-                    {
-                        "Sid": "BucketKeyThroughS3",
-                        "Effect": "Allow",
-                        "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
-                        "Resource": args.kms_key_arn,
-                        "Condition": {"StringEquals": {"kms:ViaService": f"s3.{args.region}.amazonaws.com"}},
-                    },
-                ]
-            ),
-            opts=child,
-        )
-
-        # --- task definitions: one shared builder, one table entry per role ---------------------
-        shared = TaskDefinitionArgs(
-            family_prefix=args.family_prefix,
-            image=args.image_ref,
-            environment=container_environment(args),
-            log_group_names={role: group.name for role, group in log_groups.items()},
-            region=args.region,
-            cpu_architecture=args.cpu_architecture,
-            execution_role_arn=execution_role.arn,
-            task_role_arn=task_role.arn,
-        )
-        task_definitions = {
-            container.name: task_definition(f"{name}-{container.name}", container, shared, child)
-            for container in _containers(args)
-        }
-
-        # --- the migration runs to completion before any service changes --------------------------
-        migration = MigrationRun(
-            f"{name}-migration",
-            MigrationRunArgs(
-                region=args.region,
-                cluster_arn=cluster.arn,
-                task_definition_arn=task_definitions["migration"].arn,
-                subnet_ids=args.private_subnet_ids,
-                security_group_ids=[args.security_group_id],
-                log_group=log_groups["migration"].name,
-                database_instance_identifier=args.database_instance_identifier,
-            ),
-            opts=child,
-        )
-        # with a schedule, the scalable targets own every running count, not the service definition
-        scheduled = args.office_hours is not None
-        owned_count = ["desiredCount"] if scheduled else []
-        after_migration = pulumi.ResourceOptions(
-            parent=self, depends_on=[migration, *capacity], ignore_changes=owned_count
-        )
-
-        # --- services ----------------------------------------------------------------------------
-        network = {
-            "subnets": list(args.private_subnet_ids),
-            "security_groups": [args.security_group_id],
-            "assign_public_ip": False,
-        }
-        placement: dict[str, Any] = (
-            {"capacity_provider_strategies": [{"capacity_provider": "FARGATE_SPOT", "weight": 1}]}
-            if args.fargate_spot
-            else {"launch_type": "FARGATE"}
-        )
-        common: dict[str, Any] = {
-            **placement,
-            "cluster": cluster.arn,
-            "platform_version": "LATEST",
-            "network_configuration": network,
-            "enable_ecs_managed_tags": True,
-            "propagate_tags": "SERVICE",
-            "enable_execute_command": False,
-            "wait_for_steady_state": True,
-        }
-        web = aws.ecs.Service(
-            f"{name}-web",
-            task_definition=task_definitions["web"].arn,
-            desired_count=args.web_min_tasks,
-            load_balancers=[
-                {
-                    "target_group_arn": args.target_group_arn,
-                    "container_name": "web",
-                    "container_port": CONTAINER_PORT,
-                }
-            ],
-            health_check_grace_period_seconds=args.health_check_grace_period_seconds,
-            deployment_circuit_breaker={"enable": True, "rollback": True},
-            deployment_minimum_healthy_percent=100,
-            deployment_maximum_percent=200,
-            # autoscaling owns the running count after creation
-            opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[migration, *capacity], ignore_changes=["desiredCount"]
-            ),
-            **common,
-        )
-        worker = aws.ecs.Service(
-            f"{name}-worker",
-            task_definition=task_definitions["worker"].arn,
-            desired_count=args.worker_tasks,
-            deployment_circuit_breaker={"enable": True, "rollback": True},
-            deployment_minimum_healthy_percent=100,
-            deployment_maximum_percent=200,
-            opts=after_migration,
-            **common,
-        )
-        beat = aws.ecs.Service(
-            f"{name}-beat",
-            task_definition=task_definitions["beat"].arn,
-            desired_count=BEAT_TASKS,
-            # stop the old scheduler before starting the new one: never two beats at once
-            deployment_minimum_healthy_percent=0,
-            deployment_maximum_percent=100,
-            deployment_circuit_breaker={"enable": True, "rollback": True},
-            opts=after_migration,
-            **common,
-        )
-
-        # --- autoscaling of the web tier ---------------------------------------------------------
-        target = aws.appautoscaling.Target(
-            f"{name}-web",
-            service_namespace="ecs",
-            scalable_dimension="ecs:service:DesiredCount",
-            resource_id=pulumi.Output.concat("service/", cluster.name, "/", web.name),
-            min_capacity=args.web_min_tasks,
-            max_capacity=args.web_max_tasks,
-            opts=child,
-        )
-        scaling: dict[str, tuple[str, float, pulumi.Input[str] | None]] = {
-            "cpu": ("ECSServiceAverageCPUUtilization", args.cpu_target_percent, None),
-            "memory": ("ECSServiceAverageMemoryUtilization", args.memory_target_percent, None),
-            "requests": (
-                "ALBRequestCountPerTarget",
-                REQUESTS_PER_WORKER_PER_MINUTE * args.gunicorn_workers,
-                pulumi.Output.concat(args.load_balancer_arn_suffix, "/", args.target_group_arn_suffix),
-            ),
-        }
-        for metric, (metric_type, value, label) in scaling.items():
-            specification: dict[str, Any] = {"predefined_metric_type": metric_type}
-            if label is not None:
-                specification["resource_label"] = label
-            aws.appautoscaling.Policy(
-                f"{name}-web-{metric}",
-                policy_type="TargetTrackingScaling",
-                service_namespace=target.service_namespace,
-                scalable_dimension=target.scalable_dimension,
-                resource_id=target.resource_id,
-                target_tracking_scaling_policy_configuration={
-                    "target_value": float(value),
-                    "predefined_metric_specification": specification,
-                    "scale_in_cooldown": 300,
-                    "scale_out_cooldown": 60,
-                },
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[target]),
-            )
-
-        # --- office hours: every service to zero in the evening, back in the morning -------------
+        # the migration runs to completion before any service changes
+        base = _service_base(args, cluster, after=[migration, *capacity], parent=self)
+        web = _web_service(name, args, task_definitions["web"], base)
+        worker = _worker_service(name, args, task_definitions["worker"], base)
+        beat = _beat_service(name, args, task_definitions["beat"], base)
+        web_target = _web_autoscaling(name, args, cluster, web, parent=self)
         if args.office_hours is not None:
-            targets = {"web": (target, args.web_min_tasks, args.web_max_tasks)}
-            for role, service, count in (("worker", worker, args.worker_tasks), ("beat", beat, BEAT_TASKS)):
-                role_target = aws.appautoscaling.Target(
-                    f"{name}-{role}",
-                    service_namespace="ecs",
-                    scalable_dimension="ecs:service:DesiredCount",
-                    resource_id=pulumi.Output.concat("service/", cluster.name, "/", service.name),
-                    min_capacity=count,
-                    max_capacity=count,
-                    opts=child,
-                )
-                targets[role] = (role_target, count, count)
-            for role, (role_target, low, high) in targets.items():
-                for moment, expression, (floor, ceiling) in (
-                    ("start", args.office_hours.services_start, (low, high)),
-                    ("stop", args.office_hours.services_stop, (0, 0)),
-                ):
-                    aws.appautoscaling.ScheduledAction(
-                        f"{name}-{role}-{moment}",
-                        name=f"{args.family_prefix}-{role}-{moment}",
-                        service_namespace=role_target.service_namespace,
-                        scalable_dimension=role_target.scalable_dimension,
-                        resource_id=role_target.resource_id,
-                        schedule=expression,
-                        timezone=args.office_hours_timezone,
-                        scalable_target_action={"min_capacity": floor, "max_capacity": ceiling},
-                        opts=pulumi.ResourceOptions(parent=self, depends_on=[role_target]),
-                    )
+            targets = _office_hours_targets(
+                name, args, cluster, web_target, worker=worker, beat=beat, parent=self
+            )
+            _office_hours_schedule(name, args, args.office_hours, targets, parent=self)
 
         self.cluster_name = cluster.name
         self.web_service_name = web.name
@@ -536,6 +257,172 @@ class Services(pulumi.ComponentResource):
                 "log_group_names": self.log_group_names,
             }
         )
+
+
+def _validate(args: ServicesArgs) -> None:
+    """Raise ValueError for a task size Fargate does not offer, web counts out of order, or Spot on ARM."""
+    for prefix, cpu, memory in (
+        ("web", args.web_cpu, args.web_memory_mib),
+        ("worker", args.worker_cpu, args.worker_memory_mib),
+    ):
+        error = sizing.fargate_size_error(cpu, memory)
+        if error:
+            raise ValueError(f"{prefix}: {error}")
+    if not 1 <= args.web_min_tasks <= args.web_max_tasks:
+        raise ValueError(
+            f"need 1 <= web_min_tasks <= web_max_tasks, got {args.web_min_tasks}, {args.web_max_tasks}"
+        )
+    if args.fargate_spot and args.cpu_architecture != "X86_64":
+        raise ValueError(f"Fargate Spot runs only X86_64 tasks, got cpu_architecture {args.cpu_architecture}")
+
+
+def _fargate_spot_capacity(
+    name: str, args: ServicesArgs, cluster: aws.ecs.Cluster, *, opts: pulumi.ResourceOptions
+) -> list[pulumi.Resource]:
+    """With `fargate_spot`, the cluster's capacity providers: FARGATE_SPOT available, FARGATE the
+    default. A service created before them would fail, so the services wait for what this returns."""
+    if not args.fargate_spot:
+        return []
+    return [
+        aws.ecs.ClusterCapacityProviders(
+            name,
+            cluster_name=cluster.name,
+            capacity_providers=["FARGATE", "FARGATE_SPOT"],
+            default_capacity_provider_strategies=[{"capacity_provider": "FARGATE", "weight": 1}],
+            opts=opts,
+        )
+    ]
+
+
+def _log_groups(
+    name: str, args: ServicesArgs, *, opts: pulumi.ResourceOptions
+) -> dict[str, aws.cloudwatch.LogGroup]:
+    """One KMS-encrypted log group `<log_group_prefix>/<role>` per role, kept `log_retention_days`."""
+    return {
+        role: aws.cloudwatch.LogGroup(
+            f"{name}-{role}",
+            name=f"{args.log_group_prefix}/{role}",
+            retention_in_days=args.log_retention_days,
+            kms_key_id=args.kms_key_arn,
+            opts=opts,
+        )
+        for role in ROLES
+    }
+
+
+# --- IAM: the execution role (ECS starting a task) and the task role (Superset itself) ------------
+
+
+def _ecs_tasks_role(
+    name: str,
+    description: str,
+    args: ServicesArgs,
+    statements: list[dict[str, Any]],
+    *,
+    opts: pulumi.ResourceOptions,
+) -> aws.iam.Role:
+    """A role only this account's ECS tasks may assume, with `statements` as its inline policy."""
+    role = aws.iam.Role(
+        name,
+        description=description,
+        assume_role_policy=service_trust("ecs-tasks.amazonaws.com", args.account_id),
+        opts=opts,
+    )
+    aws.iam.RolePolicy(name, role=role.id, policy=policy_document(statements), opts=opts)
+    return role
+
+
+def _execution_role(
+    name: str,
+    args: ServicesArgs,
+    log_groups: Mapping[str, aws.cloudwatch.LogGroup],
+    *,
+    opts: pulumi.ResourceOptions,
+) -> aws.iam.Role:
+    """`<name>-execution`: write these log groups, read exactly the named secrets and decrypt them
+    with the stack key, and, for an image from the stack's repository, pull it."""
+    secret_arns = [
+        args.database_secret_arn,
+        args.secret_key_arn,
+        args.admin_password_arn,
+        args.redis_auth_token_arn,
+    ]
+    if args.previous_secret_key_arn is not None:
+        secret_arns.append(args.previous_secret_key_arn)
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "WriteTaskLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [pulumi.Output.concat(group.arn, ":*") for group in log_groups.values()],
+        },
+        {
+            "Sid": "ReadTheNamedSecrets",
+            "Effect": "Allow",
+            "Action": "secretsmanager:GetSecretValue",
+            "Resource": secret_arns,
+        },
+        {
+            "Sid": "DecryptTheSecrets",
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": args.kms_key_arn,
+        },
+    ]
+    if args.repository_arn is not None:
+        statements += [
+            # GetAuthorizationToken cannot be scoped to a repository (an AWS limitation).
+            {
+                "Sid": "LogInToEcr",
+                "Effect": "Allow",
+                "Action": "ecr:GetAuthorizationToken",
+                "Resource": "*",
+            },
+            {
+                "Sid": "PullTheImage",
+                "Effect": "Allow",
+                "Action": [
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:GetDownloadUrlForLayer",
+                    "ecr:BatchGetImage",
+                ],
+                "Resource": args.repository_arn,
+            },
+        ]
+    description = "ECS pulls Superset and injects its secrets"
+    return _ecs_tasks_role(f"{name}-execution", description, args, statements, opts=opts)
+
+
+def _task_role(name: str, args: ServicesArgs, *, opts: pulumi.ResourceOptions) -> aws.iam.Role:
+    """`<name>-task`: objects under the SQL Lab results prefix of the bucket, listing only that
+    prefix, and the stack key only through S3 (the bucket's encryption)."""
+    results = pulumi.Output.concat(args.bucket_arn, "/", args.results_prefix, "*")
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "SqlLabResults",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+            "Resource": results,
+        },
+        {
+            "Sid": "ListOnlyTheResultsPrefix",
+            "Effect": "Allow",
+            "Action": "s3:ListBucket",
+            "Resource": args.bucket_arn,
+            "Condition": {"StringLike": {"s3:prefix": [f"{args.results_prefix}*"]}},
+        },
+        {
+            "Sid": "BucketKeyThroughS3",
+            "Effect": "Allow",
+            "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+            "Resource": args.kms_key_arn,
+            "Condition": {"StringEquals": {"kms:ViaService": f"s3.{args.region}.amazonaws.com"}},
+        },
+    ]
+    return _ecs_tasks_role(f"{name}-task", "What Superset itself may do in AWS", args, statements, opts=opts)
+
+
+# --- task definitions: one shared builder, one table entry per role ------------------------------
 
 
 def _containers(args: ServicesArgs) -> list[Container]:
@@ -576,3 +463,298 @@ def _containers(args: ServicesArgs) -> list[Container]:
             secrets=container_secrets(args, "migration"),
         ),
     ]
+
+
+def _task_definitions(
+    name: str,
+    args: ServicesArgs,
+    log_groups: Mapping[str, aws.cloudwatch.LogGroup],
+    *,
+    execution_role: aws.iam.Role,
+    task_role: aws.iam.Role,
+    opts: pulumi.ResourceOptions,
+) -> dict[str, aws.ecs.TaskDefinition]:
+    """Task definition `<name>-<role>` of each role, from one image and one environment."""
+    shared = TaskDefinitionArgs(
+        family_prefix=args.family_prefix,
+        image=args.image_ref,
+        environment=container_environment(args),
+        log_group_names={role: group.name for role, group in log_groups.items()},
+        region=args.region,
+        cpu_architecture=args.cpu_architecture,
+        execution_role_arn=execution_role.arn,
+        task_role_arn=task_role.arn,
+    )
+    return {
+        container.name: task_definition(f"{name}-{container.name}", container, shared, opts)
+        for container in _containers(args)
+    }
+
+
+def _migration_run(
+    name: str,
+    args: ServicesArgs,
+    cluster: aws.ecs.Cluster,
+    task_definition: aws.ecs.TaskDefinition,
+    log_groups: Mapping[str, aws.cloudwatch.LogGroup],
+    *,
+    opts: pulumi.ResourceOptions,
+) -> MigrationRun:
+    """`<name>-migration`: the migration task run to a clean exit (migration.py), in the services'
+    subnets and group; a stopped database (office hours) is started for it and stopped again."""
+    return MigrationRun(
+        f"{name}-migration",
+        MigrationRunArgs(
+            region=args.region,
+            cluster_arn=cluster.arn,
+            task_definition_arn=task_definition.arn,
+            subnet_ids=args.private_subnet_ids,
+            security_group_ids=[args.security_group_id],
+            log_group=log_groups["migration"].name,
+            database_instance_identifier=args.database_instance_identifier,
+        ),
+        opts=opts,
+    )
+
+
+# --- services: what they share, then one function per role --------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class _ServiceBase:
+    """What the services share: their inputs (cluster, capacity, network, tags, rollback), their
+    parent and what they wait for (the migration run and the Spot capacity providers)."""
+
+    inputs: Mapping[str, Any]
+    parent: pulumi.Resource
+    after: Sequence[pulumi.Resource]
+
+    def service(
+        self,
+        name: str,
+        task_definition: aws.ecs.TaskDefinition,
+        *,
+        desired_count: int,
+        minimum_healthy_percent: int,
+        maximum_percent: int,
+        ignore_desired_count: bool,
+        **role_inputs: Any,
+    ) -> aws.ecs.Service:
+        """An ECS service `name` of `task_definition`; `ignore_desired_count` when a scalable target,
+        not the next `pulumi up`, owns the running count; `role_inputs` are further Service inputs."""
+        return aws.ecs.Service(
+            name,
+            task_definition=task_definition.arn,
+            desired_count=desired_count,
+            deployment_minimum_healthy_percent=minimum_healthy_percent,
+            deployment_maximum_percent=maximum_percent,
+            opts=pulumi.ResourceOptions(
+                parent=self.parent,
+                depends_on=list(self.after),
+                ignore_changes=["desiredCount"] if ignore_desired_count else [],
+            ),
+            **role_inputs,
+            **self.inputs,
+        )
+
+
+def _service_base(
+    args: ServicesArgs, cluster: aws.ecs.Cluster, *, after: Sequence[pulumi.Resource], parent: pulumi.Resource
+) -> _ServiceBase:
+    """Fargate (or Fargate Spot) on the latest platform, in the private subnets without public IPs,
+    ECS managed tags propagated from the service, no ECS Exec, circuit breaker with rollback, and a
+    deployment that waits for steady state."""
+    placement: dict[str, Any] = (
+        {"capacity_provider_strategies": [{"capacity_provider": "FARGATE_SPOT", "weight": 1}]}
+        if args.fargate_spot
+        else {"launch_type": "FARGATE"}
+    )
+    inputs: dict[str, Any] = {
+        **placement,
+        "cluster": cluster.arn,
+        "platform_version": "LATEST",
+        "network_configuration": {
+            "subnets": list(args.private_subnet_ids),
+            "security_groups": [args.security_group_id],
+            "assign_public_ip": False,
+        },
+        "enable_ecs_managed_tags": True,
+        "propagate_tags": "SERVICE",
+        "enable_execute_command": False,
+        "wait_for_steady_state": True,
+        "deployment_circuit_breaker": {"enable": True, "rollback": True},
+    }
+    return _ServiceBase(inputs=inputs, parent=parent, after=after)
+
+
+def _web_service(
+    name: str, args: ServicesArgs, task_definition: aws.ecs.TaskDefinition, base: _ServiceBase
+) -> aws.ecs.Service:
+    """`<name>-web` behind the target group, `web_min_tasks` at first; rolling 100/200, so capacity
+    never drops during a deployment. Autoscaling owns the running count after creation."""
+    return base.service(
+        f"{name}-web",
+        task_definition,
+        desired_count=args.web_min_tasks,
+        minimum_healthy_percent=100,
+        maximum_percent=200,
+        ignore_desired_count=True,
+        load_balancers=[
+            {
+                "target_group_arn": args.target_group_arn,
+                "container_name": "web",
+                "container_port": CONTAINER_PORT,
+            }
+        ],
+        health_check_grace_period_seconds=args.health_check_grace_period_seconds,
+    )
+
+
+def _worker_service(
+    name: str, args: ServicesArgs, task_definition: aws.ecs.TaskDefinition, base: _ServiceBase
+) -> aws.ecs.Service:
+    """`<name>-worker`: `worker_tasks` Celery workers, rolling 100/200."""
+    return base.service(
+        f"{name}-worker",
+        task_definition,
+        desired_count=args.worker_tasks,
+        minimum_healthy_percent=100,
+        maximum_percent=200,
+        ignore_desired_count=args.office_hours is not None,  # the schedule owns the count
+    )
+
+
+def _beat_service(
+    name: str, args: ServicesArgs, task_definition: aws.ecs.TaskDefinition, base: _ServiceBase
+) -> aws.ecs.Service:
+    """`<name>-beat`: exactly one Celery beat. A deployment stops the old scheduler before it starts
+    the new one (0/100): never two beats at once."""
+    return base.service(
+        f"{name}-beat",
+        task_definition,
+        desired_count=BEAT_TASKS,
+        minimum_healthy_percent=0,
+        maximum_percent=100,
+        ignore_desired_count=args.office_hours is not None,  # the schedule owns the count
+    )
+
+
+# --- autoscaling and office hours ----------------------------------------------------------------
+
+
+def _scalable_target(
+    name: str,
+    cluster: aws.ecs.Cluster,
+    service: aws.ecs.Service,
+    *,
+    min_tasks: int,
+    max_tasks: int,
+    opts: pulumi.ResourceOptions,
+) -> aws.appautoscaling.Target:
+    """The running count of `service` as an Application Auto Scaling target, min_tasks to max_tasks."""
+    return aws.appautoscaling.Target(
+        name,
+        service_namespace="ecs",
+        scalable_dimension="ecs:service:DesiredCount",
+        resource_id=pulumi.Output.concat("service/", cluster.name, "/", service.name),
+        min_capacity=min_tasks,
+        max_capacity=max_tasks,
+        opts=opts,
+    )
+
+
+def _web_autoscaling(
+    name: str, args: ServicesArgs, cluster: aws.ecs.Cluster, web: aws.ecs.Service, *, parent: pulumi.Resource
+) -> aws.appautoscaling.Target:
+    """Web between web_min_tasks and web_max_tasks: target `<name>-web` and target-tracking policies
+    `<name>-web-cpu`, `-memory` and `-requests` (ALB requests per target, per gunicorn worker)."""
+    target = _scalable_target(
+        f"{name}-web",
+        cluster,
+        web,
+        min_tasks=args.web_min_tasks,
+        max_tasks=args.web_max_tasks,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    scaling: dict[str, tuple[str, float, pulumi.Input[str] | None]] = {
+        "cpu": ("ECSServiceAverageCPUUtilization", args.cpu_target_percent, None),
+        "memory": ("ECSServiceAverageMemoryUtilization", args.memory_target_percent, None),
+        "requests": (
+            "ALBRequestCountPerTarget",
+            REQUESTS_PER_WORKER_PER_MINUTE * args.gunicorn_workers,
+            pulumi.Output.concat(args.load_balancer_arn_suffix, "/", args.target_group_arn_suffix),
+        ),
+    }
+    for metric, (metric_type, value, label) in scaling.items():
+        specification: dict[str, Any] = {"predefined_metric_type": metric_type}
+        if label is not None:
+            specification["resource_label"] = label
+        aws.appautoscaling.Policy(
+            f"{name}-web-{metric}",
+            policy_type="TargetTrackingScaling",
+            service_namespace=target.service_namespace,
+            scalable_dimension=target.scalable_dimension,
+            resource_id=target.resource_id,
+            target_tracking_scaling_policy_configuration={
+                "target_value": float(value),
+                "predefined_metric_specification": specification,
+                "scale_in_cooldown": 300,
+                "scale_out_cooldown": 60,
+            },
+            opts=pulumi.ResourceOptions(parent=parent, depends_on=[target]),
+        )
+    return target
+
+
+def _office_hours_targets(
+    name: str,
+    args: ServicesArgs,
+    cluster: aws.ecs.Cluster,
+    web_target: aws.appautoscaling.Target,
+    *,
+    worker: aws.ecs.Service,
+    beat: aws.ecs.Service,
+    parent: pulumi.Resource,
+) -> dict[str, tuple[aws.appautoscaling.Target, int, int]]:
+    """Role -> (scalable target, min, max tasks in office hours): web's autoscaling target, and new
+    targets `<name>-worker` and `<name>-beat` fixed at their counts."""
+    targets = {"web": (web_target, args.web_min_tasks, args.web_max_tasks)}
+    for role, service, count in (("worker", worker, args.worker_tasks), ("beat", beat, BEAT_TASKS)):
+        target = _scalable_target(
+            f"{name}-{role}",
+            cluster,
+            service,
+            min_tasks=count,
+            max_tasks=count,
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+        targets[role] = (target, count, count)
+    return targets
+
+
+def _office_hours_schedule(
+    name: str,
+    args: ServicesArgs,
+    hours: OfficeHours,
+    targets: Mapping[str, tuple[aws.appautoscaling.Target, int, int]],
+    *,
+    parent: pulumi.Resource,
+) -> None:
+    """Scheduled actions `<name>-<role>-start` (back to the office-hours counts) and
+    `<name>-<role>-stop` (to zero) for every service, in `office_hours_timezone`."""
+    for role, (target, low, high) in targets.items():
+        for moment, expression, (floor, ceiling) in (
+            ("start", hours.services_start, (low, high)),
+            ("stop", hours.services_stop, (0, 0)),
+        ):
+            aws.appautoscaling.ScheduledAction(
+                f"{name}-{role}-{moment}",
+                name=f"{args.family_prefix}-{role}-{moment}",
+                service_namespace=target.service_namespace,
+                scalable_dimension=target.scalable_dimension,
+                resource_id=target.resource_id,
+                schedule=expression,
+                timezone=args.office_hours_timezone,
+                scalable_target_action={"min_capacity": floor, "max_capacity": ceiling},
+                opts=pulumi.ResourceOptions(parent=parent, depends_on=[target]),
+            )
