@@ -6,10 +6,10 @@ Creates:
   named secrets and decrypt them with the stack key, and a separate task role that may touch only
   the SQL Lab results prefix of the bucket;
 - task definitions for web (gunicorn on 8088), Celery worker, Celery beat and the one-off
-  migration (bootstrap), all from one image and one environment: plain settings in `environment`,
-  every secret through `secrets` valueFrom (the RDS-managed secret by its JSON key), read-only root
-  filesystem with writable volumes for Superset's home and /tmp, non-root user, container health
-  checks, awslogs;
+  migration (bootstrap), all from one image and one environment through one builder
+  (task_definition.py): plain settings in `environment`, every secret through `secrets` valueFrom
+  (the RDS-managed secret by its JSON key), read-only root filesystem with writable volumes for
+  Superset's home and /tmp, non-root user, container health checks, awslogs;
 - services: web behind the target group with circuit-breaker rollback and 100/200 rolling
   deployments; the worker; beat at exactly one task with 0/100 deployments, so a rollout never
   runs two schedulers; all with ECS managed tags propagated from the service;
@@ -18,6 +18,11 @@ Creates:
 - with `fargate_spot`, the cluster's Fargate Spot capacity provider and every service on it (the
   migration stays on demand); with `office_hours`, scalable targets for the worker and beat too and
   two scheduled actions per service: to zero at the end of the day, back to its counts at the start.
+
+`Services.__init__` lists these steps in order; each is a function below it. What differs between
+the roles is in one place per role: its entry in `_containers` (command, size, secrets, stop
+timeout, health check, port) and its service function (`_web_service`, `_worker_service`,
+`_beat_service`); what they share is `task_definition()` and `_service_base`.
 """
 
 from __future__ import annotations
@@ -32,15 +37,35 @@ import pulumi_aws as aws
 from superset_stack import sizing
 from superset_stack.aws.iam import policy_document, service_trust
 from superset_stack.aws.migration import MigrationRun, MigrationRunArgs
+from superset_stack.aws.task_definition import (
+    SUPERSET_HOME,
+    Container,
+    HealthCheck,
+    TaskDefinitionArgs,
+    task_definition,
+)
 from superset_stack.office_hours import OfficeHours
 from superset_stack.settings import CONTAINER_PORT
 
 ROLES = ("web", "worker", "beat", "migration")
-SUPERSET_HOME = "/app/superset_home"
 RDS_CA_BUNDLE = "/app/rds-ca.pem"  # baked into the image (runtime/Dockerfile)
 # Cached small-chart requests per task per minute that one gunicorn worker sustains with headroom:
 # about 25-50 req/s per vCPU measured (performance.md section 6.3); the target stays well below.
 REQUESTS_PER_WORKER_PER_MINUTE = 600
+BEAT_TASKS = 1  # exactly one scheduler: a second would send every scheduled job twice
+BEAT_CPU, BEAT_MEMORY_MIB = 256, 512
+WEB_HEALTH_CHECK = HealthCheck(
+    command=f"curl -fsS http://127.0.0.1:{CONTAINER_PORT}/health || exit 1",
+    interval_seconds=15,
+    timeout_seconds=5,
+    start_period_seconds=60,
+)
+WORKER_HEALTH_CHECK = HealthCheck(
+    command="celery -A superset.tasks.celery_app:app inspect ping -d celery@$HOSTNAME",
+    interval_seconds=60,
+    timeout_seconds=30,
+    start_period_seconds=120,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -184,332 +209,33 @@ class Services(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ServicesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("superset:service:Services", name, None, opts)
-        for prefix, cpu, memory in (
-            ("web", args.web_cpu, args.web_memory_mib),
-            ("worker", args.worker_cpu, args.worker_memory_mib),
-        ):
-            error = sizing.fargate_size_error(cpu, memory)
-            if error:
-                raise ValueError(f"{prefix}: {error}")
-        if not 1 <= args.web_min_tasks <= args.web_max_tasks:
-            raise ValueError(
-                f"need 1 <= web_min_tasks <= web_max_tasks, got {args.web_min_tasks}, {args.web_max_tasks}"
-            )
-        if args.fargate_spot and args.cpu_architecture != "X86_64":
-            raise ValueError(
-                f"Fargate Spot runs only X86_64 tasks, got cpu_architecture {args.cpu_architecture}"
-            )
+        _validate(args)
         child = pulumi.ResourceOptions(parent=self)
 
         cluster = aws.ecs.Cluster(
             name, settings=[{"name": "containerInsights", "value": "enhanced"}], opts=child
         )
-        capacity: list[pulumi.Resource] = []
-        if args.fargate_spot:
-            capacity.append(
-                aws.ecs.ClusterCapacityProviders(
-                    name,
-                    cluster_name=cluster.name,
-                    capacity_providers=["FARGATE", "FARGATE_SPOT"],
-                    default_capacity_provider_strategies=[{"capacity_provider": "FARGATE", "weight": 1}],
-                    opts=child,
-                )
-            )
-        log_groups = {
-            role: aws.cloudwatch.LogGroup(
-                f"{name}-{role}",
-                name=f"{args.log_group_prefix}/{role}",
-                retention_in_days=args.log_retention_days,
-                kms_key_id=args.kms_key_arn,
-                opts=child,
-            )
-            for role in ROLES
-        }
+        capacity = _fargate_spot_capacity(name, args, cluster, opts=child)
+        log_groups = _log_groups(name, args, opts=child)
+        # pulling and starting (execution) is separate from what the app may do (task)
+        execution_role = _execution_role(name, args, log_groups, opts=child)
+        task_role = _task_role(name, args, opts=child)
+        task_definitions = _task_definitions(
+            name, args, log_groups, execution_role=execution_role, task_role=task_role, opts=child
+        )
+        migration = _migration_run(name, args, cluster, task_definitions["migration"], log_groups, opts=child)
 
-        # --- roles: pulling and starting (execution) is separate from what the app may do (task) ---
-        execution_role = aws.iam.Role(
-            f"{name}-execution",
-            description="ECS pulls Superset and injects its secrets",
-            assume_role_policy=service_trust("ecs-tasks.amazonaws.com", args.account_id),
-            opts=child,
-        )
-        secret_arns = [
-            args.database_secret_arn,
-            args.secret_key_arn,
-            args.admin_password_arn,
-            args.redis_auth_token_arn,
-        ]
-        if args.previous_secret_key_arn is not None:
-            secret_arns.append(args.previous_secret_key_arn)
-        execution_statements: list[dict[str, Any]] = [
-            {
-                "Sid": "WriteTaskLogs",
-                "Effect": "Allow",
-                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": [pulumi.Output.concat(group.arn, ":*") for group in log_groups.values()],
-            },
-            {
-                "Sid": "ReadTheNamedSecrets",
-                "Effect": "Allow",
-                "Action": "secretsmanager:GetSecretValue",
-                "Resource": secret_arns,
-            },
-            {
-                "Sid": "DecryptTheSecrets",
-                "Effect": "Allow",
-                "Action": "kms:Decrypt",
-                "Resource": args.kms_key_arn,
-            },
-        ]
-        if args.repository_arn is not None:
-            execution_statements += [
-                # GetAuthorizationToken cannot be scoped to a repository (an AWS limitation).
-                {
-                    "Sid": "LogInToEcr",
-                    "Effect": "Allow",
-                    "Action": "ecr:GetAuthorizationToken",
-                    "Resource": "*",
-                },
-                {
-                    "Sid": "PullTheImage",
-                    "Effect": "Allow",
-                    "Action": [
-                        "ecr:BatchCheckLayerAvailability",
-                        "ecr:GetDownloadUrlForLayer",
-                        "ecr:BatchGetImage",
-                    ],
-                    "Resource": args.repository_arn,
-                },
-            ]
-        aws.iam.RolePolicy(
-            f"{name}-execution",
-            role=execution_role.id,
-            policy=policy_document(execution_statements),
-            opts=child,
-        )
-
-        task_role = aws.iam.Role(
-            f"{name}-task",
-            description="What Superset itself may do in AWS",
-            assume_role_policy=service_trust("ecs-tasks.amazonaws.com", args.account_id),
-            opts=child,
-        )
-        results = pulumi.Output.concat(args.bucket_arn, "/", args.results_prefix, "*")
-        aws.iam.RolePolicy(
-            f"{name}-task",
-            role=task_role.id,
-            policy=policy_document(
-                [
-                    {
-                        "Sid": "SqlLabResults",
-                        "Effect": "Allow",
-                        "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-                        "Resource": results,
-                    },
-                    {
-                        "Sid": "ListOnlyTheResultsPrefix",
-                        "Effect": "Allow",
-                        "Action": "s3:ListBucket",
-                        "Resource": args.bucket_arn,
-                        "Condition": {"StringLike": {"s3:prefix": [f"{args.results_prefix}*"]}},
-                    },
-                    {
-                        "Sid": "BucketKeyThroughS3",
-                        "Effect": "Allow",
-                        "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
-                        "Resource": args.kms_key_arn,
-                        "Condition": {"StringEquals": {"kms:ViaService": f"s3.{args.region}.amazonaws.com"}},
-                    },
-                ]
-            ),
-            opts=child,
-        )
-
-        # --- task definitions --------------------------------------------------------------------
-        environment = container_environment(args)
-        sizes = {
-            "web": (args.web_cpu, args.web_memory_mib),
-            "worker": (args.worker_cpu, args.worker_memory_mib),
-            "beat": (256, 512),
-            "migration": (args.web_cpu, args.web_memory_mib),
-        }
-        task_definitions = {}
-        for role in ROLES:
-            cpu, memory = sizes[role]
-            container = _container(
-                role, args, environment, container_secrets(args, role), log_groups[role].name
-            )
-            task_definitions[role] = aws.ecs.TaskDefinition(
-                f"{name}-{role}",
-                family=f"{args.family_prefix}-{role}",
-                network_mode="awsvpc",
-                requires_compatibilities=["FARGATE"],
-                cpu=str(cpu),
-                memory=str(memory),
-                execution_role_arn=execution_role.arn,
-                task_role_arn=task_role.arn,
-                runtime_platform={
-                    "operating_system_family": "LINUX",
-                    "cpu_architecture": args.cpu_architecture,
-                },
-                volumes=[{"name": "superset-home"}, {"name": "tmp"}],
-                container_definitions=pulumi.Output.json_dumps([container]),
-                opts=child,
-            )
-
-        # --- the migration runs to completion before any service changes --------------------------
-        migration = MigrationRun(
-            f"{name}-migration",
-            MigrationRunArgs(
-                region=args.region,
-                cluster_arn=cluster.arn,
-                task_definition_arn=task_definitions["migration"].arn,
-                subnet_ids=args.private_subnet_ids,
-                security_group_ids=[args.security_group_id],
-                log_group=log_groups["migration"].name,
-                database_instance_identifier=args.database_instance_identifier,
-            ),
-            opts=child,
-        )
-        # with a schedule, the scalable targets own every running count, not the service definition
-        scheduled = args.office_hours is not None
-        owned_count = ["desiredCount"] if scheduled else []
-        after_migration = pulumi.ResourceOptions(
-            parent=self, depends_on=[migration, *capacity], ignore_changes=owned_count
-        )
-
-        # --- services ----------------------------------------------------------------------------
-        network = {
-            "subnets": list(args.private_subnet_ids),
-            "security_groups": [args.security_group_id],
-            "assign_public_ip": False,
-        }
-        placement: dict[str, Any] = (
-            {"capacity_provider_strategies": [{"capacity_provider": "FARGATE_SPOT", "weight": 1}]}
-            if args.fargate_spot
-            else {"launch_type": "FARGATE"}
-        )
-        common: dict[str, Any] = {
-            **placement,
-            "cluster": cluster.arn,
-            "platform_version": "LATEST",
-            "network_configuration": network,
-            "enable_ecs_managed_tags": True,
-            "propagate_tags": "SERVICE",
-            "enable_execute_command": False,
-            "wait_for_steady_state": True,
-        }
-        web = aws.ecs.Service(
-            f"{name}-web",
-            task_definition=task_definitions["web"].arn,
-            desired_count=args.web_min_tasks,
-            load_balancers=[
-                {
-                    "target_group_arn": args.target_group_arn,
-                    "container_name": "web",
-                    "container_port": CONTAINER_PORT,
-                }
-            ],
-            health_check_grace_period_seconds=args.health_check_grace_period_seconds,
-            deployment_circuit_breaker={"enable": True, "rollback": True},
-            deployment_minimum_healthy_percent=100,
-            deployment_maximum_percent=200,
-            # autoscaling owns the running count after creation
-            opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[migration, *capacity], ignore_changes=["desiredCount"]
-            ),
-            **common,
-        )
-        worker = aws.ecs.Service(
-            f"{name}-worker",
-            task_definition=task_definitions["worker"].arn,
-            desired_count=args.worker_tasks,
-            deployment_circuit_breaker={"enable": True, "rollback": True},
-            deployment_minimum_healthy_percent=100,
-            deployment_maximum_percent=200,
-            opts=after_migration,
-            **common,
-        )
-        beat = aws.ecs.Service(
-            f"{name}-beat",
-            task_definition=task_definitions["beat"].arn,
-            desired_count=1,
-            # stop the old scheduler before starting the new one: never two beats at once
-            deployment_minimum_healthy_percent=0,
-            deployment_maximum_percent=100,
-            deployment_circuit_breaker={"enable": True, "rollback": True},
-            opts=after_migration,
-            **common,
-        )
-
-        # --- autoscaling of the web tier ---------------------------------------------------------
-        target = aws.appautoscaling.Target(
-            f"{name}-web",
-            service_namespace="ecs",
-            scalable_dimension="ecs:service:DesiredCount",
-            resource_id=pulumi.Output.concat("service/", cluster.name, "/", web.name),
-            min_capacity=args.web_min_tasks,
-            max_capacity=args.web_max_tasks,
-            opts=child,
-        )
-        scaling: dict[str, tuple[str, float, pulumi.Input[str] | None]] = {
-            "cpu": ("ECSServiceAverageCPUUtilization", args.cpu_target_percent, None),
-            "memory": ("ECSServiceAverageMemoryUtilization", args.memory_target_percent, None),
-            "requests": (
-                "ALBRequestCountPerTarget",
-                REQUESTS_PER_WORKER_PER_MINUTE * args.gunicorn_workers,
-                pulumi.Output.concat(args.load_balancer_arn_suffix, "/", args.target_group_arn_suffix),
-            ),
-        }
-        for metric, (metric_type, value, label) in scaling.items():
-            specification: dict[str, Any] = {"predefined_metric_type": metric_type}
-            if label is not None:
-                specification["resource_label"] = label
-            aws.appautoscaling.Policy(
-                f"{name}-web-{metric}",
-                policy_type="TargetTrackingScaling",
-                service_namespace=target.service_namespace,
-                scalable_dimension=target.scalable_dimension,
-                resource_id=target.resource_id,
-                target_tracking_scaling_policy_configuration={
-                    "target_value": float(value),
-                    "predefined_metric_specification": specification,
-                    "scale_in_cooldown": 300,
-                    "scale_out_cooldown": 60,
-                },
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[target]),
-            )
-
-        # --- office hours: every service to zero in the evening, back in the morning -------------
+        # the migration runs to completion before any service changes
+        base = _service_base(args, cluster, after=[migration, *capacity], parent=self)
+        web = _web_service(name, args, task_definitions["web"], base)
+        worker = _worker_service(name, args, task_definitions["worker"], base)
+        beat = _beat_service(name, args, task_definitions["beat"], base)
+        web_target = _web_autoscaling(name, args, cluster, web, parent=self)
         if args.office_hours is not None:
-            targets = {"web": (target, args.web_min_tasks, args.web_max_tasks)}
-            for role, service, count in (("worker", worker, args.worker_tasks), ("beat", beat, 1)):
-                role_target = aws.appautoscaling.Target(
-                    f"{name}-{role}",
-                    service_namespace="ecs",
-                    scalable_dimension="ecs:service:DesiredCount",
-                    resource_id=pulumi.Output.concat("service/", cluster.name, "/", service.name),
-                    min_capacity=count,
-                    max_capacity=count,
-                    opts=child,
-                )
-                targets[role] = (role_target, count, count)
-            for role, (role_target, low, high) in targets.items():
-                for moment, expression, (floor, ceiling) in (
-                    ("start", args.office_hours.services_start, (low, high)),
-                    ("stop", args.office_hours.services_stop, (0, 0)),
-                ):
-                    aws.appautoscaling.ScheduledAction(
-                        f"{name}-{role}-{moment}",
-                        name=f"{args.family_prefix}-{role}-{moment}",
-                        service_namespace=role_target.service_namespace,
-                        scalable_dimension=role_target.scalable_dimension,
-                        resource_id=role_target.resource_id,
-                        schedule=expression,
-                        timezone=args.office_hours_timezone,
-                        scalable_target_action={"min_capacity": floor, "max_capacity": ceiling},
-                        opts=pulumi.ResourceOptions(parent=self, depends_on=[role_target]),
-                    )
+            targets = _office_hours_targets(
+                name, args, cluster, web_target, worker=worker, beat=beat, parent=self
+            )
+            _office_hours_schedule(name, args, args.office_hours, targets, parent=self)
 
         self.cluster_name = cluster.name
         self.web_service_name = web.name
@@ -533,58 +259,502 @@ class Services(pulumi.ComponentResource):
         )
 
 
-def _container(
-    role: str,
-    args: ServicesArgs,
-    environment: Mapping[str, pulumi.Input[str]],
-    secrets: Mapping[str, pulumi.Input[str]],
-    log_group: pulumi.Input[str],
-) -> dict[str, Any]:
-    """One container definition; the image's entrypoint runs `role` (bootstrap for the migration)."""
-    container: dict[str, Any] = {
-        "name": role,
-        "image": args.image_ref,
-        "essential": True,
-        "command": ["bootstrap" if role == "migration" else role],
-        "user": "superset",
-        "readonlyRootFilesystem": True,
-        "mountPoints": [
-            {"sourceVolume": "superset-home", "containerPath": SUPERSET_HOME},
-            {"sourceVolume": "tmp", "containerPath": "/tmp"},
-        ],
-        "environment": [{"name": key, "value": value} for key, value in sorted(environment.items())],
-        "secrets": [{"name": key, "valueFrom": value} for key, value in sorted(secrets.items())],
-        "linuxParameters": {"initProcessEnabled": True},
-        "stopTimeout": (
-            sizing.WORKER_STOP_TIMEOUT_SECONDS if role == "worker" else sizing.CONTAINER_STOP_TIMEOUT_SECONDS
-        ),
-        "logConfiguration": {
-            "logDriver": "awslogs",
-            "options": {
-                "awslogs-group": log_group,
-                "awslogs-region": args.region,
-                "awslogs-stream-prefix": role,
-            },
-        },
+def _validate(args: ServicesArgs) -> None:
+    """Raise ValueError for a task size Fargate does not offer, web counts out of order, or Spot on ARM."""
+    for prefix, cpu, memory in (
+        ("web", args.web_cpu, args.web_memory_mib),
+        ("worker", args.worker_cpu, args.worker_memory_mib),
+    ):
+        error = sizing.fargate_size_error(cpu, memory)
+        if error:
+            raise ValueError(f"{prefix}: {error}")
+    if not 1 <= args.web_min_tasks <= args.web_max_tasks:
+        raise ValueError(
+            f"need 1 <= web_min_tasks <= web_max_tasks, got {args.web_min_tasks}, {args.web_max_tasks}"
+        )
+    if args.fargate_spot and args.cpu_architecture != "X86_64":
+        raise ValueError(f"Fargate Spot runs only X86_64 tasks, got cpu_architecture {args.cpu_architecture}")
+
+
+def _fargate_spot_capacity(
+    name: str, args: ServicesArgs, cluster: aws.ecs.Cluster, *, opts: pulumi.ResourceOptions
+) -> list[pulumi.Resource]:
+    """With `fargate_spot`, the cluster's capacity providers: FARGATE_SPOT available, FARGATE the
+    default. A service created before them would fail, so the services wait for what this returns."""
+    if not args.fargate_spot:
+        return []
+    return [
+        aws.ecs.ClusterCapacityProviders(
+            name,
+            cluster_name=cluster.name,
+            capacity_providers=["FARGATE", "FARGATE_SPOT"],
+            default_capacity_provider_strategies=[{"capacity_provider": "FARGATE", "weight": 1}],
+            opts=opts,
+        )
+    ]
+
+
+def _log_groups(
+    name: str, args: ServicesArgs, *, opts: pulumi.ResourceOptions
+) -> dict[str, aws.cloudwatch.LogGroup]:
+    """One KMS-encrypted log group `<log_group_prefix>/<role>` per role, kept `log_retention_days`."""
+    return {
+        role: aws.cloudwatch.LogGroup(
+            f"{name}-{role}",
+            name=f"{args.log_group_prefix}/{role}",
+            retention_in_days=args.log_retention_days,
+            kms_key_id=args.kms_key_arn,
+            opts=opts,
+        )
+        for role in ROLES
     }
-    if role == "web":
-        container["portMappings"] = [{"containerPort": CONTAINER_PORT, "protocol": "tcp"}]
-        container["healthCheck"] = {
-            "command": ["CMD-SHELL", f"curl -fsS http://127.0.0.1:{CONTAINER_PORT}/health || exit 1"],
-            "interval": 15,
-            "timeout": 5,
-            "retries": 3,
-            "startPeriod": 60,
-        }
-    elif role == "worker":
-        container["healthCheck"] = {
-            "command": [
-                "CMD-SHELL",
-                "celery -A superset.tasks.celery_app:app inspect ping -d celery@$HOSTNAME",
-            ],
-            "interval": 60,
-            "timeout": 30,
-            "retries": 3,
-            "startPeriod": 120,
-        }
-    return container
+
+
+# --- IAM: the execution role (ECS starting a task) and the task role (Superset itself) ------------
+
+
+def _ecs_tasks_role(
+    name: str,
+    description: str,
+    args: ServicesArgs,
+    statements: list[dict[str, Any]],
+    *,
+    opts: pulumi.ResourceOptions,
+) -> aws.iam.Role:
+    """A role only this account's ECS tasks may assume, with `statements` as its inline policy."""
+    role = aws.iam.Role(
+        name,
+        description=description,
+        assume_role_policy=service_trust("ecs-tasks.amazonaws.com", args.account_id),
+        opts=opts,
+    )
+    aws.iam.RolePolicy(name, role=role.id, policy=policy_document(statements), opts=opts)
+    return role
+
+
+def _execution_role(
+    name: str,
+    args: ServicesArgs,
+    log_groups: Mapping[str, aws.cloudwatch.LogGroup],
+    *,
+    opts: pulumi.ResourceOptions,
+) -> aws.iam.Role:
+    """`<name>-execution`: write these log groups, read exactly the named secrets and decrypt them
+    with the stack key, and, for an image from the stack's repository, pull it."""
+    secret_arns = [
+        args.database_secret_arn,
+        args.secret_key_arn,
+        args.admin_password_arn,
+        args.redis_auth_token_arn,
+    ]
+    if args.previous_secret_key_arn is not None:
+        secret_arns.append(args.previous_secret_key_arn)
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "WriteTaskLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [pulumi.Output.concat(group.arn, ":*") for group in log_groups.values()],
+        },
+        {
+            "Sid": "ReadTheNamedSecrets",
+            "Effect": "Allow",
+            "Action": "secretsmanager:GetSecretValue",
+            "Resource": secret_arns,
+        },
+        {
+            "Sid": "DecryptTheSecrets",
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": args.kms_key_arn,
+        },
+    ]
+    if args.repository_arn is not None:
+        statements += [
+            # GetAuthorizationToken cannot be scoped to a repository (an AWS limitation).
+            {
+                "Sid": "LogInToEcr",
+                "Effect": "Allow",
+                "Action": "ecr:GetAuthorizationToken",
+                "Resource": "*",
+            },
+            {
+                "Sid": "PullTheImage",
+                "Effect": "Allow",
+                "Action": [
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:GetDownloadUrlForLayer",
+                    "ecr:BatchGetImage",
+                ],
+                "Resource": args.repository_arn,
+            },
+        ]
+    description = "ECS pulls Superset and injects its secrets"
+    return _ecs_tasks_role(f"{name}-execution", description, args, statements, opts=opts)
+
+
+def _task_role(name: str, args: ServicesArgs, *, opts: pulumi.ResourceOptions) -> aws.iam.Role:
+    """`<name>-task`: objects under the SQL Lab results prefix of the bucket, listing only that
+    prefix, and the stack key only through S3 (the bucket's encryption)."""
+    results = pulumi.Output.concat(args.bucket_arn, "/", args.results_prefix, "*")
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "SqlLabResults",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+            "Resource": results,
+        },
+        {
+            "Sid": "ListOnlyTheResultsPrefix",
+            "Effect": "Allow",
+            "Action": "s3:ListBucket",
+            "Resource": args.bucket_arn,
+            "Condition": {"StringLike": {"s3:prefix": [f"{args.results_prefix}*"]}},
+        },
+        {
+            "Sid": "BucketKeyThroughS3",
+            "Effect": "Allow",
+            "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+            "Resource": args.kms_key_arn,
+            "Condition": {"StringEquals": {"kms:ViaService": f"s3.{args.region}.amazonaws.com"}},
+        },
+    ]
+    return _ecs_tasks_role(f"{name}-task", "What Superset itself may do in AWS", args, statements, opts=opts)
+
+
+# --- task definitions: one shared builder, one table entry per role ------------------------------
+
+
+def _containers(args: ServicesArgs) -> list[Container]:
+    """What differs between the four task definitions: the entrypoint's command, the size, the
+    secrets, the stop timeout, the health check and the port."""
+    return [
+        Container(
+            name="web",
+            command="web",
+            cpu=args.web_cpu,
+            memory_mib=args.web_memory_mib,
+            secrets=container_secrets(args, "web"),
+            health_check=WEB_HEALTH_CHECK,
+            port=CONTAINER_PORT,
+        ),
+        Container(
+            name="worker",
+            command="worker",
+            cpu=args.worker_cpu,
+            memory_mib=args.worker_memory_mib,
+            secrets=container_secrets(args, "worker"),
+            # a stopping worker finishes its running tasks (docs/failure-behaviour.md)
+            stop_timeout_seconds=sizing.WORKER_STOP_TIMEOUT_SECONDS,
+            health_check=WORKER_HEALTH_CHECK,
+        ),
+        Container(
+            name="beat",
+            command="beat",
+            cpu=BEAT_CPU,
+            memory_mib=BEAT_MEMORY_MIB,
+            secrets=container_secrets(args, "beat"),
+        ),
+        Container(
+            name="migration",
+            command="bootstrap",
+            cpu=args.web_cpu,
+            memory_mib=args.web_memory_mib,
+            secrets=container_secrets(args, "migration"),
+        ),
+    ]
+
+
+def _task_definitions(
+    name: str,
+    args: ServicesArgs,
+    log_groups: Mapping[str, aws.cloudwatch.LogGroup],
+    *,
+    execution_role: aws.iam.Role,
+    task_role: aws.iam.Role,
+    opts: pulumi.ResourceOptions,
+) -> dict[str, aws.ecs.TaskDefinition]:
+    """Task definition `<name>-<role>` of each role, from one image and one environment."""
+    shared = TaskDefinitionArgs(
+        family_prefix=args.family_prefix,
+        image=args.image_ref,
+        environment=container_environment(args),
+        log_group_names={role: group.name for role, group in log_groups.items()},
+        region=args.region,
+        cpu_architecture=args.cpu_architecture,
+        execution_role_arn=execution_role.arn,
+        task_role_arn=task_role.arn,
+    )
+    return {
+        container.name: task_definition(f"{name}-{container.name}", container, shared, opts)
+        for container in _containers(args)
+    }
+
+
+def _migration_run(
+    name: str,
+    args: ServicesArgs,
+    cluster: aws.ecs.Cluster,
+    task_definition: aws.ecs.TaskDefinition,
+    log_groups: Mapping[str, aws.cloudwatch.LogGroup],
+    *,
+    opts: pulumi.ResourceOptions,
+) -> MigrationRun:
+    """`<name>-migration`: the migration task run to a clean exit (migration.py), in the services'
+    subnets and group; a stopped database (office hours) is started for it and stopped again."""
+    return MigrationRun(
+        f"{name}-migration",
+        MigrationRunArgs(
+            region=args.region,
+            cluster_arn=cluster.arn,
+            task_definition_arn=task_definition.arn,
+            subnet_ids=args.private_subnet_ids,
+            security_group_ids=[args.security_group_id],
+            log_group=log_groups["migration"].name,
+            database_instance_identifier=args.database_instance_identifier,
+        ),
+        opts=opts,
+    )
+
+
+# --- services: what they share, then one function per role --------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class _ServiceBase:
+    """What the services share: their inputs (cluster, capacity, network, tags, rollback), their
+    parent and what they wait for (the migration run and the Spot capacity providers)."""
+
+    inputs: Mapping[str, Any]
+    parent: pulumi.Resource
+    after: Sequence[pulumi.Resource]
+
+    def service(
+        self,
+        name: str,
+        task_definition: aws.ecs.TaskDefinition,
+        *,
+        desired_count: int,
+        minimum_healthy_percent: int,
+        maximum_percent: int,
+        ignore_desired_count: bool,
+        **role_inputs: Any,
+    ) -> aws.ecs.Service:
+        """An ECS service `name` of `task_definition`; `ignore_desired_count` when a scalable target,
+        not the next `pulumi up`, owns the running count; `role_inputs` are further Service inputs."""
+        return aws.ecs.Service(
+            name,
+            task_definition=task_definition.arn,
+            desired_count=desired_count,
+            deployment_minimum_healthy_percent=minimum_healthy_percent,
+            deployment_maximum_percent=maximum_percent,
+            opts=pulumi.ResourceOptions(
+                parent=self.parent,
+                depends_on=list(self.after),
+                ignore_changes=["desiredCount"] if ignore_desired_count else [],
+            ),
+            **role_inputs,
+            **self.inputs,
+        )
+
+
+def _service_base(
+    args: ServicesArgs, cluster: aws.ecs.Cluster, *, after: Sequence[pulumi.Resource], parent: pulumi.Resource
+) -> _ServiceBase:
+    """Fargate (or Fargate Spot) on the latest platform, in the private subnets without public IPs,
+    ECS managed tags propagated from the service, no ECS Exec, circuit breaker with rollback, and a
+    deployment that waits for steady state."""
+    placement: dict[str, Any] = (
+        {"capacity_provider_strategies": [{"capacity_provider": "FARGATE_SPOT", "weight": 1}]}
+        if args.fargate_spot
+        else {"launch_type": "FARGATE"}
+    )
+    inputs: dict[str, Any] = {
+        **placement,
+        "cluster": cluster.arn,
+        "platform_version": "LATEST",
+        "network_configuration": {
+            "subnets": list(args.private_subnet_ids),
+            "security_groups": [args.security_group_id],
+            "assign_public_ip": False,
+        },
+        "enable_ecs_managed_tags": True,
+        "propagate_tags": "SERVICE",
+        "enable_execute_command": False,
+        "wait_for_steady_state": True,
+        "deployment_circuit_breaker": {"enable": True, "rollback": True},
+    }
+    return _ServiceBase(inputs=inputs, parent=parent, after=after)
+
+
+def _web_service(
+    name: str, args: ServicesArgs, task_definition: aws.ecs.TaskDefinition, base: _ServiceBase
+) -> aws.ecs.Service:
+    """`<name>-web` behind the target group, `web_min_tasks` at first; rolling 100/200, so capacity
+    never drops during a deployment. Autoscaling owns the running count after creation."""
+    return base.service(
+        f"{name}-web",
+        task_definition,
+        desired_count=args.web_min_tasks,
+        minimum_healthy_percent=100,
+        maximum_percent=200,
+        ignore_desired_count=True,
+        load_balancers=[
+            {
+                "target_group_arn": args.target_group_arn,
+                "container_name": "web",
+                "container_port": CONTAINER_PORT,
+            }
+        ],
+        health_check_grace_period_seconds=args.health_check_grace_period_seconds,
+    )
+
+
+def _worker_service(
+    name: str, args: ServicesArgs, task_definition: aws.ecs.TaskDefinition, base: _ServiceBase
+) -> aws.ecs.Service:
+    """`<name>-worker`: `worker_tasks` Celery workers, rolling 100/200."""
+    return base.service(
+        f"{name}-worker",
+        task_definition,
+        desired_count=args.worker_tasks,
+        minimum_healthy_percent=100,
+        maximum_percent=200,
+        ignore_desired_count=args.office_hours is not None,  # the schedule owns the count
+    )
+
+
+def _beat_service(
+    name: str, args: ServicesArgs, task_definition: aws.ecs.TaskDefinition, base: _ServiceBase
+) -> aws.ecs.Service:
+    """`<name>-beat`: exactly one Celery beat. A deployment stops the old scheduler before it starts
+    the new one (0/100): never two beats at once."""
+    return base.service(
+        f"{name}-beat",
+        task_definition,
+        desired_count=BEAT_TASKS,
+        minimum_healthy_percent=0,
+        maximum_percent=100,
+        ignore_desired_count=args.office_hours is not None,  # the schedule owns the count
+    )
+
+
+# --- autoscaling and office hours ----------------------------------------------------------------
+
+
+def _scalable_target(
+    name: str,
+    cluster: aws.ecs.Cluster,
+    service: aws.ecs.Service,
+    *,
+    min_tasks: int,
+    max_tasks: int,
+    opts: pulumi.ResourceOptions,
+) -> aws.appautoscaling.Target:
+    """The running count of `service` as an Application Auto Scaling target, min_tasks to max_tasks."""
+    return aws.appautoscaling.Target(
+        name,
+        service_namespace="ecs",
+        scalable_dimension="ecs:service:DesiredCount",
+        resource_id=pulumi.Output.concat("service/", cluster.name, "/", service.name),
+        min_capacity=min_tasks,
+        max_capacity=max_tasks,
+        opts=opts,
+    )
+
+
+def _web_autoscaling(
+    name: str, args: ServicesArgs, cluster: aws.ecs.Cluster, web: aws.ecs.Service, *, parent: pulumi.Resource
+) -> aws.appautoscaling.Target:
+    """Web between web_min_tasks and web_max_tasks: target `<name>-web` and target-tracking policies
+    `<name>-web-cpu`, `-memory` and `-requests` (ALB requests per target, per gunicorn worker)."""
+    target = _scalable_target(
+        f"{name}-web",
+        cluster,
+        web,
+        min_tasks=args.web_min_tasks,
+        max_tasks=args.web_max_tasks,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    scaling: dict[str, tuple[str, float, pulumi.Input[str] | None]] = {
+        "cpu": ("ECSServiceAverageCPUUtilization", args.cpu_target_percent, None),
+        "memory": ("ECSServiceAverageMemoryUtilization", args.memory_target_percent, None),
+        "requests": (
+            "ALBRequestCountPerTarget",
+            REQUESTS_PER_WORKER_PER_MINUTE * args.gunicorn_workers,
+            pulumi.Output.concat(args.load_balancer_arn_suffix, "/", args.target_group_arn_suffix),
+        ),
+    }
+    for metric, (metric_type, value, label) in scaling.items():
+        specification: dict[str, Any] = {"predefined_metric_type": metric_type}
+        if label is not None:
+            specification["resource_label"] = label
+        aws.appautoscaling.Policy(
+            f"{name}-web-{metric}",
+            policy_type="TargetTrackingScaling",
+            service_namespace=target.service_namespace,
+            scalable_dimension=target.scalable_dimension,
+            resource_id=target.resource_id,
+            target_tracking_scaling_policy_configuration={
+                "target_value": float(value),
+                "predefined_metric_specification": specification,
+                "scale_in_cooldown": 300,
+                "scale_out_cooldown": 60,
+            },
+            opts=pulumi.ResourceOptions(parent=parent, depends_on=[target]),
+        )
+    return target
+
+
+def _office_hours_targets(
+    name: str,
+    args: ServicesArgs,
+    cluster: aws.ecs.Cluster,
+    web_target: aws.appautoscaling.Target,
+    *,
+    worker: aws.ecs.Service,
+    beat: aws.ecs.Service,
+    parent: pulumi.Resource,
+) -> dict[str, tuple[aws.appautoscaling.Target, int, int]]:
+    """Role -> (scalable target, min, max tasks in office hours): web's autoscaling target, and new
+    targets `<name>-worker` and `<name>-beat` fixed at their counts."""
+    targets = {"web": (web_target, args.web_min_tasks, args.web_max_tasks)}
+    for role, service, count in (("worker", worker, args.worker_tasks), ("beat", beat, BEAT_TASKS)):
+        target = _scalable_target(
+            f"{name}-{role}",
+            cluster,
+            service,
+            min_tasks=count,
+            max_tasks=count,
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+        targets[role] = (target, count, count)
+    return targets
+
+
+def _office_hours_schedule(
+    name: str,
+    args: ServicesArgs,
+    hours: OfficeHours,
+    targets: Mapping[str, tuple[aws.appautoscaling.Target, int, int]],
+    *,
+    parent: pulumi.Resource,
+) -> None:
+    """Scheduled actions `<name>-<role>-start` (back to the office-hours counts) and
+    `<name>-<role>-stop` (to zero) for every service, in `office_hours_timezone`."""
+    for role, (target, low, high) in targets.items():
+        for moment, expression, (floor, ceiling) in (
+            ("start", hours.services_start, (low, high)),
+            ("stop", hours.services_stop, (0, 0)),
+        ):
+            aws.appautoscaling.ScheduledAction(
+                f"{name}-{role}-{moment}",
+                name=f"{args.family_prefix}-{role}-{moment}",
+                service_namespace=target.service_namespace,
+                scalable_dimension=target.scalable_dimension,
+                resource_id=target.resource_id,
+                schedule=expression,
+                timezone=args.office_hours_timezone,
+                scalable_target_action={"min_capacity": floor, "max_capacity": ceiling},
+                opts=pulumi.ResourceOptions(parent=parent, depends_on=[target]),
+            )
