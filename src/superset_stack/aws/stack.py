@@ -5,6 +5,10 @@ CostCenter, Owner, Stack, ManagedBy) land on every taggable resource, then compo
 Secrets (the stack key and generated secrets) -> Network -> SecurityGroups -> VpcEndpoints
 (optional) -> Storage -> Database -> Cache -> Certificate -> LoadBalancer -> WebFirewall
 (optional) -> Image -> Services -> Observability -> Backup. Every child uses that provider.
+
+Each component's args come from a module-level builder (`network_args`, `database_args`, ...,
+`backup_args`): a pure function of the settings, the account, the stack key and the components it
+draws on, so the mapping from settings to args is tested without building anything.
 """
 
 from __future__ import annotations
