@@ -108,14 +108,11 @@ class SupersetStack(pulumi.ComponentResource):
         self.load_balancer = LoadBalancer(
             f"{name}-alb",
             load_balancer_args(
-                s,
-                account,
-                network=self.network,
-                security_groups=self.security_groups,
-                certificate=self.certificate,
+                s, account,
+                network=self.network, security_groups=self.security_groups, certificate=self.certificate,
             ),
             opts=child,
-        )
+        )  # fmt: skip
         self.firewall = None
         if s.waf_enabled:
             self.firewall = WebFirewall(
@@ -125,36 +122,24 @@ class SupersetStack(pulumi.ComponentResource):
         self.services = Services(
             f"{name}-app",
             services_args(
-                s,
-                account,
-                key,
-                network=self.network,
-                security_groups=self.security_groups,
-                secrets=self.secrets,
-                storage=self.storage,
-                database=self.database,
-                cache=self.cache,
-                load_balancer=self.load_balancer,
-                image=self.image,
+                s, account, key,
+                network=self.network, security_groups=self.security_groups, secrets=self.secrets,
+                storage=self.storage, database=self.database, cache=self.cache,
+                load_balancer=self.load_balancer, image=self.image,
             ),
             opts=child,
-        )
+        )  # fmt: skip
 
         # --- operations ----------------------------------------------------------------------------
         self.observability = Observability(
             f"{name}-ops",
             observability_args(
-                s,
-                account,
-                key,
-                database=self.database,
-                cache=self.cache,
-                certificate=self.certificate,
-                load_balancer=self.load_balancer,
-                services=self.services,
+                s, account, key,
+                database=self.database, cache=self.cache, certificate=self.certificate,
+                load_balancer=self.load_balancer, services=self.services,
             ),
             opts=child,
-        )
+        )  # fmt: skip
         self.backup = Backup(
             f"{name}-backup",
             backup_args(s, account, key, database=self.database, observability=self.observability),
