@@ -89,6 +89,25 @@ class DatabaseArgs:
     partition: pulumi.Input[str] = "aws"
 
 
+def _validate(args: DatabaseArgs) -> None:
+    """Two zones at least, a backup retention RDS accepts, an account for the scheduler's trust, a
+    master user name that is not a well-known one, a parameter group family of the engine version."""
+    if len(args.subnet_ids) < 2:
+        raise ValueError(f"subnet_ids must cover at least two zones, got {len(args.subnet_ids)} subnet(s)")
+    if not 1 <= args.backup_retention_days <= 35:
+        raise ValueError(f"backup_retention_days must be 1-35, got {args.backup_retention_days}")
+    if args.office_hours is not None and not args.account_id:
+        raise ValueError("office_hours needs account_id (the scheduler's trust is limited to it)")
+    if args.master_username in ("postgres", "admin", "rdsadmin"):
+        raise ValueError(f"master_username {args.master_username!r} is a well-known name; pick another")
+    major = args.engine_version.split(".")[0]
+    if args.parameter_group_family != f"postgres{major}":
+        raise ValueError(
+            f"parameter_group_family {args.parameter_group_family!r} does not match "
+            f"engine_version {args.engine_version!r}; expected postgres{major}"
+        )
+
+
 class Database(pulumi.ComponentResource):
     """An encrypted, private RDS PostgreSQL instance with managed credentials."""
 
@@ -102,31 +121,49 @@ class Database(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("superset:database:Database", name, None, opts)
-        if len(args.subnet_ids) < 2:
-            raise ValueError(
-                f"subnet_ids must cover at least two zones, got {len(args.subnet_ids)} subnet(s)"
-            )
-        if not 1 <= args.backup_retention_days <= 35:
-            raise ValueError(f"backup_retention_days must be 1-35, got {args.backup_retention_days}")
-        if args.office_hours is not None and not args.account_id:
-            raise ValueError("office_hours needs account_id (the scheduler's trust is limited to it)")
-        if args.master_username in ("postgres", "admin", "rdsadmin"):
-            raise ValueError(f"master_username {args.master_username!r} is a well-known name; pick another")
-        major = args.engine_version.split(".")[0]
-        if args.parameter_group_family != f"postgres{major}":
-            raise ValueError(
-                f"parameter_group_family {args.parameter_group_family!r} does not match "
-                f"engine_version {args.engine_version!r}; expected postgres{major}"
-            )
-        child = pulumi.ResourceOptions(parent=self)
-
+        _validate(args)
         subnet_group = aws.rds.SubnetGroup(
             name,
             description=f"Private subnets of the {args.identifier} metadata database",
             subnet_ids=list(args.subnet_ids),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        parameter_group = aws.rds.ParameterGroup(
+        parameter_group = self._parameter_group(name, args)
+        log_groups = self._log_groups(name, args)
+        monitoring_role = self._monitoring_role(name, args) if args.monitoring_interval_seconds else None
+        instance = self._instance(
+            name,
+            args,
+            subnet_group=subnet_group,
+            parameter_group=parameter_group,
+            log_groups=log_groups,
+            monitoring_role=monitoring_role,
+        )
+        if args.office_hours is not None:
+            self._schedule(name, args, instance)
+
+        self.address = instance.address
+        self.port = POSTGRES_PORT
+        self.database_name = args.database_name
+        self.master_username = args.master_username
+        self.master_user_secret_arn = instance.master_user_secrets.apply(
+            lambda secrets: secrets[0].secret_arn
+        )
+        self.instance_identifier = args.identifier
+        self.instance_arn = instance.arn
+        self.register_outputs({
+            "address": self.address,
+            "port": self.port,
+            "database_name": self.database_name,
+            "master_username": self.master_username,
+            "master_user_secret_arn": self.master_user_secret_arn,
+            "instance_identifier": self.instance_identifier,
+            "instance_arn": self.instance_arn,
+        })  # fmt: skip
+
+    def _parameter_group(self, name: str, args: DatabaseArgs) -> aws.rds.ParameterGroup:
+        """The parameter group: TLS required, statements slower than SLOW_STATEMENT_MS logged."""
+        return aws.rds.ParameterGroup(
             name,
             family=args.parameter_group_family,
             description=f"{args.identifier}: TLS required, slow statements logged",
@@ -134,36 +171,53 @@ class Database(pulumi.ComponentResource):
                 {"name": "rds.force_ssl", "value": "1"},
                 {"name": "log_min_duration_statement", "value": str(SLOW_STATEMENT_MS)},
             ],
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        log_groups = [
+
+    def _log_groups(self, name: str, args: DatabaseArgs) -> list[aws.cloudwatch.LogGroup]:
+        """One log group per export in LOG_EXPORTS, with retention and the stack key, under the name
+        RDS writes to (/aws/rds/instance/<identifier>/<log>)."""
+        return [
             aws.cloudwatch.LogGroup(
                 f"{name}-{log}",
                 name=f"/aws/rds/instance/{args.identifier}/{log}",
                 retention_in_days=args.log_retention_days,
                 kms_key_id=args.kms_key_arn,
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self),
             )
             for log in LOG_EXPORTS
         ]
 
-        monitoring_role_arn: pulumi.Output[str] | None = None
-        if args.monitoring_interval_seconds:
-            monitoring_role = aws.iam.Role(
-                f"{name}-monitoring",
-                description=f"Enhanced Monitoring for {args.identifier}",
-                assume_role_policy=service_trust("monitoring.rds.amazonaws.com"),
-                opts=child,
-            )
-            aws.iam.RolePolicyAttachment(
-                f"{name}-monitoring",
-                role=monitoring_role.name,
-                policy_arn="arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
-                opts=child,
-            )
-            monitoring_role_arn = monitoring_role.arn
+    def _monitoring_role(self, name: str, args: DatabaseArgs) -> aws.iam.Role:
+        """The Enhanced Monitoring role, with AWS's managed policy for it."""
+        child = pulumi.ResourceOptions(parent=self)
+        role = aws.iam.Role(
+            f"{name}-monitoring",
+            description=f"Enhanced Monitoring for {args.identifier}",
+            assume_role_policy=service_trust("monitoring.rds.amazonaws.com"),
+            opts=child,
+        )
+        aws.iam.RolePolicyAttachment(
+            f"{name}-monitoring",
+            role=role.name,
+            policy_arn="arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+            opts=child,
+        )
+        return role
 
-        instance = aws.rds.Instance(
+    def _instance(
+        self,
+        name: str,
+        args: DatabaseArgs,
+        *,
+        subnet_group: aws.rds.SubnetGroup,
+        parameter_group: aws.rds.ParameterGroup,
+        log_groups: list[aws.cloudwatch.LogGroup],
+        monitoring_role: aws.iam.Role | None,
+    ) -> aws.rds.Instance:
+        """The instance, created after its log groups (so RDS finds them instead of making its own);
+        with deletion protection also protected in Pulumi."""
+        return aws.rds.Instance(
             name,
             identifier=args.identifier,
             engine="postgres",
@@ -198,7 +252,7 @@ class Database(pulumi.ComponentResource):
             performance_insights_kms_key_id=args.kms_key_arn if args.performance_insights else None,
             performance_insights_retention_period=7 if args.performance_insights else None,
             monitoring_interval=args.monitoring_interval_seconds,
-            monitoring_role_arn=monitoring_role_arn,
+            monitoring_role_arn=monitoring_role.arn if monitoring_role is not None else None,
             enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
             auto_minor_version_upgrade=True,
             iam_database_authentication_enabled=True,
@@ -206,28 +260,6 @@ class Database(pulumi.ComponentResource):
             apply_immediately=False,
             opts=pulumi.ResourceOptions(parent=self, depends_on=log_groups, protect=args.deletion_protection),
         )
-
-        if args.office_hours is not None:
-            self._schedule(name, args, instance)
-
-        self.address = instance.address
-        self.port = POSTGRES_PORT
-        self.database_name = args.database_name
-        self.master_username = args.master_username
-        self.master_user_secret_arn = instance.master_user_secrets.apply(
-            lambda secrets: secrets[0].secret_arn
-        )
-        self.instance_identifier = args.identifier
-        self.instance_arn = instance.arn
-        self.register_outputs({
-            "address": self.address,
-            "port": self.port,
-            "database_name": self.database_name,
-            "master_username": self.master_username,
-            "master_user_secret_arn": self.master_user_secret_arn,
-            "instance_identifier": self.instance_identifier,
-            "instance_arn": self.instance_arn,
-        })  # fmt: skip
 
     def _schedule(self, name: str, args: DatabaseArgs, instance: aws.rds.Instance) -> None:
         """Start and stop the instance around office hours through EventBridge Scheduler."""

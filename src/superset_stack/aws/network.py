@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from superset_stack.aws.iam import service_trust
+from superset_stack.aws.iam import policy_document, service_trust
 from superset_stack.settings import NatGateways
 
 
@@ -69,102 +69,23 @@ class Network(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("superset:network:Network", name, None, opts)
+        _validate(args)
         zones = list(args.availability_zones)
-        if len(zones) < 2:
-            raise ValueError(f"availability_zones needs at least 2 zones, got {zones}")
-        for label, cidrs in (("public", args.public_subnet_cidrs), ("private", args.private_subnet_cidrs)):
-            if len(cidrs) != len(zones):
-                raise ValueError(
-                    f"{label}_subnet_cidrs needs one CIDR per zone ({len(zones)}), got {list(cidrs)}"
-                )
         child = pulumi.ResourceOptions(parent=self)
 
-        vpc = aws.ec2.Vpc(
-            name,
-            cidr_block=args.vpc_cidr,
-            enable_dns_support=True,
-            enable_dns_hostnames=True,
-            tags={"Name": name},
-            opts=child,
-        )
-        # Taking over the default security group with no rules removes AWS's allow-all defaults.
-        aws.ec2.DefaultSecurityGroup(
-            f"{name}-default", vpc_id=vpc.id, tags={"Name": f"{name}-default-unused"}, opts=child
-        )
+        vpc = self._vpc(name, args.vpc_cidr)
         gateway = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags={"Name": name}, opts=child)
+        subnets = {
+            tier: self._subnets(name, tier, vpc, dict(zip(zones, cidrs, strict=True)))
+            for tier, cidrs in _subnet_cidrs(args).items()
+        }
+        public, private = subnets["public"], subnets["private"]
 
-        # --- public tier -------------------------------------------------------------------------
-        public_table = aws.ec2.RouteTable(
-            f"{name}-public", vpc_id=vpc.id, tags={"Name": f"{name}-public"}, opts=child
-        )
-        aws.ec2.Route(
-            f"{name}-public-internet",
-            route_table_id=public_table.id,
-            destination_cidr_block="0.0.0.0/0",
-            gateway_id=gateway.id,
-            opts=child,
-        )
-        public_subnets = []
-        for zone, cidr in zip(zones, args.public_subnet_cidrs, strict=True):
-            subnet = aws.ec2.Subnet(
-                f"{name}-public-{zone}",
-                vpc_id=vpc.id,
-                cidr_block=cidr,
-                availability_zone=zone,
-                map_public_ip_on_launch=False,
-                tags={"Name": f"{name}-public-{zone}", "Tier": "public"},
-                opts=child,
-            )
-            aws.ec2.RouteTableAssociation(
-                f"{name}-public-{zone}", subnet_id=subnet.id, route_table_id=public_table.id, opts=child
-            )
-            public_subnets.append(subnet)
-
-        # --- NAT gateways ------------------------------------------------------------------------
-        nat_zones = {NatGateways.NONE: [], NatGateways.SINGLE: zones[:1], NatGateways.ONE_PER_AZ: zones}
-        nats: dict[str, aws.ec2.NatGateway] = {}
-        for zone in nat_zones[args.nat_gateways]:
-            address = aws.ec2.Eip(
-                f"{name}-nat-{zone}", domain="vpc", tags={"Name": f"{name}-nat-{zone}"}, opts=child
-            )
-            nats[zone] = aws.ec2.NatGateway(
-                f"{name}-nat-{zone}",
-                allocation_id=address.id,
-                subnet_id=public_subnets[zones.index(zone)].id,
-                tags={"Name": f"{name}-nat-{zone}"},
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[gateway]),
-            )
-
-        # --- private tier ------------------------------------------------------------------------
-        private_subnets, private_tables = [], []
-        for zone, cidr in zip(zones, args.private_subnet_cidrs, strict=True):
-            subnet = aws.ec2.Subnet(
-                f"{name}-private-{zone}",
-                vpc_id=vpc.id,
-                cidr_block=cidr,
-                availability_zone=zone,
-                map_public_ip_on_launch=False,
-                tags={"Name": f"{name}-private-{zone}", "Tier": "private"},
-                opts=child,
-            )
-            table = aws.ec2.RouteTable(
-                f"{name}-private-{zone}", vpc_id=vpc.id, tags={"Name": f"{name}-private-{zone}"}, opts=child
-            )
-            aws.ec2.RouteTableAssociation(
-                f"{name}-private-{zone}", subnet_id=subnet.id, route_table_id=table.id, opts=child
-            )
-            nat = nats.get(zone) or next(iter(nats.values()), None)
-            if nat is not None:
-                aws.ec2.Route(
-                    f"{name}-private-{zone}-internet",
-                    route_table_id=table.id,
-                    destination_cidr_block="0.0.0.0/0",
-                    nat_gateway_id=nat.id,
-                    opts=child,
-                )
-            private_subnets.append(subnet)
-            private_tables.append(table)
-
+        # --- routes: the public tier through the internet gateway, each private zone through a NAT
+        public_associations = {f"{name}-public-{zone}": subnet for zone, subnet in public.items()}
+        self._route_table(f"{name}-public", vpc, public_associations, gateway_id=gateway.id)
+        nats = self._nat_gateways(name, _nat_zones(args.nat_gateways, zones), public, gateway)
+        private_tables = self._private_route_tables(name, vpc, private, nats)
         s3_endpoint = aws.ec2.VpcEndpoint(
             f"{name}-s3",
             vpc_id=vpc.id,
@@ -174,63 +95,12 @@ class Network(pulumi.ComponentResource):
             tags={"Name": f"{name}-s3"},
             opts=child,
         )
-
-        # --- flow logs ---------------------------------------------------------------------------
-        flow_log_group = aws.cloudwatch.LogGroup(
-            f"{name}-flow-logs",
-            name=args.flow_log_group_name,
-            retention_in_days=args.log_retention_days,
-            kms_key_id=args.kms_key_arn,
-            opts=child,
-        )
-        flow_log_role = aws.iam.Role(
-            f"{name}-flow-logs",
-            description="VPC flow logs write to their log group",
-            assume_role_policy=service_trust("vpc-flow-logs.amazonaws.com", args.account_id),
-            opts=child,
-        )
-        aws.iam.RolePolicy(
-            f"{name}-flow-logs",
-            role=flow_log_role.id,
-            policy=pulumi.Output.json_dumps({
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Sid": "WriteTheFlowLogGroup",
-                        "Effect": "Allow",
-                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                        "Resource": [flow_log_group.arn, pulumi.Output.concat(flow_log_group.arn, ":*")],
-                    },
-                    {
-                        # The flow-log service checks the destination exists; this action can only be
-                        # scoped to the account's log groups.
-                        "Sid": "FindTheFlowLogGroup",
-                        "Effect": "Allow",
-                        "Action": "logs:DescribeLogGroups",
-                        "Resource": pulumi.Output.format(
-                            "arn:{0}:logs:{1}:{2}:log-group:*", args.partition, args.region, args.account_id
-                        ),
-                    },
-                ],
-            }),
-            opts=child,
-        )  # fmt: skip
-        aws.ec2.FlowLog(
-            name,
-            vpc_id=vpc.id,
-            traffic_type="ALL",
-            log_destination_type="cloud-watch-logs",
-            log_destination=flow_log_group.arn,
-            iam_role_arn=flow_log_role.arn,
-            max_aggregation_interval=60,
-            tags={"Name": name},
-            opts=child,
-        )
+        self._flow_logs(name, args, vpc)
 
         self.vpc_id = vpc.id
         self.vpc_cidr = args.vpc_cidr
-        self.public_subnet_ids = [subnet.id for subnet in public_subnets]
-        self.private_subnet_ids = [subnet.id for subnet in private_subnets]
+        self.public_subnet_ids = [subnet.id for subnet in public.values()]
+        self.private_subnet_ids = [subnet.id for subnet in private.values()]
         self.private_route_table_ids = [table.id for table in private_tables]
         self.nat_gateway_ids = [nat.id for nat in nats.values()]
         self.s3_prefix_list_id = s3_endpoint.prefix_list_id
@@ -243,3 +113,187 @@ class Network(pulumi.ComponentResource):
             "nat_gateway_ids": self.nat_gateway_ids,
             "s3_prefix_list_id": self.s3_prefix_list_id,
         })  # fmt: skip
+
+    def _vpc(self, name: str, cidr: str) -> aws.ec2.Vpc:
+        """The VPC with DNS support and hostnames, and its default security group taken over empty."""
+        child = pulumi.ResourceOptions(parent=self)
+        vpc = aws.ec2.Vpc(
+            name,
+            cidr_block=cidr,
+            enable_dns_support=True,
+            enable_dns_hostnames=True,
+            tags={"Name": name},
+            opts=child,
+        )
+        # Taking over the default security group with no rules removes AWS's allow-all defaults.
+        aws.ec2.DefaultSecurityGroup(
+            f"{name}-default", vpc_id=vpc.id, tags={"Name": f"{name}-default-unused"}, opts=child
+        )
+        return vpc
+
+    def _subnets(
+        self, name: str, tier: str, vpc: aws.ec2.Vpc, cidrs: dict[str, str]
+    ) -> dict[str, aws.ec2.Subnet]:
+        """One subnet `<name>-<tier>-<zone>` per zone of `cidrs` (zone -> CIDR), tagged with its
+        tier; none hands out public IPs. Returns them by zone, in zone order."""
+        return {
+            zone: aws.ec2.Subnet(
+                f"{name}-{tier}-{zone}",
+                vpc_id=vpc.id,
+                cidr_block=cidr,
+                availability_zone=zone,
+                map_public_ip_on_launch=False,
+                tags={"Name": f"{name}-{tier}-{zone}", "Tier": tier},
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for zone, cidr in cidrs.items()
+        }
+
+    def _route_table(
+        self,
+        table_name: str,
+        vpc: aws.ec2.Vpc,
+        subnets: dict[str, aws.ec2.Subnet],
+        *,
+        gateway_id: pulumi.Input[str] | None = None,
+        nat_gateway_id: pulumi.Input[str] | None = None,
+    ) -> aws.ec2.RouteTable:
+        """A route table, its default route `<table_name>-internet` to the internet or NAT gateway
+        (none without either), and one association per subnet, named by the keys of `subnets`."""
+        child = pulumi.ResourceOptions(parent=self)
+        table = aws.ec2.RouteTable(table_name, vpc_id=vpc.id, tags={"Name": table_name}, opts=child)
+        if gateway_id is not None or nat_gateway_id is not None:
+            aws.ec2.Route(
+                f"{table_name}-internet",
+                route_table_id=table.id,
+                destination_cidr_block="0.0.0.0/0",
+                gateway_id=gateway_id,
+                nat_gateway_id=nat_gateway_id,
+                opts=child,
+            )
+        for association, subnet in subnets.items():
+            aws.ec2.RouteTableAssociation(
+                association, subnet_id=subnet.id, route_table_id=table.id, opts=child
+            )
+        return table
+
+    def _private_route_tables(
+        self,
+        name: str,
+        vpc: aws.ec2.Vpc,
+        private: dict[str, aws.ec2.Subnet],
+        nats: dict[str, aws.ec2.NatGateway],
+    ) -> list[aws.ec2.RouteTable]:
+        """A route table `<name>-private-<zone>` per private subnet, out through its zone's NAT
+        gateway, else the one NAT gateway there is, else nowhere."""
+        tables = []
+        for zone, subnet in private.items():
+            nat = nats.get(zone) or next(iter(nats.values()), None)
+            table_name = f"{name}-private-{zone}"
+            nat_gateway_id = nat.id if nat is not None else None
+            tables.append(
+                self._route_table(table_name, vpc, {table_name: subnet}, nat_gateway_id=nat_gateway_id)
+            )
+        return tables
+
+    def _nat_gateways(
+        self,
+        name: str,
+        zones: Sequence[str],
+        public: dict[str, aws.ec2.Subnet],
+        gateway: aws.ec2.InternetGateway,
+    ) -> dict[str, aws.ec2.NatGateway]:
+        """A NAT gateway `<name>-nat-<zone>` with its Elastic IP in the public subnet of each zone."""
+        nats = {}
+        for zone in zones:
+            address = aws.ec2.Eip(
+                f"{name}-nat-{zone}",
+                domain="vpc",
+                tags={"Name": f"{name}-nat-{zone}"},
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            nats[zone] = aws.ec2.NatGateway(
+                f"{name}-nat-{zone}",
+                allocation_id=address.id,
+                subnet_id=public[zone].id,
+                tags={"Name": f"{name}-nat-{zone}"},
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[gateway]),
+            )
+        return nats
+
+    def _flow_logs(self, name: str, args: NetworkArgs, vpc: aws.ec2.Vpc) -> None:
+        """Flow logs of all traffic into a KMS-encrypted log group, written by a role that may only
+        write to that group."""
+        child = pulumi.ResourceOptions(parent=self)
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-flow-logs",
+            name=args.flow_log_group_name,
+            retention_in_days=args.log_retention_days,
+            kms_key_id=args.kms_key_arn,
+            opts=child,
+        )
+        role = aws.iam.Role(
+            f"{name}-flow-logs",
+            description="VPC flow logs write to their log group",
+            assume_role_policy=service_trust("vpc-flow-logs.amazonaws.com", args.account_id),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-flow-logs", role=role.id, policy=_flow_log_policy(args, log_group), opts=child
+        )
+        aws.ec2.FlowLog(
+            name,
+            vpc_id=vpc.id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=log_group.arn,
+            iam_role_arn=role.arn,
+            max_aggregation_interval=60,
+            tags={"Name": name},
+            opts=child,
+        )
+
+
+def _subnet_cidrs(args: NetworkArgs) -> dict[str, Sequence[str]]:
+    """The subnet CIDRs of each tier, public first."""
+    return {"public": args.public_subnet_cidrs, "private": args.private_subnet_cidrs}
+
+
+def _nat_zones(strategy: NatGateways, zones: list[str]) -> list[str]:
+    """The zones that get a NAT gateway: none, the first, or every zone."""
+    return {NatGateways.NONE: [], NatGateways.SINGLE: zones[:1], NatGateways.ONE_PER_AZ: zones}[strategy]
+
+
+def _validate(args: NetworkArgs) -> None:
+    """At least two zones, and one CIDR per zone in each tier."""
+    zones = list(args.availability_zones)
+    if len(zones) < 2:
+        raise ValueError(f"availability_zones needs at least 2 zones, got {zones}")
+    for label, cidrs in _subnet_cidrs(args).items():
+        if len(cidrs) != len(zones):
+            raise ValueError(
+                f"{label}_subnet_cidrs needs one CIDR per zone ({len(zones)}), got {list(cidrs)}"
+            )
+
+
+def _flow_log_policy(args: NetworkArgs, log_group: aws.cloudwatch.LogGroup) -> pulumi.Output[str]:
+    """Write to the flow-log group only; find log groups in the account (the service checks the
+    destination exists)."""
+    return policy_document([
+        {
+            "Sid": "WriteTheFlowLogGroup",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            "Resource": [log_group.arn, pulumi.Output.concat(log_group.arn, ":*")],
+        },
+        {
+            # The flow-log service checks the destination exists; this action can only be scoped
+            # to the account's log groups.
+            "Sid": "FindTheFlowLogGroup",
+            "Effect": "Allow",
+            "Action": "logs:DescribeLogGroups",
+            "Resource": pulumi.Output.format(
+                "arn:{0}:logs:{1}:{2}:log-group:*", args.partition, args.region, args.account_id
+            ),
+        },
+    ])  # fmt: skip

@@ -1,15 +1,28 @@
-"""SupersetStack: each preset builds end to end; counts, zone spread, tags and wiring."""
+"""SupersetStack: each preset builds end to end; counts, zone spread, tags and wiring; the args
+builders map settings to component args."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
 from collections.abc import Callable, Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from superset_stack.aws.stack import SupersetStack
+from superset_stack.aws.backup import BACKUP_SCHEDULE
+from superset_stack.aws.stack import (
+    Account,
+    SupersetStack,
+    backup_args,
+    certificate_args,
+    database_args,
+    endpoints_args,
+    observability_args,
+    security_groups_args,
+    services_args,
+)
 from superset_stack.plan.recording import SECRET, RecordedResource, RecordingMocks
 from superset_stack.settings import Settings
 from tests.conftest import make_settings
@@ -224,3 +237,135 @@ def test_web_scales_out_below_the_alarm_thresholds(build: Build) -> None:
     alarms = {r["metricName"]: r["threshold"] for r in mocks.inputs_of("aws:cloudwatch/metricAlarm:MetricAlarm")
               if r.get("namespace") == "AWS/ECS"}  # fmt: skip
     assert (alarms["CPUUtilization"], alarms["MemoryUtilization"]) == (90, 85)
+
+
+# --- args builders: pure, given stand-ins for the components they draw on --------------------------
+
+ACCOUNT = Account(id="123456789012", partition="aws-cn")
+SUBNETS = ["private-a", "private-b", "private-c"]
+NETWORK = SimpleNamespace(
+    vpc_id="vpc-1", s3_prefix_list_id="pl-s3", private_subnet_ids=SUBNETS, public_subnet_ids=["public-a"]
+)
+GROUPS = SimpleNamespace(database_security_group_id="sg-db", app_security_group_id="sg-app")
+DATABASE = SimpleNamespace(
+    instance_arn="arn:db", instance_identifier="superset-metadata", address="db.internal", port=5432,
+    database_name="superset", master_username="superset_admin", master_user_secret_arn="arn:master",
+)  # fmt: skip
+CERT_ARN = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d"
+
+
+@pytest.mark.parametrize(
+    ("hours", "schedule", "timezone"),
+    [("MON-FRI 07:00-19:00", "cron(0 7 ? * MON-FRI *)", "Europe/Berlin"), ("", BACKUP_SCHEDULE, "UTC")],
+)
+def test_backup_args_run_as_the_day_starts_with_office_hours_else_at_night_utc(
+    hours: str, schedule: str, timezone: str
+) -> None:
+    settings = make_settings("dev", officeHours=hours, officeHoursTimezone="Europe/Berlin")
+    ops = SimpleNamespace(topic_arn="arn:topic")
+    args = backup_args(settings, ACCOUNT, KEY, database=DATABASE, observability=ops)
+    assert (args.schedule, args.schedule_timezone) == (schedule, timezone)
+    assert (args.database_arn, args.database_identifier, args.topic_arn) == (
+        "arn:db", "superset-metadata", "arn:topic"
+    )  # fmt: skip
+    assert (args.kms_key_arn, args.account_id, args.partition) == (KEY, "123456789012", "aws-cn")
+    assert (args.retention_days, args.tags) == (settings.backup_retention_days, settings.tags)
+
+
+def test_certificate_args_validate_in_the_zone_without_an_imported_certificate() -> None:
+    args = certificate_args(make_settings("staging"))
+    assert (args.domain_name, args.hosted_zone_id, args.certificate_arn) == (
+        "superset.example.com", "Z0123456789EXAMPLE", ""
+    )  # fmt: skip
+
+
+def test_certificate_args_with_an_imported_certificate_leave_the_hosted_zone_out() -> None:
+    """The zone may still hold the load balancer's alias record; the certificate needs no validation."""
+    args = certificate_args(make_settings("staging", certificateArn=CERT_ARN))
+    assert (args.domain_name, args.hosted_zone_id, args.certificate_arn) == (
+        "superset.example.com", "", CERT_ARN
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(("all_zones", "subnets"), [(True, SUBNETS), (False, ["private-a"])])
+def test_endpoints_args_use_every_private_subnet_or_only_the_first_zone(
+    all_zones: bool, subnets: list[str]
+) -> None:
+    waivers = [] if all_zones else ["vpcEndpointsAllZones until 2099-01-01: a pilot"]
+    settings = make_settings("prod", vpcEndpointsAllZones=all_zones, waivers=waivers)
+    args = endpoints_args(settings, network=NETWORK, security_group_id="sg-endpoints")
+    assert (args.region, args.vpc_id, args.subnet_ids, args.security_group_id) == (
+        "us-east-1", "vpc-1", subnets, "sg-endpoints"
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("nat", "internet_egress"), [("none", False), ("single", True), ("one_per_az", True)]
+)
+def test_security_groups_args_let_tasks_out_to_the_internet_only_through_a_nat(
+    nat: str, internet_egress: bool
+) -> None:
+    args = security_groups_args(make_settings("dev", natGateways=nat), network=NETWORK)
+    assert (args.vpc_id, args.s3_prefix_list_id, args.internet_egress) == ("vpc-1", "pl-s3", internet_egress)
+
+
+def test_database_args_name_the_instance_after_the_stack_and_stop_it_outside_office_hours() -> None:
+    settings = make_settings("dev", officeHoursTimezone="Europe/Berlin")
+    args = database_args(settings, ACCOUNT, KEY, network=NETWORK, security_groups=GROUPS)
+    assert (args.identifier, args.subnet_ids, args.security_group_id, args.kms_key_arn) == (
+        "superset-dev-metadata", SUBNETS, "sg-db", KEY
+    )  # fmt: skip
+    assert (args.office_hours, args.office_hours_timezone) == (settings.schedule, "Europe/Berlin")
+    assert args.office_hours is not None
+    assert (args.account_id, args.partition) == ("123456789012", "aws-cn")
+    assert (args.instance_class, args.multi_az, args.deletion_protection) == (
+        settings.db_instance_class, settings.db_multi_az, settings.db_deletion_protection
+    )  # fmt: skip
+
+
+def test_services_args_pass_no_previous_secret_key_unless_one_is_set() -> None:
+    parts = {
+        "network": NETWORK,
+        "security_groups": GROUPS,
+        "secrets": SimpleNamespace(secret_key_arn="arn:key", admin_password_arn="arn:admin",
+                                   redis_auth_token_arn="arn:redis"),
+        "storage": SimpleNamespace(bucket_name="results", bucket_arn="arn:bucket", results_prefix="results/"),
+        "database": DATABASE,
+        "cache": SimpleNamespace(primary_endpoint_address="cache.internal", port=6379),
+        "load_balancer": SimpleNamespace(url="https://superset.example.com", target_group_arn="arn:tg",
+                                         load_balancer_arn_suffix="app/lb", target_group_arn_suffix="tg/web"),
+        "image": SimpleNamespace(image_ref="repo@sha256:1", repository_arn="arn:repo"),
+    }  # fmt: skip
+    rotating = "arn:aws:secretsmanager:us-east-1:123456789012:secret:old-key-AbCdEf"
+    plain = services_args(make_settings("prod"), ACCOUNT, KEY, **parts)
+    rotation = services_args(
+        make_settings("prod", previousSecretKeySecretArn=rotating), ACCOUNT, KEY, **parts
+    )
+    assert (plain.previous_secret_key_arn, rotation.previous_secret_key_arn) == (None, rotating)
+    assert (plain.family_prefix, plain.log_group_prefix) == ("superset-prod", "/superset/prod")
+    assert (plain.database_secret_arn, plain.database_user, plain.secret_key_arn) == (
+        "arn:master", "superset_admin", "arn:key"
+    )  # fmt: skip
+
+
+def test_observability_args_alarm_at_the_connection_budget_and_search_web_and_worker_logs() -> None:
+    settings = make_settings("prod", alarmEmail="oncall@example.com")
+    services = SimpleNamespace(
+        cluster_name="cluster", web_service_name="web", worker_service_name="worker",
+        log_group_names={"web": "/superset/prod/web", "worker": "/superset/prod/worker", "beat": "beat"},
+    )  # fmt: skip
+    args = observability_args(
+        settings, ACCOUNT, KEY,
+        database=DATABASE, cache=SimpleNamespace(node_ids=["n1", "n2"]),
+        certificate=SimpleNamespace(certificate_arn=CERT_ARN),
+        load_balancer=SimpleNamespace(load_balancer_arn_suffix="app/lb", target_group_arn_suffix="tg/web"),
+        services=services,
+    )  # fmt: skip
+    assert args.database_connections_alarm == settings.connection_budget.limit == 680
+    assert args.log_group_names == ["/superset/prod/web", "/superset/prod/worker"]
+    assert (args.dashboard_name, args.metric_namespace, args.alarm_email) == (
+        "superset-prod", "Superset/prod", "oncall@example.com"
+    )  # fmt: skip
+    assert (args.database_identifier, args.cache_node_ids, args.certificate_arn) == (
+        "superset-metadata", ["n1", "n2"], CERT_ARN
+    )  # fmt: skip
