@@ -8,14 +8,19 @@ migration task (minutes per deploy) is not counted.
 Levers are read from the resources, not from settings: a service on the FARGATE_SPOT capacity
 provider pays the Spot factor; a service with office-hours scheduled actions, and a database with
 scheduler start/stop schedules, pay only for the hours a week their schedules keep them running.
+
+One pricer per billable resource type (PRICERS, walked in order by `estimate`): a short function
+that turns one resource into its cost lines, reading unit prices and the rest of the plan through
+`Pricing`. Usage priced once per stack (log ingestion) comes last. Pricing a new resource type is
+one pricer and one row in the table.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from superset_stack.office_hours import HOURS_PER_WEEK, running_hours_per_week
 from superset_stack.plan.prices import HOURS_PER_MONTH, Price, prices_for
@@ -65,10 +70,30 @@ class CostError(KeyError):
     pass
 
 
-def _service_hours(by_type: dict[str, list[Any]]) -> dict[str, float]:
+class Declared(Protocol):
+    """A resource as the program declares it: Pulumi type token, logical name, camelCase inputs."""
+
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def inputs(self) -> Mapping[str, Any]: ...
+
+
+TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+SCALABLE_TARGET = "aws:appautoscaling/target:Target"
+SCHEDULED_ACTION = "aws:appautoscaling/scheduledAction:ScheduledAction"
+SCHEDULE = "aws:scheduler/schedule:Schedule"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+
+
+def _service_hours(actions: Sequence[Declared]) -> dict[str, float]:
     """Hours a week each scheduled ECS service runs, keyed by service name."""
     windows: dict[str, dict[str, str]] = {}
-    for action in by_type.get("aws:appautoscaling/scheduledAction:ScheduledAction", []):
+    for action in actions:
         service = str(action.inputs.get("resourceId", "")).rsplit("/", 1)[-1]
         stops = int((action.inputs.get("scalableTargetAction") or {}).get("maxCapacity", 0)) == 0
         windows.setdefault(service, {})["stop" if stops else "start"] = str(action.inputs["schedule"])
@@ -79,10 +104,10 @@ def _service_hours(by_type: dict[str, list[Any]]) -> dict[str, float]:
     }
 
 
-def _database_hours(by_type: dict[str, list[Any]]) -> dict[str, float]:
+def _database_hours(schedules: Sequence[Declared]) -> dict[str, float]:
     """Hours a week each scheduled RDS instance runs, keyed by instance identifier."""
     windows: dict[str, dict[str, str]] = {}
-    for schedule in by_type.get("aws:scheduler/schedule:Schedule", []):
+    for schedule in schedules:
         target = schedule.inputs.get("target") or {}
         action = str(target.get("arn", "")).rsplit(":", 1)[-1]
         if action not in ("startDBInstance", "stopDBInstance"):
@@ -105,165 +130,244 @@ def _running(hours_per_week: float | None) -> tuple[float, str]:
     return hours_per_week / HOURS_PER_WEEK, f", {hours_per_week:g} h a week"
 
 
-def estimate(resources: Sequence[Any], region: str) -> CostReport:
-    """Price every billable resource; `resources` have .type, .name and .inputs (camelCase)."""
-    prices = prices_for(region)
+@dataclass(frozen=True)
+class Pricing:
+    """What every pricer reads: the region's unit prices and the whole plan, by resource type.
 
-    def price(key: str) -> Price:
-        if key not in prices:
-            raise CostError(f"no {region} price for {key!r}; add it to plan/prices.py")
-        return prices[key]
+    A pricer sees more than its own resource because some prices depend on others: a service's
+    task definition and autoscaling ceiling, the schedules that stop a service or a database.
+    """
 
-    lines: list[CostLine] = []
+    region: str
+    prices: Mapping[str, Price]
+    by_type: Mapping[str, Sequence[Declared]]
+    task_definitions: Mapping[Any, Mapping[str, Any]]  # inputs by family
+    ceilings: Mapping[str, int]  # autoscaling maximum capacity by ECS service name
+    service_hours: Mapping[str, float]  # hours a week, by ECS service name (office hours)
+    database_hours: Mapping[str, float]  # hours a week, by RDS instance identifier
 
-    def add(
-        resource: str, item: str, prices_used: Sequence[Price], low: float, high: float | None = None
-    ) -> None:
-        lines.append(
-            CostLine(
-                resource,
-                item,
-                round(low, 4),
-                round(high if high is not None else low, 4),
-                any(p.estimate for p in prices_used),
-            )
+    @classmethod
+    def of_plan(cls, resources: Sequence[Declared], region: str) -> Pricing:
+        """Raises KeyError for a region without prices (plan/prices.py)."""
+        by_type: dict[str, list[Declared]] = {}
+        for resource in resources:
+            by_type.setdefault(resource.type, []).append(resource)
+        prices = prices_for(region)
+        return cls(
+            region,
+            prices,
+            by_type,
+            task_definitions={r.inputs.get("family"): r.inputs for r in by_type.get(TASK_DEFINITION, [])},
+            ceilings={
+                str(r.inputs.get("resourceId", "")).rsplit("/", 1)[-1]: int(r.inputs.get("maxCapacity", 0))
+                for r in by_type.get(SCALABLE_TARGET, [])
+            },
+            service_hours=_service_hours(by_type.get(SCHEDULED_ACTION, [])),
+            database_hours=_database_hours(by_type.get(SCHEDULE, [])),
         )
 
-    by_type: dict[str, list[Any]] = {}
-    for resource in resources:
-        by_type.setdefault(resource.type, []).append(resource)
+    def price(self, key: str) -> Price:
+        """The region's unit price for `key`; CostError names a key the region has no price for."""
+        if key not in self.prices:
+            raise CostError(f"no {self.region} price for {key!r}; add it to plan/prices.py")
+        return self.prices[key]
 
-    # Fargate services: desired count, up to the autoscaling ceiling
-    families = {
-        r.inputs.get("family"): r.inputs for r in by_type.get("aws:ecs/taskDefinition:TaskDefinition", [])
-    }
-    ceilings = {
-        str(r.inputs.get("resourceId", "")).rsplit("/", 1)[-1]: int(r.inputs.get("maxCapacity", 0))
-        for r in by_type.get("aws:appautoscaling/target:Target", [])
-    }
-    service_hours = _service_hours(by_type)
-    for service in by_type.get("aws:ecs/service:Service", []):
-        family = str(service.inputs.get("taskDefinition", "")).rsplit("/", 1)[-1].split(":")[0]
-        task = families.get(family)
-        if task is None:
-            continue
-        arch = "arm" if (task.get("runtimePlatform") or {}).get("cpuArchitecture") == "ARM64" else "x86"
-        vcpu, gb = int(task["cpu"]) / 1024, int(task["memory"]) / 1024
-        used = [price(f"fargate.{arch}.vcpu")]
-        providers = {
-            s.get("capacityProvider") for s in service.inputs.get("capacityProviderStrategies") or []
-        }
-        spot = providers == {"FARGATE_SPOT"}
-        if spot:
-            used.append(price("fargate.spot.factor"))
-        share, hours = _running(service_hours.get(service.name))
-        per_task = (
-            (vcpu * price(f"fargate.{arch}.vcpu").usd + gb * price(f"fargate.{arch}.gb").usd)
-            * (price("fargate.spot.factor").usd if spot else 1.0)
-            * HOURS_PER_MONTH
-            * share
-        )
-        low = int(service.inputs.get("desiredCount", 1))
-        high = max(low, ceilings.get(service.name, low))
-        add(
-            service.name,
-            f"Fargate {arch.upper()}{' Spot' if spot else ''} {vcpu:g} vCPU / {gb:g} GB "
-            f"x {low}-{high} tasks{hours}",
-            used,
-            per_task * low,
-            per_task * high,
-        )
+    def of_type(self, resource_type: str) -> Sequence[Declared]:
+        return self.by_type.get(resource_type, [])
 
-    database_hours = _database_hours(by_type)
-    for database in by_type.get("aws:rds/instance:Instance", []):
-        copies = 2 if database.inputs.get("multiAz") else 1
-        klass = price(f"rds.{database.inputs['instanceClass']}")
-        storage = price("rds.gp3")
-        gib = int(database.inputs.get("allocatedStorage", 20))
-        # a stopped instance pays storage but no instance hours
-        share, hours = _running(database_hours.get(str(database.inputs.get("identifier"))))
-        add(
-            database.name,
-            f"RDS {database.inputs['instanceClass']}{' Multi-AZ' if copies == 2 else ''}{hours}",
-            [klass],
-            klass.usd * HOURS_PER_MONTH * copies * share,
-        )
-        add(
-            database.name,
-            f"RDS gp3 {gib} GiB{' x2 (Multi-AZ)' if copies == 2 else ''}",
-            [storage],
-            storage.usd * gib * copies,
-        )
-        if database.inputs.get("manageMasterUserPassword"):
-            add(database.name, "RDS-managed master secret", [price("secret")], price("secret").usd)
 
-    for group in by_type.get("aws:elasticache/replicationGroup:ReplicationGroup", []):
-        node = price(f"elasticache.redis.{group.inputs['nodeType']}")
-        factor = price("elasticache.valkey.factor").usd if group.inputs.get("engine") == "valkey" else 1.0
-        nodes = int(group.inputs.get("numCacheClusters", 1))
-        add(
-            group.name,
-            f"ElastiCache {group.inputs.get('engine')} {group.inputs['nodeType']} x {nodes}",
-            [node],
-            node.usd * factor * nodes * HOURS_PER_MONTH,
-        )
+def _line(
+    resource: str, item: str, prices_used: Sequence[Price], low: float, high: float | None = None
+) -> CostLine:
+    """A cost line, USD a month rounded to 4 places; an estimate when any price used is one."""
+    return CostLine(
+        resource,
+        item,
+        round(low, 4),
+        round(high if high is not None else low, 4),
+        any(p.estimate for p in prices_used),
+    )
 
-    for balancer in by_type.get("aws:lb/loadBalancer:LoadBalancer", []):
-        hour, lcu, ipv4 = price("alb.hour"), price("alb.lcu"), price("ipv4.hour")
-        add(balancer.name, "ALB hours", [hour], hour.usd * HOURS_PER_MONTH)
-        add(
-            balancer.name,
-            f"ALB capacity units ({LCU_AVERAGE} average)",
-            [lcu],
-            lcu.usd * LCU_AVERAGE * HOURS_PER_MONTH,
-        )
-        addresses = len(balancer.inputs.get("subnets") or [])
-        add(balancer.name, f"public IPv4 x {addresses}", [ipv4], ipv4.usd * addresses * HOURS_PER_MONTH)
 
-    for nat in by_type.get("aws:ec2/natGateway:NatGateway", []):
-        hour, data = price("nat.hour"), price("nat.gb")
-        add(nat.name, "NAT gateway hours", [hour], hour.usd * HOURS_PER_MONTH)
-        add(nat.name, f"NAT data ({NAT_GB_PER_MONTH} GB)", [data], data.usd * NAT_GB_PER_MONTH)
-    for address in by_type.get("aws:ec2/eip:Eip", []):
-        add(address.name, "public IPv4 (NAT)", [price("ipv4.hour")], price("ipv4.hour").usd * HOURS_PER_MONTH)
-    for endpoint in by_type.get("aws:ec2/vpcEndpoint:VpcEndpoint", []):
-        if endpoint.inputs.get("vpcEndpointType") == "Interface":
-            zones = len(endpoint.inputs.get("subnetIds") or [])
-            add(
-                endpoint.name,
-                f"Endpoint (interface) in {zones} zone{'' if zones == 1 else 's'}",
-                [price("endpoint.hour")],
-                price("endpoint.hour").usd * zones * HOURS_PER_MONTH,
-            )
+Pricer = Callable[[Declared, Pricing], Iterator[CostLine]]
 
-    counted = {
-        "aws:kms/key:Key": ("KMS customer-managed key", "kms.key"),
-        "aws:secretsmanager/secret:Secret": ("Secrets Manager secret", "secret"),
-        "aws:cloudwatch/metricAlarm:MetricAlarm": ("CloudWatch alarm", "alarm"),
-    }
-    for resource_type, (item, key) in counted.items():
-        for resource in by_type.get(resource_type, []):
-            add(resource.name, item, [price(key)], price(key).usd)
-    for bucket in by_type.get("aws:s3/bucket:Bucket", []):
-        add(
-            bucket.name,
-            f"S3 standard ({S3_GB_PER_BUCKET} GB)",
-            [price("s3.gb")],
-            price("s3.gb").usd * S3_GB_PER_BUCKET,
-        )
-    for acl in by_type.get("aws:wafv2/webAcl:WebAcl", []):
-        rules = len(acl.inputs.get("rules") or [])
-        add(
-            acl.name,
-            f"WAF web ACL with {rules} rules",
-            [price("waf.acl")],
-            price("waf.acl").usd + rules * price("waf.rule").usd,
-        )
-    if by_type.get("aws:cloudwatch/logGroup:LogGroup"):
-        add(
+
+def _fargate_service(service: Declared, pricing: Pricing) -> Iterator[CostLine]:
+    """Fargate tasks from the desired count up to the autoscaling ceiling; Spot and office hours
+    as the service declares them. A service without a recorded task definition is not priced."""
+    family = str(service.inputs.get("taskDefinition", "")).rsplit("/", 1)[-1].split(":")[0]
+    task = pricing.task_definitions.get(family)
+    if task is None:
+        return
+    arch = "arm" if (task.get("runtimePlatform") or {}).get("cpuArchitecture") == "ARM64" else "x86"
+    vcpu, gb = int(task["cpu"]) / 1024, int(task["memory"]) / 1024
+    vcpu_hour, gb_hour = pricing.price(f"fargate.{arch}.vcpu"), pricing.price(f"fargate.{arch}.gb")
+    providers = {s.get("capacityProvider") for s in service.inputs.get("capacityProviderStrategies") or []}
+    spot = pricing.price("fargate.spot.factor") if providers == {"FARGATE_SPOT"} else None
+    share, hours = _running(pricing.service_hours.get(service.name))
+    per_task = (
+        (vcpu * vcpu_hour.usd + gb * gb_hour.usd) * (spot.usd if spot else 1.0) * HOURS_PER_MONTH * share
+    )
+    low = int(service.inputs.get("desiredCount", 1))
+    high = max(low, pricing.ceilings.get(service.name, low))
+    yield _line(
+        service.name,
+        f"Fargate {arch.upper()}{' Spot' if spot else ''} {vcpu:g} vCPU / {gb:g} GB "
+        f"x {low}-{high} tasks{hours}",
+        [vcpu_hour, spot] if spot else [vcpu_hour],
+        per_task * low,
+        per_task * high,
+    )
+
+
+def _rds_instance(database: Declared, pricing: Pricing) -> Iterator[CostLine]:
+    """Instance hours (x2 for Multi-AZ, only the scheduled hours), gp3 storage, the managed secret."""
+    inputs = database.inputs
+    copies = 2 if inputs.get("multiAz") else 1
+    klass = pricing.price(f"rds.{inputs['instanceClass']}")
+    storage = pricing.price("rds.gp3")
+    gib = int(inputs.get("allocatedStorage", 20))
+    # a stopped instance pays storage but no instance hours
+    share, hours = _running(pricing.database_hours.get(str(inputs.get("identifier"))))
+    yield _line(
+        database.name,
+        f"RDS {inputs['instanceClass']}{' Multi-AZ' if copies == 2 else ''}{hours}",
+        [klass],
+        klass.usd * HOURS_PER_MONTH * copies * share,
+    )
+    yield _line(
+        database.name,
+        f"RDS gp3 {gib} GiB{' x2 (Multi-AZ)' if copies == 2 else ''}",
+        [storage],
+        storage.usd * gib * copies,
+    )
+    if inputs.get("manageMasterUserPassword"):
+        secret = pricing.price("secret")
+        yield _line(database.name, "RDS-managed master secret", [secret], secret.usd)
+
+
+def _cache_nodes(group: Declared, pricing: Pricing) -> Iterator[CostLine]:
+    """Node hours of a replication group; Valkey at its factor of the Redis OSS rate."""
+    node = pricing.price(f"elasticache.redis.{group.inputs['nodeType']}")
+    valkey = group.inputs.get("engine") == "valkey"
+    factor = pricing.price("elasticache.valkey.factor").usd if valkey else 1.0
+    nodes = int(group.inputs.get("numCacheClusters", 1))
+    yield _line(
+        group.name,
+        f"ElastiCache {group.inputs.get('engine')} {group.inputs['nodeType']} x {nodes}",
+        [node],
+        node.usd * factor * nodes * HOURS_PER_MONTH,
+    )
+
+
+def _load_balancer(balancer: Declared, pricing: Pricing) -> Iterator[CostLine]:
+    """ALB hours, assumed capacity units, and a public IPv4 address per subnet."""
+    hour, lcu, ipv4 = pricing.price("alb.hour"), pricing.price("alb.lcu"), pricing.price("ipv4.hour")
+    yield _line(balancer.name, "ALB hours", [hour], hour.usd * HOURS_PER_MONTH)
+    yield _line(
+        balancer.name,
+        f"ALB capacity units ({LCU_AVERAGE} average)",
+        [lcu],
+        lcu.usd * LCU_AVERAGE * HOURS_PER_MONTH,
+    )
+    addresses = len(balancer.inputs.get("subnets") or [])
+    yield _line(balancer.name, f"public IPv4 x {addresses}", [ipv4], ipv4.usd * addresses * HOURS_PER_MONTH)
+
+
+def _nat_gateway(nat: Declared, pricing: Pricing) -> Iterator[CostLine]:
+    """NAT gateway hours and an assumed volume of data processed."""
+    hour, data = pricing.price("nat.hour"), pricing.price("nat.gb")
+    yield _line(nat.name, "NAT gateway hours", [hour], hour.usd * HOURS_PER_MONTH)
+    yield _line(nat.name, f"NAT data ({NAT_GB_PER_MONTH} GB)", [data], data.usd * NAT_GB_PER_MONTH)
+
+
+def _nat_address(address: Declared, pricing: Pricing) -> Iterator[CostLine]:
+    """The public IPv4 address of a NAT gateway."""
+    ipv4 = pricing.price("ipv4.hour")
+    yield _line(address.name, "public IPv4 (NAT)", [ipv4], ipv4.usd * HOURS_PER_MONTH)
+
+
+def _interface_endpoint(endpoint: Declared, pricing: Pricing) -> Iterator[CostLine]:
+    """An interface endpoint's hours in each zone it has a subnet in; gateway endpoints are free."""
+    if endpoint.inputs.get("vpcEndpointType") != "Interface":
+        return
+    zones = len(endpoint.inputs.get("subnetIds") or [])
+    hour = pricing.price("endpoint.hour")
+    yield _line(
+        endpoint.name,
+        f"Endpoint (interface) in {zones} zone{'' if zones == 1 else 's'}",
+        [hour],
+        hour.usd * zones * HOURS_PER_MONTH,
+    )
+
+
+def _monthly(item: str, key: str) -> Pricer:
+    """A pricer for a resource billed a fixed price a month (price key `key`)."""
+
+    def pricer(resource: Declared, pricing: Pricing) -> Iterator[CostLine]:
+        price = pricing.price(key)
+        yield _line(resource.name, item, [price], price.usd)
+
+    return pricer
+
+
+def _s3_bucket(bucket: Declared, pricing: Pricing) -> Iterator[CostLine]:
+    """An assumed volume of S3 Standard storage."""
+    gb = pricing.price("s3.gb")
+    yield _line(bucket.name, f"S3 standard ({S3_GB_PER_BUCKET} GB)", [gb], gb.usd * S3_GB_PER_BUCKET)
+
+
+def _web_acl(acl: Declared, pricing: Pricing) -> Iterator[CostLine]:
+    """A WAF web ACL and its rules, a month each."""
+    rules = len(acl.inputs.get("rules") or [])
+    web_acl = pricing.price("waf.acl")
+    yield _line(
+        acl.name,
+        f"WAF web ACL with {rules} rules",
+        [web_acl],
+        web_acl.usd + rules * pricing.price("waf.rule").usd,
+    )
+
+
+def _log_ingestion(pricing: Pricing) -> Iterator[CostLine]:
+    """An assumed volume of CloudWatch Logs ingestion, once per stack that has log groups."""
+    if pricing.of_type(LOG_GROUP):
+        gb = pricing.price("logs.gb")
+        yield _line(
             "log groups",
             f"CloudWatch Logs ingestion ({LOG_GB_PER_MONTH} GB)",
-            [price("logs.gb")],
-            price("logs.gb").usd * LOG_GB_PER_MONTH,
+            [gb],
+            gb.usd * LOG_GB_PER_MONTH,
         )
+
+
+# What AWS bills, by resource type, in the order the cost lines are listed.
+PRICERS: dict[str, Pricer] = {
+    "aws:ecs/service:Service": _fargate_service,
+    "aws:rds/instance:Instance": _rds_instance,
+    "aws:elasticache/replicationGroup:ReplicationGroup": _cache_nodes,
+    "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
+    "aws:ec2/natGateway:NatGateway": _nat_gateway,
+    "aws:ec2/eip:Eip": _nat_address,
+    "aws:ec2/vpcEndpoint:VpcEndpoint": _interface_endpoint,
+    "aws:kms/key:Key": _monthly("KMS customer-managed key", "kms.key"),
+    "aws:secretsmanager/secret:Secret": _monthly("Secrets Manager secret", "secret"),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _monthly("CloudWatch alarm", "alarm"),
+    "aws:s3/bucket:Bucket": _s3_bucket,
+    "aws:wafv2/webAcl:WebAcl": _web_acl,
+}
+
+
+def estimate(resources: Sequence[Declared], region: str) -> CostReport:
+    """Price every billable resource through the pricer of its type (PRICERS), then the usage
+    priced once per stack. Raises KeyError for a region without prices, CostError for a resource
+    whose unit price the region lacks."""
+    pricing = Pricing.of_plan(resources, region)
+    lines = [
+        line
+        for resource_type, pricer in PRICERS.items()
+        for resource in pricing.of_type(resource_type)
+        for line in pricer(resource, pricing)
+    ]
+    lines += _log_ingestion(pricing)
     return CostReport(region, tuple(lines))

@@ -6,11 +6,15 @@ NAT gateways and endpoint interfaces in the subnets that hold them, the load bal
 services, the database and the cache across the zones their subnet groups span, and an arrow for
 every security group rule between them, labelled with its port. No layout engine: a fixed grid,
 so the same plan always gives the same picture.
+
+`svg` draws it layer by layer, each from its own short function: the frame, the zone columns with
+their subnets, the edge, the services, the data stores, the AWS services outside the VPC, the
+arrows and the legend. The fixed rows are the boxes below; only the columns depend on the plan.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
@@ -49,6 +53,58 @@ class Box:
     @property
     def bottom(self) -> float:
         return self.y + self.h
+
+
+# fixed rows: the tiers span the VPC inside a margin
+VPC_BOX = Box(VPC_LEFT, VPC_TOP, VPC_RIGHT - VPC_LEFT, VPC_BOTTOM - VPC_TOP)
+INNER = Box(VPC_LEFT + 30, 0, VPC_BOX.w - 60, 0)
+ALB = Box(INNER.x, PUBLIC_TOP + 26, INNER.w, 44)
+APP = Box(INNER.x, PRIVATE_TOP + 30, INNER.w, 44)
+# the data tier leaves a lane on the left for the arrow to the endpoints
+DATA_LEFT, DATA_WIDTH = INNER.x + 50, INNER.w - 50
+DATABASE = Box(DATA_LEFT, PRIVATE_TOP + 150, DATA_WIDTH / 2 - 10, 44)
+CACHE = Box(DATA_LEFT + DATA_WIDTH / 2 + 10, PRIVATE_TOP + 150, DATA_WIDTH / 2 - 10, 44)
+
+# AWS services outside the VPC, one box each down the right-hand side: title, detail
+AWS_X = VPC_RIGHT + 30
+REGIONAL = (
+    ("S3 results bucket", "gateway endpoint"),
+    ("ECR image", "pulled by digest"),
+    ("Secrets Manager", "secrets via valueFrom"),
+    ("CloudWatch", "logs, alarms, dashboard"),
+    ("KMS key", "encrypts everything"),
+    ("SNS alarm topic", ""),
+    ("AWS Backup", "daily vault"),
+)
+REGIONAL_BOXES = {
+    title: Box(AWS_X, VPC_TOP + 10 + index * 62, WIDTH - AWS_X - 20, 48)
+    for index, (title, _detail) in enumerate(REGIONAL)
+}
+
+
+@dataclass(frozen=True)
+class ZoneColumns:
+    """One column per availability zone across the VPC, and the lane of the vertical arrows."""
+
+    width: float
+    lane: float
+
+    def x(self, index: int) -> float:
+        """Left edge of the zone column at `index`."""
+        return VPC_LEFT + 10 + index * self.width
+
+    @property
+    def internet(self) -> Box:
+        """The internet above the VPC, centred on the lane its arrow takes."""
+        return Box(self.lane - 110, 62, 220, 40)
+
+
+def zone_columns(zone_count: int) -> ZoneColumns:
+    """Equal columns for `zone_count` zones; vertical arrows run in the gap between the first two
+    columns, clear of subnet labels, or down the middle of a single one."""
+    width = (VPC_RIGHT - VPC_LEFT - 20) / max(zone_count, 1)
+    lane = VPC_LEFT + 10 + width if zone_count > 1 else VPC_LEFT + (VPC_RIGHT - VPC_LEFT) / 2
+    return ZoneColumns(width, lane)
 
 
 def _text(
@@ -125,31 +181,39 @@ def flows(resources: Iterable[Mapping[str, Any]]) -> set[tuple[str, str, int]]:
     return found
 
 
-def svg(document: Mapping[str, Any]) -> str:
-    """The picture of one plan document."""
-    resources: list[Mapping[str, Any]] = document["resources"]
+@dataclass(frozen=True)
+class Zones:
+    """What the plan puts in each availability zone."""
+
+    names: list[str]  # sorted
+    subnets: list[Mapping[str, Any]]  # sorted by name
+    nat: set[str]  # zones whose public subnet holds a NAT gateway
+    endpoints: dict[str, list[str]]  # zone -> interface endpoint services (ecr.api, logs, ...)
+
+
+def zones_of(resources: Sequence[Mapping[str, Any]], region: str) -> Zones:
+    """The zones of the plan's subnets, and where its NAT gateways and endpoint interfaces are."""
     subnets = sorted(_of_type(resources, "ec2/subnet:Subnet"), key=lambda subnet: str(subnet["name"]))
-    zones = sorted({str(s["inputs"]["availabilityZone"]) for s in subnets})
     subnet_zone = {f"{s['name']}-id": str(s["inputs"]["availabilityZone"]) for s in subnets}
-    nat_zones = {
+    nat = {
         subnet_zone.get(str(n["inputs"].get("subnetId")), "")
         for n in _of_type(resources, "natGateway:NatGateway")
     }
-    interface = [
-        e
-        for e in _of_type(resources, "vpcEndpoint:VpcEndpoint")
-        if e["inputs"].get("vpcEndpointType") == "Interface"
-    ]
-    endpoint_zones: dict[str, list[str]] = {}
-    for endpoint in interface:
+    endpoints: dict[str, list[str]] = {}
+    for endpoint in _of_type(resources, "vpcEndpoint:VpcEndpoint"):
+        if endpoint["inputs"].get("vpcEndpointType") != "Interface":
+            continue
         # com.amazonaws.<region>.ecr.api -> ecr.api
-        service = str(endpoint["inputs"]["serviceName"]).split(f".{document['region']}.", 1)[-1]
+        service = str(endpoint["inputs"]["serviceName"]).split(f".{region}.", 1)[-1]
         for subnet in endpoint["inputs"].get("subnetIds") or []:
-            endpoint_zones.setdefault(subnet_zone.get(str(subnet), ""), []).append(service)
-    allowed = flows(resources)
-    vpc = (_of_type(resources, "ec2/vpc:Vpc") or [{"inputs": {}}])[0]["inputs"]
+            endpoints.setdefault(subnet_zone.get(str(subnet), ""), []).append(service)
+    names = sorted({str(s["inputs"]["availabilityZone"]) for s in subnets})
+    return Zones(names, subnets, nat, endpoints)
 
-    out = [
+
+def _header(document: Mapping[str, Any]) -> list[str]:
+    """The SVG element, the arrow head, the background, the title and what the picture is."""
+    return [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
         f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="Helvetica, Arial, sans-serif">',
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
@@ -174,68 +238,86 @@ def svg(document: Mapping[str, Any]) -> str:
         ),
     ]
 
-    # vertical arrows run in the gap between the first two zone columns, clear of subnet labels
-    column = (VPC_RIGHT - VPC_LEFT - 20) / max(len(zones), 1)
-    lane = VPC_LEFT + 10 + column if len(zones) > 1 else VPC_LEFT + (VPC_RIGHT - VPC_LEFT) / 2
 
-    # internet and the VPC frame
-    internet = Box(lane - 110, 62, 220, 40)
-    out += _bar(internet, "#495057", "Users and the internet")
-    vpc_box = Box(VPC_LEFT, VPC_TOP, VPC_RIGHT - VPC_LEFT, VPC_BOTTOM - VPC_TOP)
-    out.append(_rect(vpc_box, fill="#f8f9fa", stroke="#868e96", dash=True))
-    out.append(
-        _text(VPC_LEFT + 10, VPC_TOP + 18, f"VPC {vpc.get('cidrBlock', '')}", weight="bold", anchor="start")
+def _frame(resources: list[Mapping[str, Any]], columns: ZoneColumns) -> list[str]:
+    """The internet above, and the VPC frame with its CIDR."""
+    vpc = (_of_type(resources, "ec2/vpc:Vpc") or [{"inputs": {}}])[0]["inputs"]
+    return [
+        *_bar(columns.internet, "#495057", "Users and the internet"),
+        _rect(VPC_BOX, fill="#f8f9fa", stroke="#868e96", dash=True),
+        _text(VPC_LEFT + 10, VPC_TOP + 18, f"VPC {vpc.get('cidrBlock', '')}", weight="bold", anchor="start"),
+    ]
+
+
+def _subnets(zones: Zones, columns: ZoneColumns) -> list[str]:
+    """One column per zone, each with its public and private subnet and what they hold."""
+    out: list[str] = []
+    for index, zone in enumerate(zones.names):
+        for subnet in zones.subnets:
+            if subnet["inputs"]["availabilityZone"] == zone:
+                out += _subnet(subnet, zone, columns.x(index), columns.width, zones)
+    return out
+
+
+def _subnet(subnet: Mapping[str, Any], zone: str, x: float, width: float, zones: Zones) -> list[str]:
+    """A subnet's box and label; a NAT gateway in a public one, endpoint interfaces in a private one."""
+    public = "-public-" in str(subnet["name"])
+    box = Box(
+        x + 5,
+        PUBLIC_TOP if public else PRIVATE_TOP,
+        width - 10,
+        PUBLIC_HEIGHT if public else PRIVATE_HEIGHT,
     )
+    label = f"{zone} {'public' if public else 'private'} {subnet['inputs']['cidrBlock']}"
+    out = [
+        _rect(box, fill=COLOURS["subnet_public" if public else "subnet_private"], stroke="#adb5bd"),
+        _text(box.x + 8, box.y + 16, label, size=11, anchor="start", colour="#495057"),
+    ]
+    if public and zone in zones.nat:
+        nat = Box(box.centre_x - 60, box.bottom - 34, 120, 26)
+        out += [
+            _rect(nat, fill="#ffffff", stroke=COLOURS["edge"]),
+            _text(nat.centre_x, nat.y + 17, "NAT gateway", size=11, colour=COLOURS["edge"]),
+        ]
+    if not public and zone in zones.endpoints:
+        chip = Box(box.x + 10, box.bottom - 44, box.w - 20, 36)
+        out += [
+            _rect(chip, fill="#ffffff", stroke=COLOURS["aws"]),
+            _text(chip.centre_x, chip.y + 15, "interface endpoints", size=11, colour=COLOURS["aws"]),
+            _text(chip.centre_x, chip.y + 29, ", ".join(sorted(zones.endpoints[zone])), size=10),
+        ]
+    return out
 
-    # one column per zone, each with its public and private subnet
-    for index, zone in enumerate(zones):
-        x = VPC_LEFT + 10 + index * column
-        for subnet in subnets:
-            if subnet["inputs"]["availabilityZone"] != zone:
-                continue
-            public = "-public-" in str(subnet["name"])
-            box = Box(
-                x + 5,
-                PUBLIC_TOP if public else PRIVATE_TOP,
-                column - 10,
-                PUBLIC_HEIGHT if public else PRIVATE_HEIGHT,
-            )
-            out.append(
-                _rect(box, fill=COLOURS["subnet_public" if public else "subnet_private"], stroke="#adb5bd")
-            )
-            label = f"{zone} {'public' if public else 'private'} {subnet['inputs']['cidrBlock']}"
-            out.append(_text(box.x + 8, box.y + 16, label, size=11, anchor="start", colour="#495057"))
-            if public and zone in nat_zones:
-                nat = Box(box.centre_x - 60, box.bottom - 34, 120, 26)
-                out += [
-                    _rect(nat, fill="#ffffff", stroke=COLOURS["edge"]),
-                    _text(nat.centre_x, nat.y + 17, "NAT gateway", size=11, colour=COLOURS["edge"]),
-                ]
-            if not public and zone in endpoint_zones:
-                chip = Box(box.x + 10, box.bottom - 44, box.w - 20, 36)
-                out += [
-                    _rect(chip, fill="#ffffff", stroke=COLOURS["aws"]),
-                    _text(chip.centre_x, chip.y + 15, "interface endpoints", size=11, colour=COLOURS["aws"]),
-                    _text(chip.centre_x, chip.y + 29, ", ".join(sorted(endpoint_zones[zone])), size=10),
-                ]
 
-    inner = Box(VPC_LEFT + 30, 0, vpc_box.w - 60, 0)
-
-    # the tiers, across the zones their subnets span
-    alb = Box(inner.x, PUBLIC_TOP + 26, inner.w, 44)
-    balancers = _of_type(resources, "lb/loadBalancer:LoadBalancer")
+def _edge(resources: list[Mapping[str, Any]]) -> list[str]:
+    """The load balancer across the public subnets: its listener ports and whether a WAF guards it."""
+    if not _of_type(resources, "lb/loadBalancer:LoadBalancer"):
+        return []
     waf = bool(_of_type(resources, "wafv2/webAcl:WebAcl"))
     listeners = sorted(int(r["inputs"].get("port", 0)) for r in _of_type(resources, "lb/listener:Listener"))
-    if balancers:
-        detail = f"listeners {', '.join(map(str, listeners))}" + (" · WAF" if waf else "")
-        out += _bar(alb, COLOURS["edge"], "Application Load Balancer (TLS 1.3)", detail)
+    detail = f"listeners {', '.join(map(str, listeners))}" + (" · WAF" if waf else "")
+    return _bar(ALB, COLOURS["edge"], "Application Load Balancer (TLS 1.3)", detail)
 
-    services = {
-        str(r["name"]).rsplit("-", 1)[-1]: r["inputs"] for r in _of_type(resources, "ecs/service:Service")
-    }
+
+def _task_counts(services: Mapping[str, Mapping[str, Any]], resources: list[Mapping[str, Any]]) -> list[str]:
+    """`web 2-10`: tasks per role, from the desired count up to the autoscaling ceiling."""
     ceilings = {
         str(r["inputs"].get("resourceId", "")).rsplit("-", 1)[-1]: int(r["inputs"].get("maxCapacity", 0))
         for r in _of_type(resources, "appautoscaling/target:Target")
+    }
+    counts = []
+    for role in ("web", "worker", "beat"):
+        if role in services:
+            low = int(services[role].get("desiredCount", 0))
+            high = max(low, ceilings.get(role, low))
+            counts.append(f"{role} {low}" + (f"-{high}" if high > low else ""))
+    return counts
+
+
+def _services(resources: list[Mapping[str, Any]]) -> list[str]:
+    """The ECS services across the private subnets: tasks per role, CPU architecture, the levers."""
+    services = {
+        str(r["name"]).rsplit("-", 1)[-1]: r["inputs"] for r in _of_type(resources, "ecs/service:Service")
     }
     definitions = _of_type(resources, "ecs/taskDefinition:TaskDefinition")
     arch = str(
@@ -244,30 +326,23 @@ def svg(document: Mapping[str, Any]) -> str:
         )
     )
     spot = any(s.get("capacityProviderStrategies") for s in services.values())
-    counts = []
-    for role in ("web", "worker", "beat"):
-        if role in services:
-            low = int(services[role].get("desiredCount", 0))
-            high = max(low, ceilings.get(role, low))
-            counts.append(f"{role} {low}" + (f"-{high}" if high > low else ""))
-    app = Box(inner.x, PRIVATE_TOP + 30, inner.w, 44)
-    out += _bar(
-        app,
+    return _bar(
+        APP,
         COLOURS["app"],
         "ECS Fargate services",
-        f"{', '.join(counts)} tasks · {arch}"
+        f"{', '.join(_task_counts(services, resources))} tasks · {arch}"
         + (" · Spot" if spot else "")
         + (" · office hours" if _of_type(resources, "ScheduledAction") else ""),
     )
 
-    # the data tier leaves a lane on the left for the arrow to the endpoints
-    data_left, data_width = inner.x + 50, inner.w - 50
-    database = Box(data_left, PRIVATE_TOP + 150, data_width / 2 - 10, 44)
-    cache = Box(data_left + data_width / 2 + 10, PRIVATE_TOP + 150, data_width / 2 - 10, 44)
+
+def _data_stores(resources: list[Mapping[str, Any]]) -> list[str]:
+    """The database and the cache side by side below the services, with size and redundancy."""
+    out: list[str] = []
     for db in _of_type(resources, "rds/instance:Instance"):
         i = db["inputs"]
         out += _bar(
-            database,
+            DATABASE,
             COLOURS["data"],
             f"RDS PostgreSQL {i.get('engineVersion', '')}",
             f"{i.get('instanceClass')}{' · Multi-AZ standby' if i.get('multiAz') else ' · single-AZ'}",
@@ -276,63 +351,83 @@ def svg(document: Mapping[str, Any]) -> str:
         i = group["inputs"]
         nodes = int(i.get("numCacheClusters", 1))
         out += _bar(
-            cache,
+            CACHE,
             COLOURS["data"],
             f"ElastiCache {i.get('engine')} {i.get('engineVersion', '')}",
             f"{i.get('nodeType')} x {nodes}{' · failover' if nodes > 1 else ''}",
         )
+    return out
 
-    # AWS services outside the VPC
-    aws_x = VPC_RIGHT + 30
-    regional = [
-        ("S3 results bucket", "gateway endpoint"),
-        ("ECR image", "pulled by digest"),
-        ("Secrets Manager", "secrets via valueFrom"),
-        ("CloudWatch", "logs, alarms, dashboard"),
-        ("KMS key", "encrypts everything"),
-        ("SNS alarm topic", ""),
-        ("AWS Backup", "daily vault"),
-    ]
-    aws_boxes: dict[str, Box] = {}
-    for index, (title, detail) in enumerate(regional):
-        box = Box(aws_x, VPC_TOP + 10 + index * 62, WIDTH - aws_x - 20, 48)
-        aws_boxes[title] = box
-        out += _bar(box, COLOURS["aws"], title, detail)
 
-    # the allowed traffic, one arrow per rule
-    drawn = {
-        ("internet", "alb"): (lane, internet.bottom, lane, alb.y),
-        ("alb", "app"): (lane, alb.bottom, lane, app.y),
-        ("app", "database"): (database.centre_x, app.bottom, database.centre_x, database.y),
-        ("app", "cache"): (cache.centre_x, app.bottom, cache.centre_x, cache.y),
-        ("app", "endpoints"): (inner.x + 20, app.bottom, inner.x + 20, PRIVATE_TOP + PRIVATE_HEIGHT - 44),
-        ("app", "s3"): (app.x + app.w, app.y + 22, aws_x, aws_boxes["S3 results bucket"].y + 24),
+def _regional_services() -> list[str]:
+    """The AWS services outside the VPC (REGIONAL)."""
+    out: list[str] = []
+    for title, detail in REGIONAL:
+        out += _bar(REGIONAL_BOXES[title], COLOURS["aws"], title, detail)
+    return out
+
+
+def _arrow_paths(columns: ZoneColumns) -> dict[tuple[str, str], tuple[float, float, float, float]]:
+    """Where the arrow for each pair of tiers runs: (x1, y1, x2, y2)."""
+    lane = columns.lane
+    return {
+        ("internet", "alb"): (lane, columns.internet.bottom, lane, ALB.y),
+        ("alb", "app"): (lane, ALB.bottom, lane, APP.y),
+        ("app", "database"): (DATABASE.centre_x, APP.bottom, DATABASE.centre_x, DATABASE.y),
+        ("app", "cache"): (CACHE.centre_x, APP.bottom, CACHE.centre_x, CACHE.y),
+        ("app", "endpoints"): (INNER.x + 20, APP.bottom, INNER.x + 20, PRIVATE_TOP + PRIVATE_HEIGHT - 44),
+        ("app", "s3"): (APP.x + APP.w, APP.y + 22, AWS_X, REGIONAL_BOXES["S3 results bucket"].y + 24),
     }
+
+
+def _arrows(allowed: set[tuple[str, str, int]], columns: ZoneColumns, nat: bool) -> list[str]:
+    """One arrow per pair of tiers a security group rule connects, labelled with its ports."""
     ports: dict[tuple[str, str], list[int]] = {}
     for source, target, port in sorted(allowed):
         ports.setdefault((source, target), []).append(port)
-    for pair, (x1, y1, x2, y2) in drawn.items():
+    out: list[str] = []
+    for pair, line in _arrow_paths(columns).items():
         if pair in ports:
             label = " / ".join(str(p) for p in ports[pair])
             if pair == ("internet", "alb") and 80 in ports[pair]:
                 label = "443 (80 only redirects)"
-            out += _arrow((x1, y1, x2, y2), label)
-    if ("app", "internet") in ports and nat_zones:
+            out += _arrow(line, label)
+    if ("app", "internet") in ports and nat:
         # tasks reach the internet through the NAT gateway of their zone
-        up = (inner.x + inner.w - 60, app.y, inner.x + inner.w - 60, PUBLIC_TOP + PUBLIC_HEIGHT - 8)
+        up = (INNER.x + INNER.w - 60, APP.y, INNER.x + INNER.w - 60, PUBLIC_TOP + PUBLIC_HEIGHT - 8)
         out += _arrow(up, f"{ports[('app', 'internet')][0]} via NAT")
+    return out
 
-    legend_y = HEIGHT - 14
-    out.append(
-        _text(
-            20,
-            legend_y,
-            "Arrows: security group rules (port). Nothing else is allowed in; the "
-            "database and cache accept only the ECS tasks.",
-            size=11,
-            anchor="start",
-            colour="#495057",
-        )
+
+def _legend() -> str:
+    """What the arrows mean, along the bottom."""
+    return _text(
+        20,
+        HEIGHT - 14,
+        "Arrows: security group rules (port). Nothing else is allowed in; the "
+        "database and cache accept only the ECS tasks.",
+        size=11,
+        anchor="start",
+        colour="#495057",
     )
-    out.append("</svg>")
+
+
+def svg(document: Mapping[str, Any]) -> str:
+    """The picture of one plan document: title, the VPC with a column per zone and its subnets,
+    the tiers, the AWS services outside the VPC, an arrow per allowed flow, the legend."""
+    resources: list[Mapping[str, Any]] = document["resources"]
+    zones = zones_of(resources, str(document["region"]))
+    columns = zone_columns(len(zones.names))
+    out = [
+        *_header(document),
+        *_frame(resources, columns),
+        *_subnets(zones, columns),
+        *_edge(resources),
+        *_services(resources),
+        *_data_stores(resources),
+        *_regional_services(),
+        *_arrows(flows(resources), columns, bool(zones.nat)),
+        _legend(),
+        "</svg>",
+    ]
     return "\n".join(out) + "\n"

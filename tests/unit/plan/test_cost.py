@@ -8,7 +8,14 @@ from typing import Any
 
 import pytest
 
-from superset_stack.plan.cost import CostError, estimate
+from superset_stack.plan.cost import (
+    LOG_GB_PER_MONTH,
+    NAT_GB_PER_MONTH,
+    PRICERS,
+    S3_GB_PER_BUCKET,
+    CostError,
+    estimate,
+)
 from superset_stack.plan.prices import HOURS_PER_MONTH, US_EAST_1
 
 
@@ -144,6 +151,55 @@ def test_a_schedule_for_another_database_changes_nothing() -> None:
             "arn": "arn:aws:scheduler:::aws-sdk:rds:startDBInstance", "input": '{"DbInstanceIdentifier": "other"}'}}),
     ], "us-east-1")  # fmt: skip
     assert report.lines[0].monthly_min == round(usd("rds.db.t4g.micro") * HOURS_PER_MONTH, 4)
+
+
+def test_a_nat_gateway_pays_hours_assumed_data_and_its_address() -> None:
+    report = estimate(
+        [R("aws:ec2/natGateway:NatGateway", "nat", {}), R("aws:ec2/eip:Eip", "ip", {})], "us-east-1"
+    )
+    assert [(line.resource, line.item, line.monthly_min, line.estimate) for line in report.lines] == [
+        ("nat", "NAT gateway hours", round(usd("nat.hour") * HOURS_PER_MONTH, 4), False),
+        ("nat", "NAT data (10 GB)", round(usd("nat.gb") * NAT_GB_PER_MONTH, 4), True),
+        ("ip", "public IPv4 (NAT)", round(usd("ipv4.hour") * HOURS_PER_MONTH, 4), False),
+    ]  # fmt: skip
+
+
+def test_interface_endpoints_pay_per_zone_and_gateway_endpoints_nothing() -> None:
+    report = estimate([
+        R("aws:ec2/vpcEndpoint:VpcEndpoint", "s3", {"vpcEndpointType": "Gateway"}),
+        R("aws:ec2/vpcEndpoint:VpcEndpoint", "logs", {"vpcEndpointType": "Interface", "subnetIds": ["a"]}),
+        R("aws:ec2/vpcEndpoint:VpcEndpoint", "ecr", {"vpcEndpointType": "Interface", "subnetIds": ["a", "b", "c"]}),
+    ], "us-east-1")  # fmt: skip
+    assert [(line.resource, line.item, line.monthly_min) for line in report.lines] == [
+        ("logs", "Endpoint (interface) in 1 zone", round(usd("endpoint.hour") * HOURS_PER_MONTH, 4)),
+        ("ecr", "Endpoint (interface) in 3 zones", round(3 * usd("endpoint.hour") * HOURS_PER_MONTH, 4)),
+    ]  # fmt: skip
+
+
+def test_waf_pays_for_the_acl_and_each_rule() -> None:
+    (line,) = estimate([R("aws:wafv2/webAcl:WebAcl", "waf", {"rules": [{}, {}, {}]})], "us-east-1").lines
+    assert (line.item, line.monthly_min) == ("WAF web ACL with 3 rules", usd("waf.acl") + 3 * usd("waf.rule"))
+
+
+def test_log_ingestion_is_priced_once_per_stack_and_last() -> None:
+    groups = [R("aws:cloudwatch/logGroup:LogGroup", f"g{i}", {}) for i in range(3)]
+    report = estimate([*groups, R("aws:s3/bucket:Bucket", "b", {})], "us-east-1")
+    assert [(line.resource, line.item, line.monthly_min) for line in report.lines] == [
+        ("b", "S3 standard (10 GB)", round(usd("s3.gb") * S3_GB_PER_BUCKET, 4)),
+        ("log groups", "CloudWatch Logs ingestion (5 GB)", round(usd("logs.gb") * LOG_GB_PER_MONTH, 4)),
+    ]  # fmt: skip
+    without_groups = estimate([R("aws:s3/bucket:Bucket", "b", {})], "us-east-1")
+    assert [line.resource for line in without_groups.lines] == ["b"]
+
+
+def test_lines_follow_the_pricer_table_and_unbilled_types_cost_nothing() -> None:
+    report = estimate([
+        R("aws:cloudwatch/metricAlarm:MetricAlarm", "alarm", {}), R("aws:ec2/vpc:Vpc", "vpc", {}),
+        R("aws:secretsmanager/secret:Secret", "secret", {}), R("aws:kms/key:Key", "key", {}),
+    ], "us-east-1")  # fmt: skip
+    assert [line.resource for line in report.lines] == ["key", "secret", "alarm"]
+    assert "aws:ec2/vpc:Vpc" not in PRICERS
+    assert report.monthly_min == round(usd("kms.key") + usd("secret") + usd("alarm"), 2)
 
 
 # The guide's promise for a pilot ("Total pilot cost: ~$90/month", seed guide line 647): dev stays within it.

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from superset_stack.aws.stack import SupersetStack
-from superset_stack.plan.diagram import flows, svg
+from superset_stack.plan.diagram import COLOURS, flows, svg
 from superset_stack.plan.recording import RecordingMocks
 from superset_stack.settings import Settings
 from tests.conftest import make_settings
@@ -65,3 +65,38 @@ def test_the_same_plan_draws_the_same_picture(build: Build) -> None:
     document = planned(build, make_settings("staging"))
     assert svg(document) == svg(document)
     assert svg(document) == svg({**document, "resources": list(reversed(document["resources"]))})
+
+
+def texts_of(picture: str) -> list[str]:
+    return [element.text or "" for element in ET.fromstring(picture).iter(f"{SVG}text")]
+
+
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_tiers_show_the_sizes_and_levers_the_plan_declares(build: Build, environment: str) -> None:
+    s = make_settings(environment)
+    texts = texts_of(svg(planned(build, s)))
+    web = f"web {s.web_min_tasks}" + (f"-{s.web_max_tasks}" if s.web_max_tasks > s.web_min_tasks else "")
+    levers = (" · Spot" if s.fargate_spot else "") + (" · office hours" if s.office_hours else "")
+    assert f"{web}, worker {s.worker_tasks}, beat 1 tasks · {s.cpu_architecture}{levers}" in texts
+    assert f"{s.db_instance_class} · {'Multi-AZ standby' if s.db_multi_az else 'single-AZ'}" in texts
+    failover = " · failover" if s.cache_node_count > 1 else ""
+    assert f"{s.cache_node_type} x {s.cache_node_count}{failover}" in texts
+    listeners = "80, 443" if s.http_to_https_redirect else "443"
+    assert f"listeners {listeners}{' · WAF' if s.waf_enabled else ''}" in texts
+
+
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_arrows_into_the_vpc_run_in_the_gap_between_the_first_two_zones(
+    build: Build, environment: str
+) -> None:
+    root = ET.fromstring(svg(planned(build, make_settings(environment))))
+    public = sorted(
+        (float(rect.get("x", 0)), float(rect.get("width", 0)))
+        for rect in root.iter(f"{SVG}rect")
+        if rect.get("fill") == COLOURS["subnet_public"]
+    )
+    (first_x, first_width), (second_x, _width) = public[:2]
+    vertical = [line for line in root.iter(f"{SVG}line") if line.get("x1") == line.get("x2")]
+    in_gap = [line for line in vertical if first_x + first_width < float(line.get("x1", 0)) < second_x]
+    # internet -> load balancer and load balancer -> tasks
+    assert len(in_gap) == 2
