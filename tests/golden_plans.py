@@ -98,7 +98,9 @@ def canonical(document: dict[str, Any]) -> str:
     cost = dict(document["cost"])
     cost["lines"] = sorted(cost["lines"], key=lambda line: json.dumps(line, sort_keys=True))
     copy["cost"] = cost
-    return json.dumps(copy, indent=1, sort_keys=True, default=str) + "\n"
+    text = json.dumps(copy, indent=1, sort_keys=True, default=str) + "\n"
+    # The image's build context is an absolute path: the same plan from any checkout.
+    return text.replace(json.dumps(str(ROOT))[1:-1], "<checkout>")
 
 
 def render_all() -> dict[str, str]:
