@@ -165,11 +165,8 @@ class BootstrapSettings:
         import pulumi
 
         config = pulumi.Config()
-        values: dict[str, Any] = {}
-        for option in OPTIONS:
-            raw = config.get_object(option.key) if option.type == "array" else config.get(option.key)
-            if raw is not None:
-                values[option.key] = raw
+        read = {"array": config.get_object}  # lists arrive as JSON; everything else as a string
+        values = {o.key: raw for o in OPTIONS if (raw := read.get(o.type, config.get)(o.key)) is not None}
         return cls.from_values(values, region=pulumi.Config("aws").get("region"), stack=pulumi.get_stack())
 
 

@@ -12,8 +12,10 @@ import pulumi
 
 from superset_stack.bootstrap.actions import ROLE_NAME_PREFIX
 from superset_stack.bootstrap.program import build as build_bootstrap
-from superset_stack.bootstrap.settings import BootstrapSettings
-from superset_stack.plan.recording import RecordingMocks
+from superset_stack.bootstrap.program import main
+from superset_stack.bootstrap.settings import PROJECT, BootstrapSettings
+from superset_stack.plan.recording import RecordingMocks, install
+from superset_stack.plan.recording import run as run_program
 
 Build = Callable[[Callable[[], Any]], RecordingMocks]
 ROOT = Path(__file__).resolve().parents[3]
@@ -104,3 +106,26 @@ def test_the_project_entry_point_stays_a_few_lines() -> None:
     source = (ROOT / "bootstrap" / "__main__.py").read_text()
     assert "from superset_stack.bootstrap.program import main" in source
     assert len(source.splitlines()) <= 8
+
+
+def test_main_reads_the_stack_config_as_the_engine_hands_it() -> None:
+    mocks = RecordingMocks(region="eu-west-1")
+    install(mocks, project=PROJECT, stack="account")
+    pulumi.runtime.set_all_config({
+        "aws:region": "eu-west-1",
+        f"{PROJECT}:githubRepository": "acme/superset-stack",
+        f"{PROJECT}:owner": "data-platform",
+        f"{PROJECT}:costCenter": "analytics",
+        f"{PROJECT}:environments": '["prod"]',  # arrays arrive as JSON
+        f"{PROJECT}:stateNoncurrentVersionDays": "30",
+    })  # fmt: skip
+    try:
+        run_program(main, mocks)
+    finally:
+        pulumi.runtime.set_all_config({})
+    assert sorted(r.name for r in mocks.of_type("aws:iam/role:Role")) == [
+        "github-deploy-prod",
+        "github-preview",
+    ]
+    (lifecycle,) = mocks.inputs_of("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+    assert lifecycle["rules"][0]["noncurrentVersionExpiration"] == {"noncurrentDays": 30}
