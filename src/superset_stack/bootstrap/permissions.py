@@ -27,6 +27,7 @@ from superset_stack.bootstrap.actions import ATTACHED_POLICIES, DATA_READS, NEED
 
 READ_VERBS = ("Describe*", "Get*", "List*")
 POLICY_SIZE_LIMIT = 6144  # characters of a managed policy document, whitespace not counted
+ROLE_POLICY_QUOTA = 10  # managed policies IAM attaches to one role (its default quota)
 _ATTACH = ("iam:AttachRolePolicy", "iam:DetachRolePolicy")
 _LISTING = ("s3:GetBucketLocation", "s3:ListBucket")
 _STATE_OBJECT_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject")
@@ -187,6 +188,10 @@ class StackPermissions(pulumi.ComponentResource):
         iam = pulumi.Output.format("arn:{0}:iam::{1}:role/", args.partition, args.account_id)
         policy_arns = [pulumi.Output.format("arn:{0}:{1}", args.partition, arn) for arn in ATTACHED_POLICIES]
         writes = chunks(write_statements())
+        if len(writes) + 3 > ROLE_POLICY_QUOTA:
+            raise ValueError(
+                f"{len(writes) + 3} policies per deploy role exceed IAM's quota of {ROLE_POLICY_QUOTA}"
+            )
         stack_roles = pulumi.Output.concat(iam, ROLE_NAME_PREFIX, "*")
         linked_roles = pulumi.Output.concat(iam, "aws-service-role/*")
         documents: dict[str, tuple[str, list[dict[str, Any]]]] = {

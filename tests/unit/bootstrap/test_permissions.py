@@ -7,6 +7,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from superset_stack.bootstrap.actions import NEEDS, Needs
 from superset_stack.bootstrap.permissions import (
     POLICY_SIZE_LIMIT,
@@ -169,3 +171,14 @@ def test_iam_reaches_the_stacks_roles_and_services_only(build: Build) -> None:
 def test_read_policy_is_the_read_statement(build: Build) -> None:
     assert statements(policies(build)["ci-read"]) == [read_statement()]
     assert [p.split(":")[0] for p in read_statement()["Action"][::3]] == list(services())
+
+
+def test_more_policies_than_iam_attaches_to_a_role_are_refused(
+    mocks: RecordingMocks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from superset_stack.bootstrap import permissions as module
+
+    monkeypatch.setattr(module, "chunks", lambda statements: [[statement] for statement in statements])
+    count = len(write_statements()) + 3
+    with pytest.raises(ValueError, match=f"{count} policies per deploy role exceed IAM's quota of 10"):
+        permissions()
