@@ -35,6 +35,12 @@ ConfigFileOption = Annotated[
 FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")]
 
 
+class PlanFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
 def _stack_file(stack: str, config_file: Path | None) -> Path:
     return config_file if config_file is not None else Path.cwd() / f"Pulumi.{stack}.yaml"
 
@@ -89,15 +95,28 @@ def settings_command(
 def plan_command(
     stack: StackOption = "dev",
     config_file: ConfigFileOption = None,
-    output: FormatOption = Format.TABLE,
+    output: Annotated[PlanFormat, typer.Option("--format", help="Output format.")] = PlanFormat.TABLE,
     out: Annotated[
         Path | None, typer.Option("--out", help="Also write plan.json, plan.md and architecture.svg here.")
     ] = None,
+    base: Annotated[
+        Path | None,
+        typer.Option(
+            "--diff",
+            metavar="BASE.json",
+            help="Print the difference from this base plan (a plan JSON; {} for a stack new to the base).",
+        ),
+    ] = None,
 ) -> None:
-    """Offline plan: every AWS resource, policy verdicts, monthly cost; exit 1 on a mandatory violation."""
+    """Offline plan: every AWS resource, policy verdicts, monthly cost; exit 1 on a mandatory violation.
+
+    With --diff: what the plan adds, changes and removes against a base plan, the cost difference and
+    the new and resolved violations, as text, JSON or Markdown (a pull-request comment).
+    """
     from superset_stack.plan.offline import plan_stack_file
     from superset_stack.policies.rules import RULES, STACK_RULES
 
+    base_plan = _load_base(base) if base is not None else None  # a bad base fails before the plan runs
     try:
         plan = plan_stack_file(_stack_file(stack, config_file), stack=stack)
     except SettingsError as error:
@@ -114,8 +133,14 @@ def plan_command(
         errors.print(
             f"wrote {out / 'plan.json'}, {out / 'plan.md'}, {out / 'architecture.svg'}", highlight=False
         )
-    if output is Format.JSON:
+    if base_plan is not None:
+        _print_difference(base_plan, document, output)
+    elif output is PlanFormat.JSON:
         console.print_json(json.dumps(document, default=str))
+    elif output is PlanFormat.MARKDOWN:
+        from superset_stack.plan.report import markdown
+
+        typer.echo(markdown(document, cost.lines), nl=False)
     else:
         tree = Tree(f"[bold]stack {stack}[/] ({settings.environment}, {settings.region})")
         nodes: dict[tuple[str | None, str | None], Tree] = {}
@@ -144,6 +169,35 @@ def plan_command(
         console.print(f"{len(document['resources'])} resources. This is offline: nothing was created.")
     if report.mandatory:
         raise typer.Exit(code=1)
+
+
+def _load_base(base: Path) -> dict[str, Any]:
+    from superset_stack.plan.diff import load
+
+    try:
+        return load(str(base))
+    except (OSError, ValueError) as error:
+        errors.print(f"[bold red]--diff:[/] {error}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=2) from None
+
+
+def _print_difference(base: dict[str, Any], document: dict[str, Any], output: PlanFormat) -> None:
+    """Print the plan's difference from the base plan; exit 2 when the base is no plan."""
+    from superset_stack.plan import diff
+
+    try:  # compared as JSON, as the base was read
+        difference = diff.diff(base, json.loads(json.dumps(document, default=str)))
+    except KeyError as error:
+        errors.print(
+            f"[bold red]--diff:[/] the base plan lacks the key {error}", highlight=False, soft_wrap=True
+        )
+        raise typer.Exit(code=2) from None
+    if output is PlanFormat.JSON:
+        typer.echo(json.dumps(diff.as_json(difference), indent=2))
+    elif output is PlanFormat.MARKDOWN:
+        typer.echo(diff.markdown(difference), nl=False)
+    else:
+        typer.echo(diff.text(difference), nl=False)
 
 
 @app.command("docs")
