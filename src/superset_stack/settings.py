@@ -610,18 +610,7 @@ def _resolve(
         if option.key == "environment":
             continue
         given = option.key in values
-        value = (
-            coerce(
-                option.key,
-                option.type,
-                values[option.key],
-                problems,
-                choices=option.choices,
-                items=option.items,
-            )
-            if given
-            else None
-        )
+        value = _checked(option, values[option.key], problems) if given else None
         required_but_empty = option.default is REQUIRED and value == ""
         if value is not None and not required_but_empty:
             resolved[option.attribute] = value
@@ -637,6 +626,11 @@ def _resolve(
         elif default is not DERIVED:
             resolved[option.attribute] = _freeze(default)
     return resolved, taken
+
+
+def _checked(option: Option, raw: Any, problems: list[str]) -> Any:
+    """`raw` as the option's type (config_types.coerce), or None after recording why it is not."""
+    return coerce(option.key, option.type, raw, problems, choices=option.choices, items=option.items)
 
 
 def _freeze(value: Any) -> Any:

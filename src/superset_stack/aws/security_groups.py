@@ -167,17 +167,7 @@ class SecurityGroups(pulumi.ComponentResource):
                 "HTTPS through NAT: image registry, identity provider, warehouses, webhooks",
                 cidr_ipv4="0.0.0.0/0",
             )
-        for destination in args.egress_destinations:
-            self._egress(
-                destination.rule,
-                app,
-                destination.from_port,
-                destination.description,
-                to_port=destination.to_port,
-                cidr_ipv4=destination.cidr_ipv4,
-                prefix_list_id=destination.prefix_list_id,
-                referenced_security_group_id=destination.referenced_security_group_id,
-            )
+        self._destinations(app, args.egress_destinations)
         self._ingress(
             "database-from-app", database, POSTGRES_PORT, "PostgreSQL from Superset tasks", from_group=app
         )
@@ -195,6 +185,20 @@ class SecurityGroups(pulumi.ComponentResource):
             "cache_security_group_id": self.cache_security_group_id,
             "endpoints_security_group_id": self.endpoints_security_group_id,
         })  # fmt: skip
+
+    def _destinations(self, app: aws.ec2.SecurityGroup, destinations: Sequence[EgressDestination]) -> None:
+        """One described egress rule `<name>-destination-<target>-<ports>` per further destination."""
+        for destination in destinations:
+            self._egress(
+                destination.rule,
+                app,
+                destination.from_port,
+                destination.description,
+                to_port=destination.to_port,
+                cidr_ipv4=destination.cidr_ipv4,
+                prefix_list_id=destination.prefix_list_id,
+                referenced_security_group_id=destination.referenced_security_group_id,
+            )
 
     def _group(self, role: str, description: str, vpc_id: pulumi.Input[str]) -> aws.ec2.SecurityGroup:
         return aws.ec2.SecurityGroup(
