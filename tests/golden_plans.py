@@ -55,6 +55,25 @@ VARIANTS: dict[str, tuple[str, str, dict[str, Any]]] = {
             "albIngressCidrs": ["10.0.0.0/8", "192.168.0.0/16"],
         },
     ),
+    "staging-egress-in-place-rollouts": (
+        "staging",
+        "us-east-1",
+        {
+            "warehouseDrivers": ["clickhouse", "redshift"],
+            "egressDestinations": [
+                {"description": "Redshift analytics cluster", "port": 5439, "cidr": "10.20.0.0/16"},
+                {
+                    "description": "ClickHouse Cloud (HTTPS and native TLS)",
+                    "fromPort": 8443,
+                    "toPort": 9440,
+                    "prefixListId": "pl-0123456789abcdef0",
+                },
+                {"description": "Corporate LDAP", "port": 636, "securityGroupId": "sg-0123456789abcdef0"},
+            ],
+            "webDeploymentMaximumPercent": 100,
+            "workerDeploymentMaximumPercent": 100,
+        },
+    ),
     "prod-office-hours-waived": (
         "prod",
         "us-east-1",

@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from superset_stack.settings import Settings, SettingsError
+from superset_stack.sizing import ConnectionBudget
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console()
@@ -48,7 +49,7 @@ def _stack_file(stack: str, config_file: Path | None) -> Path:
 def _fail(error: SettingsError) -> typer.Exit:
     errors.print(f"[bold red]Invalid settings[/] ({len(error.problems)} problem(s)):")
     for problem in error.problems:
-        errors.print(f"  - {problem}", markup=False, highlight=False)
+        errors.print(f"  - {problem}", markup=False, highlight=False, soft_wrap=True)  # one line each
     return typer.Exit(code=2)
 
 
@@ -66,7 +67,8 @@ def _plain(value: Any) -> Any:
 def settings_command(
     stack: StackOption = "dev", config_file: ConfigFileOption = None, output: FormatOption = Format.TABLE
 ) -> None:
-    """Validate a stack's configuration and show every resolved setting and the connection budget."""
+    """Validate a stack's configuration and show every resolved setting and the connection budget:
+    steady state, and the worst moment (web and worker mid-rollout at their ceilings)."""
     try:
         settings = Settings.from_stack_file(_stack_file(stack, config_file), stack=stack)
     except SettingsError as error:
@@ -74,12 +76,7 @@ def settings_command(
     values = {field.name: _plain(getattr(settings, field.name)) for field in dataclasses.fields(settings)}
     budget = settings.connection_budget
     if output is Format.JSON:
-        values["connection_budget"] = {
-            "total": budget.total,
-            "limit": budget.limit,
-            "usable": budget.usable,
-            "lines": [dataclasses.asdict(line) for line in budget.lines],
-        }
+        values["connection_budget"] = _budget_document(budget)
         console.print_json(json.dumps(values))
         return
     table = Table(title=f"Settings of stack {stack} ({settings.environment} preset)")
@@ -88,7 +85,38 @@ def settings_command(
     for key, value in values.items():
         table.add_row(key, json.dumps(value) if not isinstance(value, str) else value)
     console.print(table)
-    console.print(f"Connection budget: {budget.explain()}", highlight=False)
+    console.print(_budget_table(budget))
+
+
+def _budget_document(budget: ConnectionBudget) -> dict[str, Any]:
+    """The connection budget as JSON: both moments with their lines, and what the class allows."""
+    return {
+        "instance_class": budget.instance_class,
+        "max_connections": budget.max_connections,
+        "usable": budget.usable,
+        "alarm_threshold": budget.limit,
+        "steady": {
+            "total": budget.steady_total,
+            "lines": [dataclasses.asdict(line) for line in budget.steady],
+        },
+        "peak": {"total": budget.peak_total, "lines": [dataclasses.asdict(line) for line in budget.peak]},
+        "fits": budget.fits,
+    }
+
+
+def _budget_table(budget: ConnectionBudget) -> Table:
+    """Each part of the budget with its steady and worst-moment connections, then the totals."""
+    table = Table(
+        title=f"Metadata database connections on {budget.instance_class}: {budget.usable} usable "
+        f"({budget.max_connections} max_connections - {budget.max_connections - budget.usable} reserved)"
+    )
+    for column in ("part", "steady", "worst moment", "at the worst moment (web and worker mid-rollout)"):
+        table.add_column(column)
+    steady = {line.part: line.connections for line in budget.steady}
+    for line in budget.peak:
+        table.add_row(line.part, str(steady.get(line.part, "-")), str(line.connections), line.what)
+    table.add_row("total", str(budget.steady_total), str(budget.peak_total), f"of {budget.usable} usable")
+    return table
 
 
 @app.command("plan")

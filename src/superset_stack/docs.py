@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from superset_stack.plan.cost import CostReport
     from superset_stack.plan.offline import Plan
 
-README_SECTIONS = ("CONFIGURATION", "ENVIRONMENTS", "PLAN")
+README_SECTIONS = ("CONFIGURATION", "ENVIRONMENTS", "BUDGET", "PLAN")
 COST_SECTIONS = ("COSTS", "LEVERS", "EGRESS")
 # architecture pictures drawn from the example stacks' plans (docs/architecture-<stack>.svg)
 PICTURES = ("dev", "prod")
@@ -71,13 +71,22 @@ def pulumi_config_schema() -> dict[str, Any]:
 
     Keys whose default depends on the environment carry no `default` here: Pulumi would fill it in
     for every stack and hide the preset. Their description says where the default comes from.
+
+    A list of objects carries no `type`: Pulumi's project schema knows only string, integer,
+    boolean and array (of those), and checks a typed key's value against it, so `array` of `string`
+    would refuse every object. Untyped, the key is declared with its description and default, and
+    `description` lists the object's fields; the settings loader checks them.
     """
     schema: dict[str, Any] = {}
     for option in OPTIONS:
-        entry: dict[str, Any] = {"type": option.type}
-        if option.type == "array":
-            entry["items"] = {"type": "string"}
+        entry: dict[str, Any] = {}
         description = option.description
+        if option.items is not None:
+            description += f" Fields: {option.items.describe()}."
+        else:
+            entry["type"] = option.type
+            if option.type == "array":
+                entry["items"] = {"type": "string"}
         if isinstance(option.default, Preset):
             description += " Default: per environment preset (see README)."
         elif option.default is REQUIRED:
@@ -106,8 +115,12 @@ def pulumi_yaml() -> str:
 def configuration_table() -> str:
     rows = ["| Key | Type | Default | Description |", "|---|---|---|---|"]
     for option in OPTIONS:
-        description = option.description.replace("|", "\\|")
-        rows.append(f"| `{option.key}` | {option.type} | {_default_text(option)} | {description} |")
+        description, kind = option.description, str(option.type)
+        if option.items is not None:
+            kind = "array of objects"
+            description += f" Fields: {option.items.describe()}."
+        description = description.replace("|", "\\|")
+        rows.append(f"| `{option.key}` | {kind} | {_default_text(option)} | {description} |")
     return "\n".join(rows)
 
 
@@ -120,11 +133,31 @@ def environments_table() -> str:
     return "\n".join(rows)
 
 
+def budget_table() -> str:
+    """Each preset's metadata-database connections: steady at the ceilings, and the worst moment
+    (web and worker mid-rollout there), against what its instance class lets the application open."""
+    from superset_stack.settings import Settings
+
+    required = {"owner": "o", "costCenter": "c", "domainName": "a.example.com", "hostedZoneId": "Z1"}
+    rows = [
+        "| Preset | Instance class | Usable | Steady | Worst moment | Left at the worst moment |",
+        "|---|---|---|---|---|---|",
+    ]
+    for environment in ENVIRONMENTS:
+        budget = Settings.from_values(required, stack=environment, region="us-east-1").connection_budget
+        rows.append(
+            f"| {environment} | {budget.instance_class} | {budget.usable} | {budget.steady_total} "
+            f"| {budget.peak_total} | {budget.usable - budget.peak_total} |"
+        )
+    return "\n".join(rows)
+
+
 def render_readme(text: str, root: Path) -> str:
     """README text with every generated section replaced by its current content."""
     return _replace_sections(text, "README", {
         "CONFIGURATION": configuration_table,
         "ENVIRONMENTS": environments_table,
+        "BUDGET": budget_table,
         "PLAN": lambda: plan_sample(root),
     })  # fmt: skip
 

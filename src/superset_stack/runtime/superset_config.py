@@ -36,7 +36,8 @@ if _runtime.previous_secret_key:
 
 # --- metadata database --------------------------------------------------------------------------
 SQLALCHEMY_DATABASE_URI = _runtime.database_uri
-_pool = sizing.pool_settings(_runtime.server_threads_amount)
+# a gunicorn worker's pool follows its threads; a Celery prefork child's its one task at a time
+_pool = sizing.process_pool_settings(_runtime.process, _runtime.server_threads_amount)
 _connect_args: dict[str, Any] = {
     "sslmode": _runtime.database_sslmode,
     "connect_timeout": 10,
