@@ -97,7 +97,9 @@ def test_a_price_the_region_lacks_leaves_its_line_unpriced_and_says_why() -> Non
 
 
 def test_a_region_without_price_data_lists_every_line_unpriced() -> None:
-    report = estimate([R("aws:kms/key:Key", "k", {}), R("aws:ec2/natGateway:NatGateway", "nat", {})], "eu-north-1")
+    report = estimate(
+        [R("aws:kms/key:Key", "k", {}), R("aws:ec2/natGateway:NatGateway", "nat", {})], "eu-north-1"
+    )
     assert [(line.item, line.unpriced) for line in report.lines] == [
         ("NAT gateway hours", f"no price data for region eu-north-1 (priced: {', '.join(REGIONS)})"),
         ("NAT data (10 GB)", f"no price data for region eu-north-1 (priced: {', '.join(REGIONS)})"),
@@ -112,7 +114,9 @@ def test_a_line_names_every_price_it_lacks() -> None:
                                                           "runtimePlatform": {"cpuArchitecture": "ARM64"}}),
         R("aws:ecs/service:Service", "web", {"taskDefinition": "arn:aws:ecs:r:1:task-definition/s-web:3"}),
     ], "eu-west-1").lines  # fmt: skip
-    assert line.unpriced == "no published eu-west-1 price for fargate.arm.vcpu, fargate.arm.gb (plan/prices.py)"
+    assert (
+        line.unpriced == "no published eu-west-1 price for fargate.arm.vcpu, fargate.arm.gb (plan/prices.py)"
+    )
 
 
 def test_the_new_regions_hold_only_sourced_figures() -> None:
