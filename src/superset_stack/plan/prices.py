@@ -127,7 +127,9 @@ AP_SOUTHEAST_2: dict[str, Price] = {
 }
 
 # --- regions priced from published figures only (2026-11-30) -----------------------------------
-# The sources, each naming the region's figure (the searches that found them: the report of issue 13):
+# Each source names a figure per region. Searched for and not found for these regions (so missing,
+# and the lines that need them unpriced): Fargate ARM, RDS instances and gp3, ElastiCache nodes,
+# ALB capacity units, interface endpoints, CloudWatch alarms and logs, WAF, NAT data (but Singapore).
 FARGATE_X86 = "theuves/fgcalc src/utils/data.js, all regions from the AWS Fargate page [S]"
 ALB_HOUR = (
     "code constant USD_MIN_PRICE_PER_HOUR from aws.amazon.com/elasticloadbalancing/pricing, "
