@@ -9,19 +9,41 @@ import dataclasses
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from rich.table import Table
 from rich.tree import Tree
 
 from superset_stack.settings import Settings, SettingsError
 from superset_stack.sizing import ConnectionBudget
 
+if TYPE_CHECKING:
+    from superset_stack.plan.offline import Plan
+
+UNWRAPPED_COLUMNS = 100_000
+
+
+class _Output(Console):
+    """A console that wraps at the terminal's width, and not at all when the output goes to a pipe
+    or a file (rich assumes 80 columns there, which cut resource names, paths and log lines)."""
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        measured = super().size
+        if self.is_terminal or self._width is not None:
+            return measured
+        return ConsoleDimensions(UNWRAPPED_COLUMNS, measured.height)
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        self._width, self._height = new_size
+
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
-console = Console()
-errors = Console(stderr=True)
+console = _Output()
+errors = _Output(stderr=True)
 
 
 class Format(StrEnum):
@@ -86,6 +108,7 @@ def settings_command(
         table.add_row(key, json.dumps(value) if not isinstance(value, str) else value)
     console.print(table)
     console.print(_budget_table(budget))
+    console.print(f"Alarms: {_alarm_recipient(settings)}", highlight=False)
 
 
 def _budget_document(budget: ConnectionBudget) -> dict[str, Any]:
@@ -119,6 +142,22 @@ def _budget_table(budget: ConnectionBudget) -> Table:
     return table
 
 
+def _alarm_recipient(settings: Settings) -> str:
+    """Who the alarms reach: the alarmEmail address, or nobody (which prod allows only by waiver)."""
+    if settings.alarm_email:
+        return f"e-mailed to {settings.alarm_email} (confirm the subscription mail AWS sends)"
+    waiver = settings.waived("alarmEmail")
+    if waiver is not None:
+        return (
+            f"nobody is e-mailed; prod requires alarmEmail, waived until {waiver.expires.isoformat()}: "
+            f"{waiver.reason}"
+        )
+    return (
+        "nobody is e-mailed (alarmEmail is empty): subscribe to the alarm topic yourself; "
+        "prod requires alarmEmail"
+    )
+
+
 @app.command("plan")
 def plan_command(
     stack: StackOption = "dev",
@@ -142,60 +181,25 @@ def plan_command(
     the new and resolved violations, as text, JSON or Markdown (a pull-request comment).
     """
     from superset_stack.plan.offline import plan_stack_file
-    from superset_stack.policies.rules import RULES, STACK_RULES
 
     base_plan = _load_base(base) if base is not None else None  # a bad base fails before the plan runs
     try:
         plan = plan_stack_file(_stack_file(stack, config_file), stack=stack)
     except SettingsError as error:
         raise _fail(error) from None
-    settings, report, cost, document = plan.settings, plan.policies, plan.cost, plan.document
-    if out is not None:
-        from superset_stack.plan.diagram import svg
-        from superset_stack.plan.report import markdown
-
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "plan.json").write_text(json.dumps(document, indent=2, default=str) + "\n")
-        (out / "plan.md").write_text(markdown(document, cost.lines, picture="architecture.svg"))
-        (out / "architecture.svg").write_text(svg(document))
-        errors.print(
-            f"wrote {out / 'plan.json'}, {out / 'plan.md'}, {out / 'architecture.svg'}", highlight=False
-        )
     if base_plan is not None:
-        _print_difference(base_plan, document, output)
+        _print_difference(base_plan, plan.document, output)
     elif output is PlanFormat.JSON:
-        console.print_json(json.dumps(document, default=str))
+        console.print_json(json.dumps(plan.document, default=str))
     elif output is PlanFormat.MARKDOWN:
         from superset_stack.plan.report import markdown
 
-        typer.echo(markdown(document, cost.lines), nl=False)
+        typer.echo(markdown(plan.document, plan.cost.lines), nl=False)
     else:
-        tree = Tree(f"[bold]stack {stack}[/] ({settings.environment}, {settings.region})")
-        nodes: dict[tuple[str | None, str | None], Tree] = {}
-        for resource in plan.mocks:
-            parent = nodes.get((resource.parent, resource.parent_type), tree)
-            nodes[(resource.name, resource.type)] = parent.add(f"{resource.name} [dim]{resource.type}[/]")
-        console.print(tree)
-        verdicts = Table(title=f"Policy verdicts ({len(RULES) + len(STACK_RULES)} rules)")
-        for column in ("level", "policy", "resource", "message"):
-            verdicts.add_column(column)
-        for violation in report.violations:
-            verdicts.add_row(violation.level, violation.policy, violation.resource, violation.message)
-        console.print(verdicts if report.violations else "Policies: no violations.")
-        costs = Table(title=f"Monthly cost, USD, {settings.region} (* includes an estimate)")
-        for column in ("resource", "item", "min", "max"):
-            costs.add_column(column)
-        for line in sorted(cost.lines, key=lambda item: -item.monthly_max):
-            costs.add_row(
-                line.resource,
-                line.item + (" *" if line.estimate else ""),
-                f"{line.monthly_min:.2f}",
-                f"{line.monthly_max:.2f}",
-            )
-        costs.add_row("total", "", f"{cost.monthly_min:.2f}", f"{cost.monthly_max:.2f}")
-        console.print(costs)
-        console.print(f"{len(document['resources'])} resources. This is offline: nothing was created.")
-    if report.mandatory:
+        _print_plan(plan)
+    if out is not None:
+        errors.print(_write_plan(plan, out), highlight=False)
+    if plan.policies.mandatory:
         raise typer.Exit(code=1)
 
 
@@ -226,6 +230,58 @@ def _print_difference(base: dict[str, Any], document: dict[str, Any], output: Pl
         typer.echo(diff.markdown(difference), nl=False)
     else:
         typer.echo(diff.text(difference), nl=False)
+
+
+def _write_plan(plan: Plan, out: Path) -> str:
+    """Write plan.json, plan.md and architecture.svg into `out`; say so."""
+    from superset_stack.plan.diagram import svg
+    from superset_stack.plan.report import markdown, wrote
+
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "plan.json").write_text(json.dumps(plan.document, indent=2, default=str) + "\n")
+    (out / "plan.md").write_text(markdown(plan.document, plan.cost.lines, picture="architecture.svg"))
+    (out / "architecture.svg").write_text(svg(plan.document))
+    return wrote(out)
+
+
+def _print_plan(plan: Plan) -> None:
+    """The plan as text: the resource tree in declaration order, the verdicts, every cost line
+    (largest first; unpriced lines marked, with the reasons) and the summary."""
+    from superset_stack.plan.report import largest_first, summary, unpriced_notes
+    from superset_stack.policies.rules import RULES, STACK_RULES
+
+    settings, report, cost = plan.settings, plan.policies, plan.cost
+    tree = Tree(f"[bold]stack {plan.document['stack']}[/] ({settings.environment}, {settings.region})")
+    nodes: dict[tuple[str | None, str | None], Tree] = {}
+    for resource in plan.mocks:
+        parent = nodes.get((resource.parent, resource.parent_type), tree)
+        nodes[(resource.name, resource.type)] = parent.add(f"{resource.name} [dim]{resource.type}[/]")
+    console.print(tree)
+    verdicts = Table(title=f"Policy verdicts ({len(RULES) + len(STACK_RULES)} rules)")
+    for column in ("level", "policy", "resource", "message"):
+        verdicts.add_column(column)
+    for violation in report.violations:
+        verdicts.add_row(violation.level, violation.policy, violation.resource, violation.message)
+    console.print(verdicts if report.violations else "Policies: no violations.")
+    costs = Table(title=f"Monthly cost, USD, {settings.region} (* includes an estimate, - unpriced)")
+    for column in ("resource", "item", "min", "max"):
+        costs.add_column(column)
+    for line in largest_first(cost.lines):
+        priced = not line.unpriced
+        costs.add_row(
+            line.resource,
+            line.item + (" *" if line.estimate else ""),
+            f"{line.monthly_min:.2f}" if priced else "-",
+            f"{line.monthly_max:.2f}" if priced else "-",
+        )
+    costs.add_row("total", "", f"{cost.monthly_min:.2f}", f"{cost.monthly_max:.2f}")
+    console.print(costs)
+    if cost.unpriced:
+        console.print("Unpriced (-), so the totals are lower bounds:", highlight=False)
+        for note in unpriced_notes(cost.lines):
+            console.print(note, markup=False, highlight=False)
+    for text in summary(plan):
+        console.print(text, markup=False, highlight=False)
 
 
 @app.command("docs")

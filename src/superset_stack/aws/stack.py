@@ -440,7 +440,7 @@ def observability_args(
     services: Services,
 ) -> ObservabilityArgs:
     """Alarms and the dashboard over what the stack runs; the connections alarm at the connection
-    budget's limit, metrics in the Superset/<stack> namespace, the web and worker logs searched."""
+    budget's limit, metrics in the Superset/<stack> namespace, the web, worker and beat logs searched."""
     return ObservabilityArgs(
         region=s.region,
         account_id=account.id,
@@ -450,6 +450,7 @@ def observability_args(
         cluster_name=services.cluster_name,
         web_service_name=services.web_service_name,
         worker_service_name=services.worker_service_name,
+        beat_service_name=services.beat_service_name,
         load_balancer_arn_suffix=load_balancer.load_balancer_arn_suffix,
         target_group_arn_suffix=load_balancer.target_group_arn_suffix,
         database_identifier=database.instance_identifier,
@@ -457,7 +458,7 @@ def observability_args(
         database_connections_alarm=s.connection_budget.limit,
         cache_node_ids=cache.node_ids,
         certificate_arn=certificate.certificate_arn,
-        log_group_names=[services.log_group_names["web"], services.log_group_names["worker"]],
+        log_group_names=[services.log_group_names[role] for role in ("web", "worker", "beat")],
         alarm_email=s.alarm_email,
         cpu_percent=s.alarm_cpu_percent,
         memory_percent=s.alarm_memory_percent,

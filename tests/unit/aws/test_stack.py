@@ -158,16 +158,15 @@ def test_every_alarm_notifies_the_topic(build: Build) -> None:
     (topic,) = mocks.of_type("aws:sns/topic:Topic")
     topic_arn = f"arn:aws:sns:us-east-1:123456789012:{topic.name}"
     alarms = mocks.inputs_of("aws:cloudwatch/metricAlarm:MetricAlarm")
-    assert (
-        len(alarms) == 4 + 4 + 3 + 3 * 2 + 2
-    )  # ECS, ALB, RDS, cache per node (prod: 2 nodes), errors, certificate
+    # ECS and task counts, ALB, RDS, cache per node (prod: 2 nodes), errors, certificate
+    assert len(alarms) == 4 + 2 + 5 + 3 + 3 * 2 + 2
     for alarm in alarms:
         assert (alarm["alarmActions"], alarm["okActions"], alarm["actionsEnabled"]) == (
             [topic_arn],
             [topic_arn],
             True,
         )
-    (connections,) = [a for a in alarms if a["metricName"] == "DatabaseConnections"]
+    (connections,) = [a for a in alarms if a.get("metricName") == "DatabaseConnections"]
     assert connections["threshold"] == make_settings("prod").connection_budget.limit
     assert mocks.inputs_of("aws:sns/topicSubscription:TopicSubscription") == [
         {"topic": topic_arn, "protocol": "email", "endpoint": "oncall@example.com"}
@@ -375,11 +374,12 @@ def test_services_args_pass_no_previous_secret_key_unless_one_is_set() -> None:
     ) == (100, 50, 100, 50)  # fmt: skip
 
 
-def test_observability_args_alarm_at_the_connection_budget_and_search_web_and_worker_logs() -> None:
+def test_observability_args_alarm_at_the_connection_budget_and_search_every_log() -> None:
     settings = make_settings("prod", alarmEmail="oncall@example.com")
     services = SimpleNamespace(
-        cluster_name="cluster", web_service_name="web", worker_service_name="worker",
-        log_group_names={"web": "/superset/prod/web", "worker": "/superset/prod/worker", "beat": "beat"},
+        cluster_name="cluster", web_service_name="web", worker_service_name="worker", beat_service_name="beat",
+        log_group_names={"web": "/superset/prod/web", "worker": "/superset/prod/worker", "beat": "/superset/prod/beat",
+                         "migration": "/superset/prod/migration"},
     )  # fmt: skip
     args = observability_args(
         settings, ACCOUNT, KEY,
@@ -389,7 +389,12 @@ def test_observability_args_alarm_at_the_connection_budget_and_search_web_and_wo
         services=services,
     )  # fmt: skip
     assert args.database_connections_alarm == settings.connection_budget.limit == 680
-    assert args.log_group_names == ["/superset/prod/web", "/superset/prod/worker"]
+    assert args.log_group_names == ["/superset/prod/web", "/superset/prod/worker", "/superset/prod/beat"]
+    assert (args.web_service_name, args.worker_service_name, args.beat_service_name) == (
+        "web",
+        "worker",
+        "beat",
+    )
     assert (args.dashboard_name, args.metric_namespace, args.alarm_email) == (
         "superset-prod", "Superset/prod", "oncall@example.com"
     )  # fmt: skip

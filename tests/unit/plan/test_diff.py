@@ -21,12 +21,16 @@ runner = CliRunner()
 # The branch under review, against the prod preset: web ceiling 10 -> 6 tasks, no WAF, alarm e-mail,
 # a single-AZ database under a waiver.
 CHANGE = {
+    "warehouseDrivers": [],
     "webMaxTasks": 6,
     "wafEnabled": False,
     "alarmEmail": "oncall@example.com",
     "dbMultiAz": False,
     "waivers": ["dbMultiAz until 2099-01-01: single-AZ pilot"],
 }
+# The base branch subscribed its alarm topic by hand (prod requires alarmEmail or a waiver). Both
+# bake no warehouse driver, so that no driver lacks its egress destination (an advisory verdict).
+BASE = {"waivers": ["alarmEmail until 2099-01-01: the topic is subscribed by hand"], "warehouseDrivers": []}
 WAIVED = {
     "policy": "aws-rds-instance-require-multi-az",
     "resource": "superset-db",
@@ -53,7 +57,7 @@ def as_json(document: dict[str, Any]) -> dict[str, Any]:
 def plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The prod preset's plan and the changed branch's plan, each recorded for real, with their files."""
     folder = tmp_path_factory.mktemp("plans")
-    base_file, head_file = stack_file(folder / "base", {}), stack_file(folder / "head", CHANGE)
+    base_file, head_file = stack_file(folder / "base", BASE), stack_file(folder / "head", CHANGE)
     base, head = as_json(plan_stack_file(base_file).document), as_json(plan_stack_file(head_file).document)
     (folder / "base.json").write_text(json.dumps(base))
     return {"base": base, "head": head, "base_json": folder / "base.json", "head_file": head_file}
