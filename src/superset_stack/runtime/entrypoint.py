@@ -18,7 +18,7 @@ CELERY_APP = "superset.tasks.celery_app:app"
 # CPU loading Superset (no requests served meanwhile). At 2,000 that was ~3 ms of CPU per request
 # and a latency spike every minute or so under load; here ~0.6 ms for ~10 MiB of growth.
 WORKER_MAX_REQUESTS = 10_000
-ROLES = ("web", "worker", "beat", "bootstrap")
+ROLES = ("web", "worker", "beat", "bootstrap", "verify")
 
 
 def command(role: str, runtime: Runtime, python: str = sys.executable) -> list[str]:
@@ -81,6 +81,8 @@ def command(role: str, runtime: Runtime, python: str = sys.executable) -> list[s
         ]
     if role == "bootstrap":
         return [python, "-m", "superset_stack.runtime.bootstrap"]
+    if role == "verify":
+        return [python, "-m", "superset_stack.runtime.verify"]
     raise ValueError(f"unknown role {role!r}; allowed: {', '.join(ROLES)}")
 
 
