@@ -6,12 +6,13 @@ Commands work offline, on the stack files in the repository (or any file via --c
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 import json
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -181,18 +182,26 @@ ReportDirOption = Annotated[
         help="Where report.md and report.json go. (default: reports/<command>-<stack>-<UTC time>)",
     ),
 ]
-F = TypeVar("F", bound=Callable[..., None])
 EXIT_WAITING = 3  # rotate-secret-key: a deploy of yours comes next, then run it again
 EXIT_INTERRUPTED = 130
 
 
-def _day2_command(name: str) -> Callable[[F], F]:
-    """Register a day-2 command; its docstring's paragraphs become the --help text, unwrapped."""
+Body = Callable[[Settings, Any, Any, Any, Callable[[str], None]], bool | None]  # False: waits for you
 
-    def register(function: F) -> F:
+
+def _day2_command(name: str) -> Callable[[Callable[..., Body]], Callable[..., None]]:
+    """Register a day-2 command. The function takes the command's options and returns its body,
+    which `_operate` runs; its docstring's paragraphs become the --help text, unwrapped."""
+
+    def register(function: Callable[..., Body]) -> Callable[..., None]:
+        @functools.wraps(function)
+        def command(**options: Any) -> None:
+            common = {key: options[key] for key in ("stack", "config_file", "region", "report_dir")}
+            _operate(name, body=function(**options), **common)
+
         paragraphs = inspect.cleandoc(function.__doc__ or "").split("\n\n")
-        app.command(name, help="\n\n".join(" ".join(p.split()) for p in paragraphs))(function)
-        return function
+        app.command(name, help="\n\n".join(" ".join(p.split()) for p in paragraphs))(command)
+        return command
 
     return register
 
@@ -204,7 +213,7 @@ def _operate(
     config_file: Path | None,
     region: str | None,
     report_dir: Path | None,
-    body: Callable[[Settings, Any, Any, Any, Callable[[str], None]], bool],
+    body: Body,
 ) -> None:
     """Run a day-2 command: settings, AWS clients, progress, the report; exit 0, 1, 3 or 130.
 
@@ -224,7 +233,7 @@ def _operate(
     code = 0
     try:
         with sigterm_as_interrupt(), aws_errors(), console.status(f"{command}: stack {stack}") as spinner:
-            finished = body(settings, names, Aws(names.region), report, spinner.update)
+            finished = body(settings, names, Aws(names.region), report, spinner.update) is not False
         report.finish("ok" if finished else "waiting")
         code = 0 if finished else EXIT_WAITING
     except OpsError as error:
@@ -268,7 +277,7 @@ def dr_drill_command(
     instance_class: Annotated[
         str | None, typer.Option(help="Class of the scratch instance. (default: the database's)")
     ] = None,
-) -> None:
+) -> Body:
     """Restore the newest backup into a scratch instance, verify it with the stack's image, delete it.
 
     Verification (the migration task, command `verify`, against the copy): the schema is at the
@@ -278,13 +287,10 @@ def dr_drill_command(
     """
     from superset_stack.ops.drill import DrillOptions, run_drill
 
-    def body(_settings: Settings, names: Any, aws: Any, report: Any, progress: Callable[[str], None]) -> bool:
+    def body(_settings: Settings, names: Any, aws: Any, report: Any, progress: Callable[[str], None]) -> None:
         run_drill(aws, names, report, options=DrillOptions(instance_class=instance_class), progress=progress)
-        return True
 
-    _operate(
-        "dr-drill", stack=stack, config_file=config_file, region=region, report_dir=report_dir, body=body
-    )
+    return body
 
 
 @_day2_command("snapshot")
@@ -296,7 +302,7 @@ def snapshot_command(
     keep: Annotated[
         int, typer.Option(help="Manual snapshots made by this command to keep; older ones are deleted.")
     ] = 5,
-) -> None:
+) -> Body:
     """Take a manual snapshot of the metadata database (<prefix>-manual-<UTC time>) and wait for it.
 
     Then deletes this command's own snapshots beyond the newest --keep; automated, AWS Backup and
@@ -304,17 +310,14 @@ def snapshot_command(
     """
     from superset_stack.ops.snapshots import take_snapshot
 
-    def body(_settings: Settings, names: Any, aws: Any, report: Any, progress: Callable[[str], None]) -> bool:
+    def body(_settings: Settings, names: Any, aws: Any, report: Any, progress: Callable[[str], None]) -> None:
         with report.step("take a manual snapshot") as step:
             taken = take_snapshot(aws.client("rds"), names, keep=keep, clock=report.clock, progress=progress)
             step.detail = f"{taken.identifier} available after {taken.seconds:.0f} s"
         report.facts |= {"snapshot": taken.identifier, "arn": taken.arn, "created": taken.created,
                          "pruned": list(taken.pruned)}  # fmt: skip
-        return True
 
-    _operate(
-        "snapshot", stack=stack, config_file=config_file, region=region, report_dir=report_dir, body=body
-    )
+    return body
 
 
 @_day2_command("rotate-secret-key")
@@ -323,7 +326,7 @@ def rotate_secret_key_command(
     config_file: ConfigFileOption = None,
     region: RegionOption = None,
     report_dir: ReportDirOption = None,
-) -> None:
+) -> Body:
     """Rotate SECRET_KEY: keep the old key, new key, re-encrypt, restart, discard the old key.
 
     Resumable: run it again after an interruption and it continues after the last finished stage.
@@ -336,14 +339,7 @@ def rotate_secret_key_command(
         target = AwsRotation(aws, names, settings.secret_recovery_window_days, report.clock, progress)
         return rotate(target, report)
 
-    _operate(
-        "rotate-secret-key",
-        stack=stack,
-        config_file=config_file,
-        region=region,
-        report_dir=report_dir,
-        body=body,
-    )
+    return body
 
 
 @_day2_command("audit")
@@ -352,7 +348,7 @@ def audit_command(
     config_file: ConfigFileOption = None,
     region: RegionOption = None,
     report_dir: ReportDirOption = None,
-) -> None:
+) -> Body:
     """Compare what carries the stack's tags in AWS with the offline plan: orphans and missing.
 
     Also lists what day-2 commands made (snapshots, a drill's leftovers, a rotation's old key), what
@@ -364,7 +360,7 @@ def audit_command(
 
     def body(
         _settings: Settings, names: Any, aws: Any, report: Any, _progress: Callable[[str], None]
-    ) -> bool:
+    ) -> None:
         with report.step("plan the stack and list its tagged resources") as step:
             result = run_audit(aws.client("resourcegroupstaggingapi"), names, _stack_file(stack, config_file))
             step.detail = f"{len(result.matched)} matched"
@@ -372,9 +368,8 @@ def audit_command(
         report.sections |= result.sections()
         if not result.clean:
             raise OpsError(f"{len(result.orphans)} orphaned and {len(result.missing)} missing resource(s)")
-        return True
 
-    _operate("audit", stack=stack, config_file=config_file, region=region, report_dir=report_dir, body=body)
+    return body
 
 
 # --- the local twin ------------------------------------------------------------------------------

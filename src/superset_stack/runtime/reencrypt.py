@@ -43,14 +43,12 @@ def encrypted_columns() -> dict[str, dict[str, Any]]:
 def main() -> int:
     try:
         runtime = parse(os.environ)
+        if not runtime.previous_secret_key:
+            raise ContractError(
+                ["SUPERSET_PREVIOUS_SECRET_KEY: required to re-encrypt (the key rotated away from)"]
+            )
     except ContractError as error:
         print(error, file=sys.stderr)
-        return 2
-    if not runtime.previous_secret_key:
-        print(
-            "SUPERSET_PREVIOUS_SECRET_KEY: required to re-encrypt (the key rotated away from)",
-            file=sys.stderr,
-        )
         return 2
     from superset.app import create_app
     from superset.utils.encrypt import SecretsMigrator

@@ -32,5 +32,6 @@ def test_reencrypt_needs_the_previous_key(
     monkeypatch.delenv("SUPERSET_PREVIOUS_SECRET_KEY", raising=False)
     assert reencrypt.main() == 2
     assert capsys.readouterr().err == (
-        "SUPERSET_PREVIOUS_SECRET_KEY: required to re-encrypt (the key rotated away from)\n"
+        "Superset environment contract broken:\n"
+        "  - SUPERSET_PREVIOUS_SECRET_KEY: required to re-encrypt (the key rotated away from)\n"
     )
