@@ -65,6 +65,8 @@ def run_drill(
 
 @dataclass
 class Drill:
+    """One drill: the stack's clients and names, the report it fills, its options."""
+
     aws: Aws
     names: StackNames
     report: Report
