@@ -6,7 +6,10 @@ Commands work offline, on the stack files in the repository (or any file via --c
 from __future__ import annotations
 
 import dataclasses
+import functools
+import inspect
 import json
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -298,6 +301,213 @@ def docs_command(check: Annotated[bool, typer.Option(help="Only report stale fil
         return
     changed = docs.write(Path.cwd())
     console.print(f"updated: {', '.join(changed)}" if changed else "generated files were already current")
+
+
+# --- day-2 operations on a deployed stack (boto3; docs/operations.md) -------------------------------
+
+DeployedStackOption = Annotated[
+    str,
+    typer.Option("--stack", "-s", help="The deployed stack: reads Pulumi.<stack>.yaml.", show_default=False),
+]
+RegionOption = Annotated[
+    str | None,
+    typer.Option("--region", help="AWS region of the stack. (default: the stack file's aws:region)"),
+]
+ReportDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--report-dir",
+        help="Where report.md and report.json go. (default: reports/<command>-<stack>-<UTC time>)",
+    ),
+]
+EXIT_WAITING = 3  # rotate-secret-key: a deploy of yours comes next, then run it again
+EXIT_INTERRUPTED = 130
+
+
+Body = Callable[[Settings, Any, Any, Any, Callable[[str], None]], bool | None]  # False: waits for you
+
+
+def _day2_command(name: str) -> Callable[[Callable[..., Body]], Callable[..., None]]:
+    """Register a day-2 command. The function takes the command's options and returns its body,
+    which `_operate` runs; its docstring's paragraphs become the --help text, unwrapped."""
+
+    def register(function: Callable[..., Body]) -> Callable[..., None]:
+        @functools.wraps(function)
+        def command(**options: Any) -> None:
+            common = {key: options[key] for key in ("stack", "config_file", "region", "report_dir")}
+            _operate(name, body=function(**options), **common)
+
+        paragraphs = inspect.cleandoc(function.__doc__ or "").split("\n\n")
+        app.command(name, help="\n\n".join(" ".join(p.split()) for p in paragraphs))(command)
+        return command
+
+    return register
+
+
+def _operate(
+    command: str,
+    *,
+    stack: str,
+    config_file: Path | None,
+    region: str | None,
+    report_dir: Path | None,
+    body: Body,
+) -> None:
+    """Run a day-2 command: settings, AWS clients, progress, the report; exit 0, 1, 3 or 130.
+
+    `body(settings, names, aws, report, progress)` returns False when the command waits for you."""
+    from superset_stack.ops.names import StackNames
+    from superset_stack.ops.report import Report, default_directory
+    from superset_stack.ops.session import Aws, OpsError, aws_errors
+    from superset_stack.ops.waiting import Clock, sigterm_as_interrupt
+
+    try:
+        settings = Settings.from_stack_file(_stack_file(stack, config_file), stack=stack)
+    except SettingsError as error:
+        raise _fail(error) from None
+    names = StackNames.of(settings, region=region)
+    clock = Clock()
+    report = Report(command, names.stack, names.region, started=clock.now(), clock=clock)
+    code = 0
+    try:
+        with sigterm_as_interrupt(), aws_errors(), console.status(f"{command}: stack {stack}") as spinner:
+            finished = body(settings, names, Aws(names.region), report, spinner.update) is not False
+        report.finish("ok" if finished else "waiting")
+        code = 0 if finished else EXIT_WAITING
+    except OpsError as error:
+        report.finish("failed", str(error))
+        code = 1
+    except KeyboardInterrupt:
+        report.finish("interrupted", "interrupted (Ctrl-C or SIGTERM)")
+        code = EXIT_INTERRUPTED
+    paths = report.write(report_dir or default_directory(command, stack, report.started))
+    _show(report)
+    console.print(f"report: {paths[1]}  {paths[0]}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _show(report: Any) -> None:
+    steps = Table(title=f"{report.command} on stack {report.stack} ({report.region}): {report.status}")
+    for column in ("step", "result", "seconds", "detail"):
+        steps.add_column(column)
+    for step in report.steps:
+        steps.add_row(step.name, "ok" if step.ok else "[red]FAILED[/]", f"{step.seconds:.1f}", step.detail)
+    console.print(steps)
+    for title, lines in report.sections.items():
+        if lines:
+            console.print(f"[bold]{title}[/]")
+            for line in lines:
+                console.print(f"  - {line}", markup=False, highlight=False)
+    for problem in report.problems:
+        errors.print(f"[bold red]{report.command} {report.status}:[/] {problem}", highlight=False)
+    if report.next_actions:
+        console.print("[bold]Next:[/]")
+        for action in report.next_actions:
+            console.print(f"  {action}", markup=False, highlight=False)
+
+
+@_day2_command("dr-drill")
+def dr_drill_command(
+    stack: DeployedStackOption,
+    config_file: ConfigFileOption = None,
+    region: RegionOption = None,
+    report_dir: ReportDirOption = None,
+    instance_class: Annotated[
+        str | None, typer.Option(help="Class of the scratch instance. (default: the database's)")
+    ] = None,
+) -> Body:
+    """Restore the newest backup into a scratch instance, verify it with the stack's image, delete it.
+
+    Verification (the migration task, command `verify`, against the copy): the schema is at the
+    image's migration head, every table reads, stored passwords decrypt with SECRET_KEY; dashboards,
+    charts, datasets and users counted. Reports RPO (age of the restored backup) and RTO (start to
+    verified). The scratch instance is deleted also on failure, Ctrl-C or SIGTERM. Exit 1 on failure.
+    """
+    from superset_stack.ops.drill import DrillOptions, run_drill
+
+    def body(_settings: Settings, names: Any, aws: Any, report: Any, progress: Callable[[str], None]) -> None:
+        run_drill(aws, names, report, options=DrillOptions(instance_class=instance_class), progress=progress)
+
+    return body
+
+
+@_day2_command("snapshot")
+def snapshot_command(
+    stack: DeployedStackOption,
+    config_file: ConfigFileOption = None,
+    region: RegionOption = None,
+    report_dir: ReportDirOption = None,
+    keep: Annotated[
+        int, typer.Option(help="Manual snapshots made by this command to keep; older ones are deleted.")
+    ] = 5,
+) -> Body:
+    """Take a manual snapshot of the metadata database (<prefix>-manual-<UTC time>) and wait for it.
+
+    Then deletes this command's own snapshots beyond the newest --keep; automated, AWS Backup and
+    other manual snapshots are never touched.
+    """
+    from superset_stack.ops.snapshots import take_snapshot
+
+    def body(_settings: Settings, names: Any, aws: Any, report: Any, progress: Callable[[str], None]) -> None:
+        with report.step("take a manual snapshot") as step:
+            taken = take_snapshot(aws.client("rds"), names, keep=keep, clock=report.clock, progress=progress)
+            step.detail = f"{taken.identifier} available after {taken.seconds:.0f} s"
+        report.facts |= {"snapshot": taken.identifier, "arn": taken.arn, "created": taken.created,
+                         "pruned": list(taken.pruned)}  # fmt: skip
+
+    return body
+
+
+@_day2_command("rotate-secret-key")
+def rotate_secret_key_command(
+    stack: DeployedStackOption,
+    config_file: ConfigFileOption = None,
+    region: RegionOption = None,
+    report_dir: ReportDirOption = None,
+) -> Body:
+    """Rotate SECRET_KEY: keep the old key, new key, re-encrypt, restart, discard the old key.
+
+    Resumable: run it again after an interruption and it continues after the last finished stage.
+    Twice it stops for a deploy of yours (wiring the old key to the migration task, and unwiring it)
+    and prints the exact commands; it then exits 3. Exit 0 when the rotation is complete.
+    """
+    from superset_stack.ops.rotation import AwsRotation, rotate
+
+    def body(settings: Settings, names: Any, aws: Any, report: Any, progress: Callable[[str], None]) -> bool:
+        target = AwsRotation(aws, names, settings.secret_recovery_window_days, report.clock, progress)
+        return rotate(target, report)
+
+    return body
+
+
+@_day2_command("audit")
+def audit_command(
+    stack: DeployedStackOption,
+    config_file: ConfigFileOption = None,
+    region: RegionOption = None,
+    report_dir: ReportDirOption = None,
+) -> Body:
+    """Compare what carries the stack's tags in AWS with the offline plan: orphans and missing.
+
+    Also lists what day-2 commands made (snapshots, a drill's leftovers, a rotation's old key), what
+    AWS derived from planned resources (automated snapshots, tasks) and the planned types no tag can
+    show. Exit 1 when anything is orphaned or missing.
+    """
+    from superset_stack.ops.audit import run_audit
+    from superset_stack.ops.session import OpsError
+
+    def body(
+        _settings: Settings, names: Any, aws: Any, report: Any, _progress: Callable[[str], None]
+    ) -> None:
+        with report.step("plan the stack and list its tagged resources") as step:
+            result = run_audit(aws.client("resourcegroupstaggingapi"), names, _stack_file(stack, config_file))
+            step.detail = f"{len(result.matched)} matched"
+        report.facts |= result.facts()
+        report.sections |= result.sections()
+        if not result.clean:
+            raise OpsError(f"{len(result.orphans)} orphaned and {len(result.missing)} missing resource(s)")
+
+    return body
 
 
 # --- the local twin ------------------------------------------------------------------------------

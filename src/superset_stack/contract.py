@@ -18,7 +18,7 @@ from urllib.parse import quote, urlsplit
 Kind = Literal["env", "secret"]
 ENVIRONMENTS = ("dev", "staging", "prod", "local")
 # What the entrypoint runs; it tells the process which one it is (SUPERSET_PROCESS).
-PROCESSES = ("web", "worker", "beat", "bootstrap")
+PROCESSES = ("web", "worker", "beat", "bootstrap", "verify")
 SSL_MODES = ("disable", "require", "verify-ca", "verify-full")
 
 

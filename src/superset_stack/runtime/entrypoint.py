@@ -81,6 +81,8 @@ def command(role: str, runtime: Runtime, python: str = sys.executable) -> list[s
         ]
     if role == "bootstrap":
         return [python, "-m", "superset_stack.runtime.bootstrap"]
+    if role == "verify":
+        return [python, "-m", "superset_stack.runtime.verify"]
     raise ValueError(f"unknown role {role!r}; allowed: {', '.join(ROLES)}")
 
 

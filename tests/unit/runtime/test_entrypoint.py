@@ -45,7 +45,7 @@ def test_a_broken_contract_stops_before_anything_starts(
 
 def test_unknown_role(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["entrypoint", "scheduler"]) == 2
-    assert "usage: entrypoint {web|worker|beat|bootstrap}" in capsys.readouterr().err
+    assert "usage: entrypoint {web|worker|beat|bootstrap|verify}" in capsys.readouterr().err
 
 
 def test_the_started_process_learns_its_role(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
