@@ -83,7 +83,7 @@ def pool_settings(threads: int) -> PoolSettings:
 
 # Processes that serve one request or task at a time: each prefork child of a Celery worker (and
 # the worker's main process, which only hands out tasks), beat and the bootstrap.
-SINGLE_THREADED_PROCESSES: tuple[str, ...] = ("worker", "beat", "bootstrap")
+SINGLE_THREADED_PROCESSES: tuple[str, ...] = ("worker", "beat", "bootstrap", "verify")
 
 
 def process_pool_settings(process: str, threads: int) -> PoolSettings:

@@ -117,5 +117,5 @@ def test_the_process_is_one_the_entrypoint_starts_or_none() -> None:
     assert parse(AWS).process == ""
     assert parse({**AWS, "SUPERSET_PROCESS": "worker"}).process == "worker"
     assert problems(SUPERSET_PROCESS="scheduler") == (
-        "SUPERSET_PROCESS: got 'scheduler'; allowed: , web, worker, beat, bootstrap",
+        "SUPERSET_PROCESS: got 'scheduler'; allowed: , web, worker, beat, bootstrap, verify",
     )

@@ -90,6 +90,7 @@ UNMATCHABLE: dict[str, str] = {
         )
     },
     "aws:sns/topicPolicy:TopicPolicy": "a policy is part of its topic",
+    "aws:sns/topicSubscription:TopicSubscription": "subscriptions cannot be tagged",
     "aws:ecr/lifecyclePolicy:LifecyclePolicy": "a policy is part of its repository",
     "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": "cluster configuration",
     "aws:appautoscaling/policy:Policy": "scaling policies cannot be tagged",
