@@ -19,8 +19,13 @@ class Api:
     session: requests.Session
 
     @classmethod
-    def login(cls, base: str, username: str, password: str) -> Api:
+    def login(cls, base: str, username: str, password: str, *, ca_file: str | None = None) -> Api:
+        """`ca_file`: verify https against this CA only (the like-aws twin's), whatever the
+        environment's REQUESTS_CA_BUNDLE says."""
         session = requests.Session()
+        if ca_file is not None:
+            session.verify = ca_file
+            session.trust_env = False  # REQUESTS_CA_BUNDLE would otherwise win over session.verify
         response = session.post(
             f"{base}/api/v1/security/login",
             json={"username": username, "password": password, "provider": "db"},

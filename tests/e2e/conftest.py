@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,11 +16,13 @@ from typing import Any
 import pytest
 
 from benchmarks.client import Api
-from superset_stack.local.processes import free_port
+from superset_stack.local import postgres, proxy, redis
+from superset_stack.local.processes import TwinError, free_port
 from superset_stack.local.twin import Ports, Twin, TwinOptions
-from tests.runtime_venv import runtime_python
+from tests.runtime_venv import ROOT, runtime_python
 
 login = Api.login
+ARTIFACTS = ROOT / "artifacts"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -29,24 +33,28 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.fixture(scope="session")
-def twin() -> Iterator[Twin]:
+@contextmanager
+def running_twin(*, like_aws: bool) -> Iterator[Twin]:
+    """A twin on free loopback ports in a throw-away folder; its logs are kept in artifacts/."""
     runtime = runtime_python().parent.parent
     # Under /tmp with mode 0755: as root, PostgreSQL runs as an unprivileged user who must reach it.
     state = Path(tempfile.mkdtemp(prefix="superset-twin-"))
     state.chmod(0o755)
-    subject = Twin(TwinOptions(state_dir=state / "local", runtime=runtime,
-                               ports=Ports(web=free_port(), postgres=free_port(), redis=free_port())))  # fmt: skip
+    ports = Ports(
+        web=free_port(), postgres=free_port(), redis=free_port(), https=free_port(), http=free_port()
+    )
+    subject = Twin(TwinOptions(state_dir=state / "local", runtime=runtime, ports=ports, like_aws=like_aws))
     started = time.monotonic()
     try:
         subject.up()
-        print(f"\nlocal twin up in {time.monotonic() - started:.0f} s at {subject.superset_url()}")
+        print(f"\n{'like-aws' if like_aws else 'local'} twin up in {time.monotonic() - started:.0f} s at "
+              f"{subject.superset_url()}")  # fmt: skip
         yield subject
     finally:
-        for name in ("bootstrap", "web", "worker", "beat"):
+        artifacts = ARTIFACTS / ("like-aws-twin-logs" if like_aws else "twin-logs")
+        for name in ("bootstrap", "web", "worker", "beat", "proxy"):
             log = subject.logs / f"{name}.log"
             if log.exists():
-                artifacts = Path(__file__).resolve().parents[2] / "artifacts" / "twin-logs"
                 artifacts.mkdir(parents=True, exist_ok=True)
                 shutil.copy(log, artifacts / log.name)
         subject.down(delete_data=True)
@@ -54,8 +62,35 @@ def twin() -> Iterator[Twin]:
 
 
 @pytest.fixture(scope="session")
+def twin() -> Iterator[Twin]:
+    with running_twin(like_aws=False) as subject:
+        yield subject
+
+
+@pytest.fixture(scope="session")
+def aws_twin() -> Iterator[Twin]:
+    """The twin as on AWS (`local up --like-aws`): Debian's PostgreSQL, redis-server and nginx."""
+    try:
+        postgres.tls_binaries(), redis.tls_server_binary(), proxy.nginx_binary()
+    except TwinError as missing:  # .ci/run installs them
+        if os.environ.get("CI"):
+            pytest.fail(str(missing))
+        pytest.skip(str(missing))
+    with running_twin(like_aws=True) as subject:
+        yield subject
+
+
+@pytest.fixture(scope="session")
 def api(twin: Twin) -> Api:
     return login(twin.superset_url(), "admin", twin.secrets()["admin_password"])
+
+
+@pytest.fixture(scope="session")
+def aws_api(aws_twin: Twin) -> Api:
+    """Logged in through the load balancer's stand-in, trusting only the twin's CA."""
+    return login(
+        aws_twin.superset_url(), "admin", aws_twin.secrets()["admin_password"], ca_file=str(aws_twin.ca_file)
+    )
 
 
 @dataclass
@@ -66,13 +101,14 @@ class Chart:
     query_context: dict[str, Any]
 
 
-@pytest.fixture(scope="session")
-def chart(twin: Twin, api: Api) -> Chart:
+def make_chart(twin: Twin, api: Api) -> Chart:
     """A small analytics database on the twin's PostgreSQL, registered in Superset with a chart."""
     server = twin.postgres()
     server.ensure_database("analytics")
     server.psql("analytics", "CREATE TABLE sales (region text, amount numeric);"
                              "INSERT INTO sales VALUES ('north', 10), ('south', 20), ('north', 5)")  # fmt: skip
+    # like-aws: the URL carries sslmode=verify-full and the twin's CA, so Superset's warehouse
+    # connection is checked as its metadata connection is
     uri = server.url("analytics").replace("postgresql://", "postgresql+psycopg2://", 1)
     database = api.post("/api/v1/database/", {"database_name": "analytics", "sqlalchemy_uri": uri,
                                               "expose_in_sqllab": True, "allow_run_async": True})  # fmt: skip
@@ -100,3 +136,33 @@ def chart(twin: Twin, api: Api) -> Chart:
         "result_type": "full",
     }
     return Chart(database.json()["id"], dataset.json()["id"], created.json()["id"], query_context)
+
+
+@pytest.fixture(scope="session")
+def chart(twin: Twin, api: Api) -> Chart:
+    return make_chart(twin, api)
+
+
+@pytest.fixture(scope="session")
+def aws_chart(aws_twin: Twin, aws_api: Api) -> Chart:
+    return make_chart(aws_twin, aws_api)
+
+
+def async_query_rows(api: Api, chart: Chart, client_id: str, sql: str) -> list[dict[str, Any]]:
+    """Run an async SQL Lab query (the Celery worker runs it, the results go through Redis); its rows."""
+    submitted = api.post("/api/v1/sqllab/execute/", {"database_id": chart.database_id, "schema": "public",
+                                                     "runAsync": True, "client_id": client_id, "sql": sql})  # fmt: skip
+    assert submitted.status_code == 202, submitted.text
+    query_id = submitted.json()["query"]["serverId"]
+    deadline = time.monotonic() + 60
+    while (query := api.get(f"/api/v1/query/{query_id}").json()["result"])["status"] not in (
+        "success",
+        "failed",
+    ):
+        assert time.monotonic() < deadline, query
+        time.sleep(0.5)
+    assert query["status"] == "success", query
+    results = api.get("/api/v1/sqllab/results/", params={"q": f"(key:'{query['results_key']}')"})
+    assert results.status_code == 200, results.text
+    rows: list[dict[str, Any]] = results.json()["data"]
+    return rows

@@ -12,7 +12,7 @@ import requests
 
 from superset_stack.contract import REDIS_DATABASES
 from superset_stack.local.twin import Twin
-from tests.e2e.conftest import Api, Chart, login
+from tests.e2e.conftest import Api, Chart, async_query_rows, login
 
 
 def test_health(twin: Twin) -> None:
@@ -150,22 +150,7 @@ def test_sql_lab_runs_a_query(api: Api, chart: Chart) -> None:
 
 
 def test_celery_round_trip_for_an_async_query(twin: Twin, api: Api, chart: Chart) -> None:
-    submitted = api.post("/api/v1/sqllab/execute/", {
-        "database_id": chart.database_id, "schema": "public", "runAsync": True, "client_id": "e2eAsync1",
-        "sql": "SELECT COUNT(*) AS n FROM sales",
-    })  # fmt: skip
-    assert submitted.status_code == 202, submitted.text
-    query_id = submitted.json()["query"]["serverId"]
-    deadline = time.monotonic() + 60
-    while True:
-        query = api.get(f"/api/v1/query/{query_id}").json()["result"]
-        if query["status"] in ("success", "failed") or time.monotonic() > deadline:
-            break
-        time.sleep(0.5)
-    assert query["status"] == "success", query
-    results = api.get("/api/v1/sqllab/results/", params={"q": f"(key:'{query['results_key']}')"})
-    assert results.status_code == 200, results.text
-    assert results.json()["data"] == [{"n": 3}]
+    assert async_query_rows(api, chart, "e2eAsync1", "SELECT COUNT(*) AS n FROM sales") == [{"n": 3}]
     worker_log = (twin.logs / "worker.log").read_text()
     assert "sql_lab.get_sql_results" in worker_log and "succeeded" in worker_log
 

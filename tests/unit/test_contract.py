@@ -61,8 +61,21 @@ def test_database_uri_encodes_the_credentials() -> None:
     )
 
 
-def test_redis_urls_use_tls_and_the_token() -> None:
-    assert parse(AWS).redis_url(3) == "rediss://:tok%2Fen%401@master.cache.internal:6379/3"
+def test_redis_urls_use_tls_the_token_and_verify_the_host_name() -> None:
+    # redis-py 5 (the runtime's) checks no host name unless the URL asks; kombu and Celery read the same
+    assert parse(AWS).redis_url(3) == (
+        "rediss://:tok%2Fen%401@master.cache.internal:6379/3?ssl_cert_reqs=required&ssl_check_hostname=true"
+    )
+
+
+def test_a_redis_ca_file_and_client_options_join_the_query() -> None:
+    runtime = parse({**AWS, "REDIS_CA_FILE": "/etc/twin ca.pem"})
+    assert runtime.redis_url(0, socket_timeout="2") == (
+        "rediss://:tok%2Fen%401@master.cache.internal:6379/0?ssl_cert_reqs=required&ssl_check_hostname=true"
+        "&ssl_ca_certs=/etc/twin%20ca.pem&socket_timeout=2"
+    )
+    # ECS leaves it empty: the system's CA bundle (ElastiCache's certificates are publicly trusted)
+    assert parse(AWS).redis_ca_file == ""
 
 
 def test_local_redis_has_no_tls_and_no_token() -> None:

@@ -10,6 +10,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from superset_stack.local.files import run_as
+
 # Detached children outlive the Popen handle's usual scope; keeping the handles stops Python
 # reporting still-running subprocesses when a handle is garbage-collected.
 _CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
@@ -83,7 +85,7 @@ def start(
             env=dict(env or os.environ),
             cwd=cwd,
             start_new_session=True,
-            user=user,
+            **run_as(user),
         )
     _CHILDREN[process.pid] = process
     return process.pid

@@ -2,8 +2,15 @@
 
 `up` starts PostgreSQL and Redis, runs the bootstrap (migrate, init, admin), then the web tier
 (gunicorn), a Celery worker and Celery beat, each through the same entrypoint and the same
-environment contract as the ECS tasks; only the values differ (SUPERSET_ENV=local). Everything the
-twin owns lives in one state folder; `down` stops it all and keeps the data unless asked not to.
+environment contract as the ECS tasks. Everything the twin owns lives in one state folder; `down`
+stops it all and keeps the data unless asked not to.
+
+Two modes, chosen at `up` and remembered in the state folder:
+- default: pip-installed PostgreSQL and Redis on plain loopback, SUPERSET_ENV=local; light and fast.
+- like-aws: the production values of the ECS tasks (SUPERSET_ENV=prod: forced HTTPS, Secure
+  cookies, HSTS, the proxy fix) behind nginx standing in for the load balancer (proxy.py),
+  PostgreSQL with TLS required and verify-full, Redis with TLS only and an AUTH token, every
+  certificate from the twin's own CA (tls.py). The system's PostgreSQL, redis-server and nginx.
 """
 
 from __future__ import annotations
@@ -20,8 +27,11 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from superset_stack.local import postgres, redis
+from superset_stack.contract import parse
+from superset_stack.local import postgres, proxy, redis
+from superset_stack.local.files import make_private, private_folder, service_user, write_private
 from superset_stack.local.processes import TwinError, is_running, port_is_free, start, stop, wait_until
+from superset_stack.local.tls import CertificateAuthority, IssuedFiles
 
 SOURCE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding the superset_stack package
 RUNTIME_DIR = SOURCE_ROOT / "superset_stack" / "runtime"
@@ -29,6 +39,11 @@ DATABASE_USER = "superset"
 DATABASE_NAME = "superset"
 SUPERSET_ROLES = ("web", "worker", "beat")
 ALL_PROCESSES = ("postgres", "redis", *SUPERSET_ROLES)
+# like-aws: the name every client uses for every server, as in each certificate (plus the address)
+SERVER_NAME = "localhost"
+SERVER_ADDRESSES = ("127.0.0.1",)
+# In the Redis AUTH token on purpose: each needs URL escaping, which every Redis client must undo.
+URL_RESERVED = "/+@:%?#&"
 
 
 @dataclass
@@ -36,6 +51,27 @@ class Ports:
     web: int = 8088
     postgres: int = 54329
     redis: int = 63799
+    https: int = 8443  # like-aws only: the load balancer's HTTPS listener
+    http: int = 8080  # like-aws only: its HTTP listener (301 to HTTPS)
+
+    def used(self, *, like_aws: bool) -> dict[str, int]:
+        ports = asdict(self)
+        return ports if like_aws else {name: ports[name] for name in ("web", "postgres", "redis")}
+
+    def problems(self, *, like_aws: bool) -> list[str]:
+        """Each port out of 1-65535, and each port given to two listeners, named by its option."""
+        used = self.used(like_aws=like_aws)
+        found = [
+            f"--{name}-port must be 1-65535, got {port}"
+            for name, port in used.items()
+            if not 0 < port < 65536
+        ]
+        owners: dict[int, str] = {}
+        for name, port in used.items():
+            if port in owners:
+                found.append(f"--{owners[port]}-port and --{name}-port are both {port}; each needs its own")
+            owners.setdefault(port, name)
+        return found
 
 
 @dataclass
@@ -48,6 +84,26 @@ class TwinOptions:
     gunicorn_workers: int = 2
     gunicorn_threads: int = 4
     celery_concurrency: int = 2
+    like_aws: bool = False
+    nginx: Path | None = None
+
+
+def timeout_chain() -> dict[str, int]:
+    """The stack's default timeout chain: gunicorn timeout < load balancer idle < gunicorn keep-alive."""
+    from superset_stack.settings import OPTIONS_BY_KEY
+
+    keys = {
+        "gunicorn": "gunicornTimeoutSeconds",
+        "idle": "albIdleTimeoutSeconds",
+        "keepalive": "gunicornKeepaliveSeconds",
+    }
+    return {name: int(OPTIONS_BY_KEY[key].default) for name, key in keys.items()}
+
+
+def _redis_token() -> str:
+    characters = list(secrets.token_urlsafe(32) + URL_RESERVED)
+    secrets.SystemRandom().shuffle(characters)
+    return "".join(characters)
 
 
 class Twin:
@@ -57,6 +113,7 @@ class Twin:
         self.options = options
         self.root = options.state_dir
         self.logs = self.root / "logs"
+        self.tls = self.root / "tls"
         self.state_file = self.root / "state.json"
         self.secrets_file = self.root / "secrets.json"
 
@@ -69,18 +126,25 @@ class Twin:
         return loaded
 
     def _save_state(self, state: dict[str, Any]) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
         self.state_file.write_text(json.dumps(state, indent=2))
 
+    def _record(self, name: str, pid: int) -> int:
+        state = self.state()
+        state.setdefault("processes", {})[name] = pid
+        self._save_state(state)
+        return pid
+
     def secrets(self) -> dict[str, str]:
-        """Generated once per state folder, kept with mode 0600."""
+        """Generated once per state folder, kept with mode 0600 (an existing file is brought to it)."""
         stored: dict[str, str] = (
             json.loads(self.secrets_file.read_text()) if self.secrets_file.exists() else {}
         )
+        make_private(self.secrets_file)
         wanted: dict[str, Callable[[], str]] = {
             "database_password": lambda: secrets.token_urlsafe(24),
             "secret_key": lambda: secrets.token_urlsafe(48),
             "admin_password": lambda: secrets.token_urlsafe(12),
+            "redis_auth_token": _redis_token,
         }
         changed = False
         for key, make in wanted.items():
@@ -92,17 +156,48 @@ class Twin:
             stored["admin_password"] = env_password
             changed = True
         if changed:
-            self.root.mkdir(parents=True, exist_ok=True)
-            self.secrets_file.touch(mode=0o600)
-            self.secrets_file.chmod(0o600)
-            self.secrets_file.write_text(json.dumps(stored, indent=2))
+            if not self.root.exists():
+                private_folder(self.root)
+            write_private(self.secrets_file, json.dumps(stored, indent=2))
         return stored
 
     # --- the pieces ----------------------------------------------------------------------------
 
+    @property
+    def like_aws(self) -> bool:
+        return bool(self.state().get("like_aws", self.options.like_aws))
+
     def _ports(self) -> Ports:
         saved = self.state().get("ports")
         return Ports(**saved) if saved else self.options.ports
+
+    def process_names(self) -> tuple[str, ...]:
+        return (*ALL_PROCESSES, "proxy") if self.like_aws else ALL_PROCESSES
+
+    def _resolve_binaries(self) -> dict[str, str]:
+        """The servers this mode runs; says what to install when one is missing."""
+        options = self.options
+        if options.like_aws:
+            return {
+                "postgres": str(postgres.tls_binaries(options.postgres_bin)),
+                "redis": str(redis.tls_server_binary(options.redis_server)),
+                "nginx": str(proxy.nginx_binary(options.nginx)),
+            }
+        return {
+            "postgres": str(postgres.binaries(options.postgres_bin)),
+            "redis": str(redis.server_binary(options.redis_server)),
+        }
+
+    def _binary(self, name: str) -> Path:
+        saved: dict[str, str] = self.state().get("binaries") or self._resolve_binaries()
+        return Path(saved[name])
+
+    @property
+    def ca_file(self) -> Path:
+        return self.tls / "ca.pem"
+
+    def _server_host(self) -> str:
+        return SERVER_NAME if self.like_aws else "127.0.0.1"
 
     def postgres(self) -> postgres.Postgres:
         return postgres.Postgres(
@@ -111,25 +206,60 @@ class Twin:
             user=DATABASE_USER,
             password=self.secrets()["database_password"],
             log_file=self.logs / "postgres.log",
-            bin_dir=postgres.binaries(self.options.postgres_bin),
+            bin_dir=self._binary("postgres"),
+            ca_file=self.ca_file if self.like_aws else None,
+            host=self._server_host(),
         )
 
     def redis(self) -> redis.Redis:
+        like_aws = self.like_aws
         return redis.Redis(
             data_dir=self.root / "redis",
             port=self._ports().redis,
             log_file=self.logs / "redis.log",
-            binary=redis.server_binary(self.options.redis_server),
+            binary=self._binary("redis"),
+            password=self.secrets()["redis_auth_token"] if like_aws else "",
+            certificate=IssuedFiles(self.tls / "redis.pem", self.tls / "redis.key") if like_aws else None,
+            ca_file=self.ca_file if like_aws else None,
+            host=self._server_host(),
         )
 
-    def superset_url(self) -> str:
+    def proxy(self) -> proxy.Proxy:
+        ports = self._ports()
+        return proxy.Proxy(
+            binary=self._binary("nginx"),
+            config=proxy.ProxyConfig(
+                https_port=ports.https,
+                http_port=ports.http,
+                upstream_port=ports.web,
+                certificate=self.tls / "proxy.pem",
+                key=self.tls / "proxy.key",
+                folder=self.root / "proxy",
+                idle_timeout_seconds=timeout_chain()["idle"],
+                worker_user=service_user(),
+            ),
+            ca_file=self.ca_file,
+            log_file=self.logs / "proxy.log",
+        )
+
+    def gunicorn_url(self) -> str:
+        """gunicorn itself: the health check and the bootstrap's path, as on ECS."""
         return f"http://127.0.0.1:{self._ports().web}"
 
-    def environment(self) -> dict[str, str]:
-        """The container environment contract, with the twin's values."""
+    def superset_url(self) -> str:
+        """What users open: the load balancer's HTTPS listener (like-aws) or gunicorn."""
+        return self.proxy().url if self.like_aws else self.gunicorn_url()
+
+    def http_url(self) -> str:
+        """Plain http: the load balancer's redirecting listener (like-aws) or gunicorn."""
+        return self.proxy().http_url if self.like_aws else self.gunicorn_url()
+
+    def environment(self, role: str = "web") -> dict[str, str]:
+        """The container environment contract, with the twin's values; only the bootstrap gets the
+        admin password (on ECS, only the migration task)."""
         values = self.secrets()
         ports = self._ports()
-        return {
+        environment = {
             "SUPERSET_ENV": "local",
             "SUPERSET_PUBLIC_URL": self.superset_url(),
             "DATABASE_HOST": "127.0.0.1",
@@ -149,18 +279,36 @@ class Twin:
             "SUPERSET_PORT": str(ports.web),
             "CELERY_CONCURRENCY": str(self.options.celery_concurrency),
             "SUPERSET_HOME": str(self.root / "superset_home"),
-            "SUPERSET_ADMIN_USERNAME": "admin",
-            "SUPERSET_ADMIN_PASSWORD": values["admin_password"],
+        }
+        if self.like_aws:
+            environment.update(self._production_values(values))
+        if role == "bootstrap":
+            environment["SUPERSET_ADMIN_PASSWORD"] = values["admin_password"]
+        return environment
+
+    def _production_values(self, values: dict[str, str]) -> dict[str, str]:
+        chain = timeout_chain()
+        return {
+            "SUPERSET_ENV": "prod",
+            "DATABASE_HOST": SERVER_NAME,
+            "DATABASE_SSLMODE": "verify-full",
+            "DATABASE_SSLROOTCERT": str(self.ca_file),
+            "REDIS_HOST": SERVER_NAME,
+            "REDIS_TLS": "true",
+            "REDIS_AUTH_TOKEN": values["redis_auth_token"],
+            "REDIS_CA_FILE": str(self.ca_file),
+            "GUNICORN_TIMEOUT": str(chain["gunicorn"]),
+            "GUNICORN_KEEPALIVE": str(chain["keepalive"]),
         }
 
-    def process_environment(self) -> dict[str, str]:
+    def process_environment(self, role: str = "web") -> dict[str, str]:
         """What a Superset process gets: the contract, plus where to find the code and config."""
         inherited = {
             key: os.environ[key] for key in ("PATH", "LANG", "LC_ALL", "TZ", "HOME") if key in os.environ
         }
         return {
             **inherited,
-            **self.environment(),
+            **self.environment(role),
             "PYTHONPATH": str(SOURCE_ROOT),
             "SUPERSET_CONFIG_PATH": str(RUNTIME_DIR / "superset_config.py"),
             "FLASK_APP": "superset.app:create_app()",
@@ -185,39 +333,40 @@ class Twin:
         processes: dict[str, int] = self.state().get("processes", {})
         return {name: pid for name, pid in processes.items() if is_running(pid)}
 
-    def up(self, progress: Callable[[str], None] = lambda _message: None) -> dict[str, Any]:
-        """Start everything; returns the status. Starts nothing twice."""
+    def _check_before_up(self) -> dict[str, str]:
+        """Everything that can be refused before anything starts; the binaries to run."""
         already = self.running()
         if already:
-            if set(already) == set(ALL_PROCESSES):
+            if set(already) == set(self.process_names()):
                 raise TwinAlreadyRunningError(self.superset_url())
             raise TwinError(
                 f"the twin is partly running ({', '.join(sorted(already))}); run `superset-stack local "
                 f"down` first"
             )
+        ports = self.options.ports.used(like_aws=self.options.like_aws)
+        problems = self.options.ports.problems(like_aws=self.options.like_aws)
+        if problems:
+            raise TwinError("; ".join(problems))
         self._python()
-        ports = self.options.ports
-        for name, port in asdict(ports).items():
+        binaries = self._resolve_binaries()
+        for name, port in ports.items():
             if not port_is_free(port):
                 raise TwinError(f"port {port} ({name}) is already in use; choose another with --{name}-port")
-        self._save_state({"ports": asdict(ports), "processes": {}})
-        self.logs.mkdir(parents=True, exist_ok=True)
+        return binaries
+
+    def up(self, progress: Callable[[str], None] = lambda _message: None) -> dict[str, Any]:
+        """Start everything; returns the status. Starts nothing twice."""
+        binaries = self._check_before_up()
+        self.prepare_state_folder()
+        self._save_state(
+            {"ports": asdict(self.options.ports), "like_aws": self.options.like_aws, "binaries": binaries,
+             "processes": {}}
+        )  # fmt: skip
         pids: dict[str, int] = {}
         try:
-            progress("starting PostgreSQL")
-            database = self.postgres()
-            database.initialise()
-            pids["postgres"] = database.start()
-            database.ensure_database(DATABASE_NAME)
-            self._save_state({"ports": asdict(ports), "processes": pids})
-
-            progress("starting Redis")
-            pids["redis"] = self.redis().start()
-            self._save_state({"ports": asdict(ports), "processes": pids})
-
+            self._start_stores(pids, progress)
             progress("bootstrapping Superset (migrate, init, admin)")
             self._bootstrap()
-
             for role in SUPERSET_ROLES:
                 progress(f"starting Superset {role}")
                 pids[role] = self.start_role(role)
@@ -234,10 +383,45 @@ class Twin:
                     raise TwinError(
                         f"Superset {role} exited during start-up; see {self.logs / (role + '.log')}"
                     )
+            if self.like_aws:
+                progress("starting the load balancer (nginx)")
+                pids["proxy"] = self._record("proxy", self.proxy().start())
         except BaseException:
             self._stop(pids)
             raise
         return self.status()
+
+    def prepare_state_folder(self) -> None:
+        """The state folder 0700 (0710 for the service user's group as root: PostgreSQL and nginx's
+        workers reach their own folders in it), logs and Superset's home 0700."""
+        private_folder(self.root, shared_with=service_user())
+        private_folder(self.logs)
+        private_folder(self.root / "superset_home")
+
+    def _start_stores(self, pids: dict[str, int], progress: Callable[[str], None]) -> None:
+        authority = None
+        if self.like_aws:
+            progress("issuing certificates from the twin's CA")
+            authority = self._issue_certificates()
+        progress("starting PostgreSQL")
+        database = self.postgres()
+        database.initialise()
+        if authority is not None:
+            database.install_certificate(
+                *authority.issue(dns_names=(SERVER_NAME,), ip_addresses=SERVER_ADDRESSES)
+            )
+        pids["postgres"] = self._record("postgres", database.start())
+        database.ensure_database(DATABASE_NAME)
+        progress("starting Redis")
+        pids["redis"] = self._record("redis", self.redis().start())
+
+    def _issue_certificates(self) -> CertificateAuthority:
+        """The CA (kept) and fresh certificates for the load balancer and Redis."""
+        private_folder(self.tls)
+        authority = CertificateAuthority.load_or_create(self.tls)
+        for name in ("proxy", "redis"):
+            authority.issue_files(self.tls, name, dns_names=(SERVER_NAME,), ip_addresses=SERVER_ADDRESSES)
+        return authority
 
     def _bootstrap(self) -> None:
         log_file = self.logs / "bootstrap.log"
@@ -246,7 +430,7 @@ class Twin:
                 self._entrypoint("bootstrap"),
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                env=self.process_environment(),
+                env=self.process_environment("bootstrap"),
                 cwd=self.root,
                 check=False,
                 timeout=600,
@@ -257,20 +441,19 @@ class Twin:
 
     def _web_healthy(self) -> bool:
         try:
-            with urllib.request.urlopen(f"{self.superset_url()}/health", timeout=2) as response:
+            with urllib.request.urlopen(f"{self.gunicorn_url()}/health", timeout=2) as response:
                 return bool(response.status == 200)
         except OSError:
             return False
 
     def _stop(self, pids: dict[str, int]) -> list[str]:
         stopped = []
-        # Superset first (it needs the stores to finish in-flight work), then Redis, then PostgreSQL.
-        for name in (*SUPERSET_ROLES, "redis", "postgres"):
-            if name == "postgres":
-                done = stop(pids.get(name), sig=signal.SIGINT, timeout_seconds=60)  # fast shutdown
-            else:
-                done = stop(pids.get(name), timeout_seconds=40)
-            if done:
+        # The load balancer first, then Superset (it needs the stores to finish in-flight work),
+        # then Redis, then PostgreSQL.
+        signals = {"proxy": signal.SIGQUIT, "postgres": signal.SIGINT}  # graceful; PostgreSQL: fast
+        for name in ("proxy", *SUPERSET_ROLES, "redis", "postgres"):
+            timeout = 60 if name == "postgres" else 40
+            if stop(pids.get(name), sig=signals.get(name, signal.SIGTERM), timeout_seconds=timeout):
                 stopped.append(name)
         return stopped
 
@@ -293,13 +476,8 @@ class Twin:
             server = self.postgres()
             if postgres_max_connections is not None:
                 server = replace(server, max_connections=postgres_max_connections)
-            pid = server.start()
-        else:
-            pid = self.redis().start()
-        state = self.state()
-        state.setdefault("processes", {})[name] = pid
-        self._save_state(state)
-        return pid
+            return self._record(name, server.start())
+        return self._record(name, self.redis().start())
 
     def start_role(self, role: str) -> int:
         """Start one Superset process (at `up`, or again after a failure test stopped it); its pid is kept."""
@@ -308,13 +486,10 @@ class Twin:
         pid = start(
             self._entrypoint(role),
             log_file=self.logs / f"{role}.log",
-            env=self.process_environment(),
+            env=self.process_environment(role),
             cwd=self.root,
         )
-        state = self.state()
-        state.setdefault("processes", {})[role] = pid
-        self._save_state(state)
-        return pid
+        return self._record(role, pid)
 
     def down(self, *, delete_data: bool = False) -> list[str]:
         stopped = self._stop(self.state().get("processes", {}))
@@ -326,18 +501,20 @@ class Twin:
             shutil.rmtree(self.root)
         return stopped
 
+    def _health_checks(self) -> dict[str, Callable[[], bool]]:
+        return {
+            "postgres": lambda: self.postgres().ready(),
+            "redis": lambda: self.redis().ready(),
+            "web": self._web_healthy,
+            "proxy": lambda: self.proxy().ready(),
+        }
+
     def status(self) -> dict[str, Any]:
         state = self.state()
         pids: dict[str, int] = state.get("processes", {})
-        checks: dict[str, Callable[[], bool]] = {}
-        if state:
-            checks = {
-                "postgres": lambda: self.postgres().ready(),
-                "redis": lambda: redis.ping(self._ports().redis),
-                "web": self._web_healthy,
-            }
+        checks = self._health_checks() if state else {}
         processes = {}
-        for name in ALL_PROCESSES:
+        for name in self.process_names():
             pid = pids.get(name)
             alive = is_running(pid)
             check = checks.get(name)
@@ -346,15 +523,21 @@ class Twin:
                 "running": alive,
                 "healthy": alive and (check() if check else True),
             }
-        secrets_values = self.secrets() if state else {}
+        if not state:
+            return {"state_dir": str(self.root), "processes": processes, "like_aws": False,
+                    **dict.fromkeys(("superset_url", "http_url", "ca_file", "database_url", "redis_url",
+                                     "admin_username", "admin_password_file"))}  # fmt: skip
         return {
             "state_dir": str(self.root),
             "processes": processes,
-            "superset_url": self.superset_url() if state else None,
-            "database_url": self.postgres().url("postgres") if state else None,
-            "redis_url": self.redis().url() if state else None,
-            "admin_username": "admin" if state else None,
-            "admin_password_file": str(self.secrets_file) if secrets_values else None,
+            "like_aws": self.like_aws,
+            "superset_url": self.superset_url(),
+            "http_url": self.http_url(),
+            "ca_file": str(self.ca_file) if self.like_aws else None,
+            "database_url": self.postgres().url("postgres"),
+            "redis_url": parse(self.environment()).redis_url(0),
+            "admin_username": "admin",
+            "admin_password_file": str(self.secrets_file),
         }
 
 

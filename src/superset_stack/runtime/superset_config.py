@@ -3,7 +3,8 @@
 Loaded through SUPERSET_CONFIG_PATH. It reads the environment only through
 superset_stack.contract.parse, so a missing or malformed variable stops startup with a message
 naming it; nothing else in the environment changes behaviour. Differences between AWS and the
-local twin follow from SUPERSET_ENV=local (plain http, no TLS to the data stores), nothing else.
+default local twin follow from SUPERSET_ENV=local (plain http, no TLS to the data stores), nothing
+else; `local up --like-aws` runs this file with the production values (SUPERSET_ENV=prod).
 """
 
 from __future__ import annotations
@@ -66,11 +67,12 @@ SQLALCHEMY_ENGINE_OPTIONS = {
 
 # Fail fast when Redis is unreachable instead of holding a request thread (redis-py reads these
 # from the URL; Flask-Caching drops client options when it builds the client from a URL).
-_CACHE_CLIENT_OPTIONS = "socket_connect_timeout=2&socket_timeout=2&health_check_interval=30"
+_CACHE_CLIENT_OPTIONS = {"socket_connect_timeout": "2", "socket_timeout": "2", "health_check_interval": "30"}
 
 
 def _cache_url(name: str) -> str:
-    return f"{_runtime.redis_url(REDIS_DATABASES[name])}?{_CACHE_CLIENT_OPTIONS}"
+    # With TLS the URL also carries the certificate and host-name checks (contract.redis_url).
+    return _runtime.redis_url(REDIS_DATABASES[name], **_CACHE_CLIENT_OPTIONS)
 
 
 _FAIL_OPEN_CACHE = "superset_stack.runtime.fail_open_cache.FailOpenRedisCache"
@@ -113,8 +115,6 @@ else:
 RESULTS_BACKEND_USE_MSGPACK = True
 
 # --- Celery: broker and results on Redis, exactly one beat (enforced by the deployment) --------
-_celery_ssl = "?ssl_cert_reqs=required" if _runtime.redis_tls else ""
-
 
 BROKER_VISIBILITY_TIMEOUT_SECONDS = int(timedelta(hours=7).total_seconds())
 EVENT_LOG_RETENTION_DAYS = 365  # Home's recent activity looks one year back
@@ -122,8 +122,9 @@ QUERY_HISTORY_RETENTION_DAYS = 180  # SQL Lab's query history; Superset's sugges
 
 
 class CeleryConfig:
-    broker_url = _runtime.redis_url(REDIS_DATABASES["celery_broker"]) + _celery_ssl
-    result_backend = _runtime.redis_url(REDIS_DATABASES["celery_results"]) + _celery_ssl
+    # kombu and Celery's Redis backend read the TLS checks from the URL's query (contract.redis_url)
+    broker_url = _runtime.redis_url(REDIS_DATABASES["celery_broker"])
+    result_backend = _runtime.redis_url(REDIS_DATABASES["celery_results"])
     broker_connection_retry_on_startup = True
     imports = (
         "superset.sql_lab",
@@ -176,9 +177,11 @@ LOGGING_CONFIGURATOR = ErrorEventsConfigurator()
 SUPERSET_WEBSERVER_TIMEOUT = _runtime.gunicorn_timeout
 WEBDRIVER_BASEURL = f"http://127.0.0.1:{_runtime.port}/"
 WEBDRIVER_BASEURL_USER_FRIENDLY = f"{_runtime.public_url}/"
-# The ALB terminates TLS and adds one hop of X-Forwarded-*; locally there is no proxy to trust.
+# The ALB terminates TLS and adds one hop of X-Forwarded-For/Proto/Port; locally there is no proxy
+# to trust. It never sets X-Forwarded-Host or -Prefix but passes a client's through: trusting them
+# would let any client change the host and path of redirects and generated links.
 ENABLE_PROXY_FIX = not _runtime.local
-PROXY_FIX_CONFIG = {"x_for": 1, "x_proto": 1, "x_host": 1, "x_port": 1, "x_prefix": 1}
+PROXY_FIX_CONFIG = {"x_for": 1, "x_proto": 1, "x_host": 0, "x_port": 1, "x_prefix": 0}
 
 # --- hardening (../shared/reference/security.md section 5) --------------------------------------
 SESSION_COOKIE_SECURE = not _runtime.local

@@ -56,22 +56,23 @@ def test_aws_config_is_hardened_and_uses_tls_everywhere() -> None:
         "sslmode": "verify-full", "sslrootcert": "/app/rds-ca.pem", "connect_timeout": 10, "keepalives": 1,
         "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3, "application_name": "superset-prod",
     }  # fmt: skip
-    assert config["DATA_CACHE_CONFIG"]["CACHE_REDIS_URL"].startswith(
-        "rediss://:tok%2Fen%401@master.cache.internal:6379/3?"
+    # every Redis client verifies the certificate and the host name (test_redis_tls.py proves it)
+    verified = "ssl_cert_reqs=required&ssl_check_hostname=true"
+    assert config["DATA_CACHE_CONFIG"]["CACHE_REDIS_URL"] == (
+        f"rediss://:tok%2Fen%401@master.cache.internal:6379/3?{verified}"
+        "&socket_connect_timeout=2&socket_timeout=2&health_check_interval=30"
     )
+    assert config["CELERY_BROKER"] == f"rediss://:tok%2Fen%401@master.cache.internal:6379/0?{verified}"
+    assert config["CELERY_RESULTS"] == f"rediss://:tok%2Fen%401@master.cache.internal:6379/1?{verified}"
     assert (
-        config["CELERY_BROKER"]
-        == "rediss://:tok%2Fen%401@master.cache.internal:6379/0?ssl_cert_reqs=required"
+        config["RATELIMIT_STORAGE_URI"] == f"rediss://:tok%2Fen%401@master.cache.internal:6379/7?{verified}"
     )
-    assert (
-        config["CELERY_RESULTS"]
-        == "rediss://:tok%2Fen%401@master.cache.internal:6379/1?ssl_cert_reqs=required"
-    )
-    assert config["RATELIMIT_STORAGE_URI"] == "rediss://:tok%2Fen%401@master.cache.internal:6379/7"
     assert (config["RESULTS_BACKEND_TYPE"], config["RESULTS_BACKEND_BUCKET"], config["RESULTS_BACKEND_PREFIX"]) == (
         "S3ResultsBackend", "results-bucket", "sqllab-results/"
     )  # fmt: skip
     assert config["ENABLE_PROXY_FIX"] is True
+    # the ALB sets For, Proto and Port; Host and Prefix come from the client (test_like_aws.py)
+    assert config["PROXY_FIX_CONFIG"] == {"x_for": 1, "x_proto": 1, "x_host": 0, "x_port": 1, "x_prefix": 0}
     assert config["SESSION_COOKIE_SECURE"] is True
     assert config["SESSION_COOKIE_HTTPONLY"] is True
     assert config["TALISMAN_ENABLED"] is True

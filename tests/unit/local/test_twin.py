@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import pwd
 import socket
 import stat
 import sys
 from pathlib import Path
 
 import pytest
+import redis
 
 from superset_stack.contract import names, parse
 from superset_stack.local.processes import TwinError, free_port
@@ -24,9 +27,10 @@ def runtime(tmp_path: Path) -> Path:
     return folder
 
 
-def twin(tmp_path: Path, runtime: Path, **ports: int) -> Twin:
-    chosen = Ports(**{"web": free_port(), "postgres": free_port(), "redis": free_port(), **ports})
-    return Twin(TwinOptions(state_dir=tmp_path / "state", runtime=runtime, ports=chosen))
+def twin(tmp_path: Path, runtime: Path, *, like_aws: bool = False, **ports: int) -> Twin:
+    chosen = Ports(**{"web": free_port(), "postgres": free_port(), "redis": free_port(), "https": free_port(),
+                      "http": free_port(), **ports})  # fmt: skip
+    return Twin(TwinOptions(state_dir=tmp_path / "state", runtime=runtime, ports=chosen, like_aws=like_aws))
 
 
 def test_twin_environment_satisfies_the_contract(tmp_path: Path, runtime: Path) -> None:
@@ -37,6 +41,37 @@ def test_twin_environment_satisfies_the_contract(tmp_path: Path, runtime: Path) 
     assert (parsed.database_sslmode, parsed.redis_tls, parsed.redis_auth_token) == ("disable", False, "")
 
 
+def test_like_aws_environment_is_production_with_tls_everywhere(tmp_path: Path, runtime: Path) -> None:
+    subject = twin(tmp_path, runtime, like_aws=True, https=8443)
+    parsed = parse(subject.environment())  # the contract's production checks all pass
+    ca = str(subject.root / "tls" / "ca.pem")
+    assert (parsed.environment, parsed.public_url) == ("prod", "https://localhost:8443")
+    assert (parsed.database_host, parsed.database_sslmode, parsed.database_sslrootcert) == (
+        "localhost",
+        "verify-full",
+        ca,
+    )
+    assert (parsed.redis_host, parsed.redis_tls, parsed.redis_ca_file) == ("localhost", True, ca)
+    assert (parsed.gunicorn_timeout, parsed.gunicorn_keepalive) == (60, 75)  # the stack's defaults
+    assert parsed.redis_auth_token == subject.secrets()["redis_auth_token"]
+
+
+def test_the_redis_token_needs_escaping_and_survives_it(tmp_path: Path, runtime: Path) -> None:
+    subject = twin(tmp_path, runtime, like_aws=True)
+    token = subject.secrets()["redis_auth_token"]
+    assert set("/+@:%?#&") <= set(token)
+    url = parse(subject.environment()).redis_url(0)
+    assert redis.connection.parse_url(url)["password"] == token  # what redis-py, so Flask-Caching, reads
+
+
+def test_only_the_bootstrap_gets_the_admin_password(tmp_path: Path, runtime: Path) -> None:
+    subject = twin(tmp_path, runtime)
+    assert subject.environment("bootstrap")["SUPERSET_ADMIN_PASSWORD"] == subject.secrets()["admin_password"]
+    assert {role: "SUPERSET_ADMIN_PASSWORD" in subject.environment(role) for role in ("web", "worker", "beat")} == {
+        "web": False, "worker": False, "beat": False,
+    }  # fmt: skip
+
+
 def test_secrets_are_generated_once_and_private(tmp_path: Path, runtime: Path) -> None:
     subject = twin(tmp_path, runtime)
     first = subject.secrets()
@@ -45,12 +80,44 @@ def test_secrets_are_generated_once_and_private(tmp_path: Path, runtime: Path) -
     assert len(first["secret_key"]) >= 32
 
 
+def test_an_existing_readable_secrets_file_is_made_private(tmp_path: Path, runtime: Path) -> None:
+    subject = twin(tmp_path, runtime)
+    first = subject.secrets()
+    subject.secrets_file.chmod(0o644)
+    assert subject.secrets() == first  # nothing new to write: the mode is fixed all the same
+    assert stat.S_IMODE(subject.secrets_file.stat().st_mode) == 0o600
+
+
+def modes(subject: Twin) -> dict[str, int]:
+    folders = {"state": subject.root, "logs": subject.logs, "home": subject.root / "superset_home"}
+    return {name: stat.S_IMODE(folder.stat().st_mode) for name, folder in folders.items()}
+
+
+def test_the_state_folder_is_private(tmp_path: Path, runtime: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("superset_stack.local.twin.service_user", lambda: None)  # as a user, not root
+    subject = twin(tmp_path, runtime)
+    subject.root.mkdir(mode=0o755)  # an older twin's
+    subject.prepare_state_folder()
+    assert modes(subject) == {"state": 0o700, "logs": 0o700, "home": 0o700}
+
+
+def test_as_root_the_service_users_group_may_only_pass_through(
+    tmp_path: Path, runtime: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    me = pwd.getpwuid(os.getuid())  # stands in for superset-twin: creating users is no unit test's business
+    monkeypatch.setattr("superset_stack.local.twin.service_user", lambda: me.pw_name)
+    subject = twin(tmp_path, runtime)
+    subject.prepare_state_folder()
+    assert modes(subject) == {"state": 0o710, "logs": 0o700, "home": 0o700}
+    assert subject.root.stat().st_gid == me.pw_gid
+
+
 def test_admin_password_comes_from_the_environment_when_set(
     tmp_path: Path, runtime: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SUPERSET_ADMIN_PASSWORD", "chosen-by-the-user")
     subject = twin(tmp_path, runtime)
-    assert subject.environment()["SUPERSET_ADMIN_PASSWORD"] == "chosen-by-the-user"
+    assert subject.environment("bootstrap")["SUPERSET_ADMIN_PASSWORD"] == "chosen-by-the-user"
     assert json.loads(subject.secrets_file.read_text())["admin_password"] == "chosen-by-the-user"
 
 

@@ -1,0 +1,94 @@
+"""The like-aws twin's environment against the prod ECS tasks': every difference has its reason.
+
+The ECS side is the recorded plan of the prod preset (tests/plans/preset-prod.json): the web task
+definition for gunicorn, Celery and beat, the migration task definition for the bootstrap. A
+variable set on one side only, or a plain value that differs, must be in DIFFERENCES; a reason
+whose difference has gone must go too.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from superset_stack.local.twin import Twin, TwinOptions
+
+PLAN = Path(__file__).resolve().parents[2] / "plans" / "preset-prod.json"
+
+# name -> why the like-aws twin's value (or its absence) differs from the prod ECS task's
+DIFFERENCES: dict[str, str] = {
+    "SUPERSET_PUBLIC_URL": "the load balancer's stand-in listens on https://localhost:<port>, not on the "
+    "stack's domain",
+    "DATABASE_HOST": "the RDS endpoint's name there, localhost here; verify-full checks either name",
+    "DATABASE_PORT": "PostgreSQL's own port there, the twin's (an option) here",
+    "DATABASE_USER": "the stack's master user name there, the twin's superuser here",
+    "DATABASE_SSLROOTCERT": "the RDS CA bundle baked into the image there, the twin's CA here",
+    "REDIS_HOST": "the ElastiCache primary endpoint's name there, localhost here; every client checks it",
+    "REDIS_PORT": "ElastiCache's port there, the twin's (an option) here",
+    "REDIS_CA_FILE": "unset on ECS: ElastiCache's certificate is publicly trusted (the system CA bundle); "
+    "the twin's Redis has a certificate from the twin's CA",
+    "SERVER_WORKER_AMOUNT": "sized for the Fargate task there, for a 2-core machine here",
+    "SERVER_THREADS_AMOUNT": "sized for the Fargate task there, for a 2-core machine here",
+    "CELERY_CONCURRENCY": "sized for the Fargate task there, for a 2-core machine here",
+    "SUPERSET_BIND_ADDRESS": "unset on ECS (0.0.0.0 in the task's own network namespace); on a shared "
+    "machine gunicorn stays on loopback, behind the proxy",
+    "SUPERSET_HOME": "the task's volume there, a folder in the state folder here",
+    "RESULTS_S3_BUCKET": "no S3 here: SQL Lab results stay in Redis (the contract's empty default)",
+    "RESULTS_S3_PREFIX": "used only with a bucket",
+}
+
+
+def ecs_environment(family_suffix: str) -> dict[str, str | None]:
+    """Plain values of one task definition's container; secrets as None (only their names compare)."""
+    resources = json.loads(PLAN.read_text())["resources"]
+    [definition] = [
+        resource["inputs"]
+        for resource in resources
+        if resource["type"] == "aws:ecs/taskDefinition:TaskDefinition"
+        and resource["name"].endswith(f"-{family_suffix}")
+    ]
+    [container] = json.loads(definition["containerDefinitions"])
+    return {
+        **{item["name"]: item["value"] for item in container["environment"]},
+        **{item["name"]: None for item in container["secrets"]},
+    }
+
+
+def differences(twin: dict[str, str], ecs: dict[str, str | None]) -> set[str]:
+    only_one_side = set(twin) ^ set(ecs)
+    plain_values_differ = {
+        name for name in set(twin) & set(ecs) if ecs[name] is not None and twin[name] != ecs[name]
+    }
+    return only_one_side | plain_values_differ
+
+
+@pytest.fixture
+def like_aws(tmp_path: Path) -> Twin:
+    runtime = tmp_path / "runtime"
+    (runtime / "bin").mkdir(parents=True)
+    (runtime / "bin" / "python").symlink_to(sys.executable)
+    return Twin(TwinOptions(state_dir=tmp_path / "state", runtime=runtime, like_aws=True))
+
+
+@pytest.mark.parametrize(("role", "task"), [("web", "web"), ("worker", "worker"), ("beat", "beat"),
+                                            ("bootstrap", "migration")])  # fmt: skip
+def test_every_difference_from_the_prod_task_has_its_reason(like_aws: Twin, role: str, task: str) -> None:
+    found = differences(like_aws.environment(role), ecs_environment(task))
+    assert {name: DIFFERENCES.get(name, "NO REASON GIVEN") for name in found} == DIFFERENCES
+
+
+def test_the_production_semantics_are_the_same_values(like_aws: Twin) -> None:
+    twin, ecs = like_aws.environment(), ecs_environment("web")
+    same = (
+        "SUPERSET_ENV",
+        "DATABASE_SSLMODE",
+        "REDIS_TLS",
+        "GUNICORN_TIMEOUT",
+        "GUNICORN_KEEPALIVE",
+        "DATABASE_DB",
+    )
+    assert {name: twin[name] for name in same} == {name: ecs[name] for name in same}
+    assert twin["SUPERSET_ENV"] == "prod"
