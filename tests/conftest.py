@@ -36,12 +36,13 @@ def build(mocks: RecordingMocks) -> Callable[[Callable[[], Any]], RecordingMocks
 
 def make_settings(preset: str = "dev", /, *, stack: str | None = None, **values: Any) -> Settings:
     """Settings for the stack named after `preset`, with the required tags and any overrides
-    (config keys as written in a stack file)."""
+    (config keys as written in a stack file); prod also gets the alarm address it requires."""
     config: dict[str, Any] = {
         "owner": "data-platform",
         "costCenter": "analytics",
         "domainName": "superset.example.com",
         "hostedZoneId": "Z0123456789EXAMPLE",
+        **({"alarmEmail": "oncall@example.com"} if preset == "prod" else {}),
         **values,
     }
     return Settings.from_values(config, stack=stack or preset, region=REGION, today=TODAY)

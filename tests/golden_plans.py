@@ -27,7 +27,7 @@ REQUIRED = {
 VARIANTS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "preset-dev": ("dev", "us-east-1", {}),
     "preset-staging": ("staging", "us-east-1", {}),
-    "preset-prod": ("prod", "us-east-1", {}),
+    "preset-prod": ("prod", "us-east-1", {"alarmEmail": "oncall@example.com"}),
     "dev-always-on-nat-arm": (
         "dev",
         "us-east-1",
@@ -55,6 +55,25 @@ VARIANTS: dict[str, tuple[str, str, dict[str, Any]]] = {
             "albIngressCidrs": ["10.0.0.0/8", "192.168.0.0/16"],
         },
     ),
+    "staging-egress-in-place-rollouts": (
+        "staging",
+        "us-east-1",
+        {
+            "warehouseDrivers": ["clickhouse", "redshift"],
+            "egressDestinations": [
+                {"description": "Redshift analytics cluster", "port": 5439, "cidr": "10.20.0.0/16"},
+                {
+                    "description": "ClickHouse Cloud (HTTPS and native TLS)",
+                    "fromPort": 8443,
+                    "toPort": 9440,
+                    "prefixListId": "pl-0123456789abcdef0",
+                },
+                {"description": "Corporate LDAP", "port": 636, "securityGroupId": "sg-0123456789abcdef0"},
+            ],
+            "webDeploymentMaximumPercent": 100,
+            "workerDeploymentMaximumPercent": 100,
+        },
+    ),
     "prod-office-hours-waived": (
         "prod",
         "us-east-1",
@@ -69,6 +88,7 @@ VARIANTS: dict[str, tuple[str, str, dict[str, Any]]] = {
             "waivers": [
                 "officeHours until 2099-01-01: a pilot",
                 "vpcEndpointsAllZones until 2099-01-01: a pilot",
+                "alarmEmail until 2099-01-01: a pilot, the team watches the dashboard",
             ],
         },
     ),
@@ -98,9 +118,7 @@ def canonical(document: dict[str, Any]) -> str:
     cost = dict(document["cost"])
     cost["lines"] = sorted(cost["lines"], key=lambda line: json.dumps(line, sort_keys=True))
     copy["cost"] = cost
-    text = json.dumps(copy, indent=1, sort_keys=True, default=str) + "\n"
-    # The image's build context is an absolute path: the same plan from any checkout.
-    return text.replace(json.dumps(str(ROOT))[1:-1], "<checkout>")
+    return json.dumps(copy, indent=1, sort_keys=True, default=str) + "\n"
 
 
 def render_all() -> dict[str, str]:

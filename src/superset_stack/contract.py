@@ -17,6 +17,8 @@ from urllib.parse import quote, urlsplit
 
 Kind = Literal["env", "secret"]
 ENVIRONMENTS = ("dev", "staging", "prod", "local")
+# What the entrypoint runs; it tells the process which one it is (SUPERSET_PROCESS).
+PROCESSES = ("web", "worker", "beat", "bootstrap", "verify")
 SSL_MODES = ("disable", "require", "verify-ca", "verify-full")
 
 
@@ -66,6 +68,13 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("SUPERSET_BIND_ADDRESS", "env", "address gunicorn binds", "0.0.0.0"),
     Variable("SUPERSET_PORT", "env", "port gunicorn binds", "8088"),
     Variable("CELERY_CONCURRENCY", "env", "Celery prefork processes per worker", "2"),
+    Variable(
+        "SUPERSET_PROCESS",
+        "env",
+        "web, worker, beat or bootstrap: set by the entrypoint for the process it starts (pool sizes "
+        "derive from it); empty for anything else",
+        "",
+    ),
     Variable(
         "SUPERSET_HOME",
         "env",
@@ -137,6 +146,7 @@ class Runtime:
     bind_address: str
     port: int
     celery_concurrency: int
+    process: str
     superset_home: str
     results_s3_bucket: str
     results_s3_prefix: str
@@ -201,6 +211,7 @@ def parse(environ: Mapping[str, str]) -> Runtime:
 
     environment = choice("SUPERSET_ENV", ENVIRONMENTS)
     sslmode = choice("DATABASE_SSLMODE", SSL_MODES)
+    process = choice("SUPERSET_PROCESS", ("", *PROCESSES))
     tls_text = choice("REDIS_TLS", ("true", "false"))
     tls = tls_text == "true"
     public_url = _text(environ, "SUPERSET_PUBLIC_URL")
@@ -251,6 +262,7 @@ def parse(environ: Mapping[str, str]) -> Runtime:
         bind_address=_text(environ, "SUPERSET_BIND_ADDRESS"),
         port=_integer(environ, "SUPERSET_PORT", 1, 65535, problems),
         celery_concurrency=_integer(environ, "CELERY_CONCURRENCY", 1, 64, problems),
+        process=process,
         superset_home=_text(environ, "SUPERSET_HOME"),
         results_s3_bucket=_text(environ, "RESULTS_S3_BUCKET"),
         results_s3_prefix=prefix,

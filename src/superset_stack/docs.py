@@ -1,9 +1,11 @@
 """Generated documentation: Pulumi.yaml's config schema, the README's tables and plan sample, the
 cost tables of docs/cost.md and the architecture pictures in docs/.
 
-The schema and configuration tables come from settings.OPTIONS; everything about cost and the
-pictures comes from offline plans of the example stacks. So none of it can drift from the code:
-`superset-stack docs --check` (run by the tests) fails when a generated part is stale.
+The schema and configuration tables come from settings.OPTIONS, the production rules from
+validators/waivers.py; the plan sample, the alarms, everything about cost and the pictures come
+from offline plans of the example stacks, the sample through the very functions that print the
+command's output. So none of it can drift from the code: `superset-stack docs --check` (run by the
+tests) fails when a generated part is stale.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
     from superset_stack.plan.cost import CostReport
     from superset_stack.plan.offline import Plan
 
-README_SECTIONS = ("CONFIGURATION", "ENVIRONMENTS", "PLAN")
+README_SECTIONS = ("CONFIGURATION", "ENVIRONMENTS", "BUDGET", "PROD RULES", "PLAN", "ALARMS")
 COST_SECTIONS = ("COSTS", "LEVERS", "EGRESS")
 # architecture pictures drawn from the example stacks' plans (docs/architecture-<stack>.svg)
 PICTURES = ("dev", "prod")
@@ -71,13 +73,22 @@ def pulumi_config_schema() -> dict[str, Any]:
 
     Keys whose default depends on the environment carry no `default` here: Pulumi would fill it in
     for every stack and hide the preset. Their description says where the default comes from.
+
+    A list of objects carries no `type`: Pulumi's project schema knows only string, integer,
+    boolean and array (of those), and checks a typed key's value against it, so `array` of `string`
+    would refuse every object. Untyped, the key is declared with its description and default, and
+    `description` lists the object's fields; the settings loader checks them.
     """
     schema: dict[str, Any] = {}
     for option in OPTIONS:
-        entry: dict[str, Any] = {"type": option.type}
-        if option.type == "array":
-            entry["items"] = {"type": "string"}
+        entry: dict[str, Any] = {}
         description = option.description
+        if option.items is not None:
+            description += f" Fields: {option.items.describe()}."
+        else:
+            entry["type"] = option.type
+            if option.type == "array":
+                entry["items"] = {"type": "string"}
         if isinstance(option.default, Preset):
             description += " Default: per environment preset (see README)."
         elif option.default is REQUIRED:
@@ -106,8 +117,12 @@ def pulumi_yaml() -> str:
 def configuration_table() -> str:
     rows = ["| Key | Type | Default | Description |", "|---|---|---|---|"]
     for option in OPTIONS:
-        description = option.description.replace("|", "\\|")
-        rows.append(f"| `{option.key}` | {option.type} | {_default_text(option)} | {description} |")
+        description, kind = option.description, str(option.type)
+        if option.items is not None:
+            kind = "array of objects"
+            description += f" Fields: {option.items.describe()}."
+        description = description.replace("|", "\\|")
+        rows.append(f"| `{option.key}` | {kind} | {_default_text(option)} | {description} |")
     return "\n".join(rows)
 
 
@@ -120,39 +135,108 @@ def environments_table() -> str:
     return "\n".join(rows)
 
 
+def budget_table() -> str:
+    """Each preset's metadata-database connections: steady at the ceilings, and the worst moment
+    (web and worker mid-rollout there), against what its instance class lets the application open."""
+    from superset_stack.settings import Settings
+
+    required = {
+        "owner": "o",
+        "costCenter": "c",
+        "domainName": "a.example.com",
+        "hostedZoneId": "Z1",
+        "alarmEmail": "oncall@example.com",
+    }
+    rows = [
+        "| Preset | Instance class | Usable | Steady | Worst moment | Left at the worst moment |",
+        "|---|---|---|---|---|---|",
+    ]
+    for environment in ENVIRONMENTS:
+        budget = Settings.from_values(required, stack=environment, region="us-east-1").connection_budget
+        rows.append(
+            f"| {environment} | {budget.instance_class} | {budget.usable} | {budget.steady_total} "
+            f"| {budget.peak_total} | {budget.usable - budget.peak_total} |"
+        )
+    return "\n".join(rows)
+
+
 def render_readme(text: str, root: Path) -> str:
     """README text with every generated section replaced by its current content."""
     return _replace_sections(text, "README", {
         "CONFIGURATION": configuration_table,
         "ENVIRONMENTS": environments_table,
+        "BUDGET": budget_table,
+        "PROD RULES": production_rules_table,
         "PLAN": lambda: plan_sample(root),
+        "ALARMS": lambda: alarms_table(root),
     })  # fmt: skip
 
 
-def plan_sample(root: Path) -> str:
-    """What `superset-stack plan --stack prod --out DIR` reports, shortened, with its picture."""
-    from superset_stack.policies.rules import RULES, STACK_RULES
+def production_rules_table() -> str:
+    """What a prod stack must be, rule by rule (validators/waivers.py)."""
+    from superset_stack.validators.waivers import PROD_RULES
 
-    plan = _plan(root, "prod", "us-east-1", ())
-    mandatory = sum(v.level == "mandatory" for v in plan.policies.violations)
-    lines = sorted(plan.cost.lines, key=lambda line: (-line.monthly_min, line.resource, line.item))
+    rows = ["| Key | Requirement |", "|---|---|"]
+    rows += [f"| `{key}` | {text.removeprefix('prod requires ')} |" for key, text in PROD_RULES.items()]
+    return "\n".join(rows)
+
+
+PLAN_OUT = Path("plan-prod")
+
+
+def plan_sample(root: Path) -> str:
+    """The end of what `superset-stack plan --stack prod --out plan-prod` prints, made by the same
+    functions the command prints it with (plan/report.py), and the picture it draws."""
+    from superset_stack.plan.report import summary, wrote
+
+    command = f"$ superset-stack plan --stack prod --out {PLAN_OUT}"
     rows = [
         "```",
-        "$ superset-stack plan --stack prod --out plan-prod    # its summary; the full output also has",
-        "                                                     # the resource tree and every cost line",
-        f"stack prod ({plan.settings.environment}, {plan.settings.region}): "
-        f"{len(plan.document['resources'])} resources, nothing created (offline)",
-        f"policies: {len(RULES)} resource rules and {len(STACK_RULES)} stack rules, "
-        f"{mandatory} mandatory and {len(plan.policies.violations) - mandatory} advisory violations",
-        f"monthly cost: USD {plan.cost.monthly_min:.2f} (desired counts) to {plan.cost.monthly_max:.2f} "
-        "(autoscaling ceilings); the five largest lines:",
-        *(f"  {line.monthly_min:8.2f}  {line.resource}: {line.item}" for line in lines[:5]),
-        "wrote plan-prod/plan.json, plan-prod/plan.md, plan-prod/architecture.svg",
+        f"{command}    # the end of its output: before it come the resource",
+        f"{' ' * len(command)}    # tree, the policy verdicts and every cost line",
+        *summary(_plan(root, "prod", "us-east-1", ())),
+        wrote(PLAN_OUT),
         "```",
         "",
         "![Architecture of the prod example stack, drawn from its plan](docs/architecture-prod.svg)",
     ]
     return "\n".join(rows)
+
+
+def alarms_table(root: Path) -> str:
+    """Every alarm of the prod example stack's plan: what it watches, when it fires, what it means."""
+    rows = ["| Alarm | Watches | Fires when | Meaning |", "|---|---|---|---|"]
+    for resource in _plan(root, "prod", "us-east-1", ()).document["resources"]:
+        if resource["type"] == "aws:cloudwatch/metricAlarm:MetricAlarm":
+            alarm = resource["inputs"]
+            name = resource["name"].removeprefix(f"{resource['parent']}-")
+            threshold = float(alarm["threshold"])
+            shown = f"{threshold:.0f}" if threshold.is_integer() else f"{threshold:g}"
+            fires = (
+                f"{_COMPARISONS[alarm['comparisonOperator']]} {shown} for "
+                f"{int(alarm['evaluationPeriods'])} x {_period(alarm)}"
+            )
+            rows.append(f"| `{name}` | {_watched(alarm)} | {fires} | {alarm['alarmDescription']} |")
+    return "\n".join(rows)
+
+
+_COMPARISONS = {"GreaterThanThreshold": ">", "LessThanThreshold": "<"}
+
+
+def _period(alarm: dict[str, Any]) -> str:
+    seconds = int(alarm.get("period") or alarm["metricQueries"][1]["metric"]["period"])
+    return "1 min" if seconds == 60 else "1 day" if seconds == 86400 else f"{seconds} s"
+
+
+def _watched(alarm: dict[str, Any]) -> str:
+    """`Namespace MetricName` (statistic), or the expression and, per id, the metric it reads."""
+    if "metricQueries" not in alarm:
+        statistic = alarm.get("statistic") or alarm["extendedStatistic"]
+        return f"`{alarm['namespace']} {alarm['metricName']}` ({statistic})"
+    expression, *queries = alarm["metricQueries"]
+    metrics = [(query["id"], query["metric"]) for query in queries]
+    reads = ", ".join(f"{name} = `{metric['namespace']} {metric['metricName']}`" for name, metric in metrics)
+    return f"`{expression['expression']}` ({metrics[0][1]['stat']}), {reads}"
 
 
 @functools.cache
@@ -178,26 +262,33 @@ def _priced(root: Path, environment: str, region: str = "us-east-1", **overrides
 
 
 def cost_table(root: Path) -> str:
-    """Monthly cost of each example stack in each priced region, from the offline plan."""
+    """Monthly cost of each example stack in each priced region: the us-east-1 plan's resources
+    priced at each region's prices (what a stack declares does not depend on its region). A region
+    that lacks a price shows the priced lines' sum as a lower bound and how many lines it leaves out."""
+    from superset_stack.plan.cost import estimate
     from superset_stack.plan.prices import REGIONS
 
     rows = [
         "| Stack | Region | Minimum (desired counts) | Maximum (autoscaling ceilings) "
-        "| Largest items at minimum |",
-        "|---|---|---|---|---|",
+        "| Largest items at minimum | Unpriced lines |",
+        "|---|---|---|---|---|---|",
     ]
     for environment in ENVIRONMENTS:
+        resources = [_Declared(r["type"], r["name"], r["inputs"])
+                     for r in _plan(root, environment, "us-east-1", ()).document["resources"]]  # fmt: skip
         for region in REGIONS:
-            report = _priced(root, environment, region)
+            report = estimate(resources, region)
             totals: dict[str, float] = {}
             for line in report.lines:
                 kind = line.item.split(" ", 1)[0]
                 totals[kind] = totals.get(kind, 0.0) + line.monthly_min
             largest = ", ".join(
-                f"{kind} {usd:.0f}" for kind, usd in sorted(totals.items(), key=lambda x: -x[1])[:4]
+                f"{kind} {usd:.0f}" for kind, usd in sorted(totals.items(), key=lambda x: -x[1])[:4] if usd
             )
-            totals_text = f"{report.monthly_min:.2f} | {report.monthly_max:.2f}"
-            rows.append(f"| {environment} | {region} | {totals_text} | {largest} |")
+            bound = ">= " if report.unpriced else ""
+            totals_text = f"{bound}{report.monthly_min:.2f} | {bound}{report.monthly_max:.2f}"
+            unpriced = f"{len(report.unpriced)} of {len(report.lines)}" if report.unpriced else "none"
+            rows.append(f"| {environment} | {region} | {totals_text} | {largest} | {unpriced} |")
     return "\n".join(rows)
 
 
@@ -235,7 +326,8 @@ def levers_table(root: Path) -> str:
 
 @dataclass(frozen=True)
 class _Declared:
-    """A resource as the cost model reads it, for pricing alternatives no preset declares."""
+    """A resource as the cost model reads it: an alternative no preset declares, or a plan's
+    resource priced in another region."""
 
     type: str
     name: str

@@ -4,31 +4,31 @@ One registry (`OPTIONS`) lists every stack config key with its type, description
 default is either one value or a per-environment preset (dev / staging / prod). From it come the
 loader (Pulumi config or a stack file on disk), the Pulumi.yaml schema check and the README tables.
 `Settings.from_values` validates everything before any resource is declared and reports every
-problem at once: the key, the value given and what is allowed. The loader checks types and choices;
-the checks across the resolved values are the validators in `superset_stack.validators`.
+problem at once: the key, the value given and what is allowed. A stack file is read defensively by
+`stack_file.py`; every value's type is checked before it is converted (`config_types.py`, which
+also holds the object types of list settings such as egressDestinations); the checks across the
+resolved values are the validators in `superset_stack.validators`.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, cast
 
-import yaml
-
-from superset_stack import sizing
+from superset_stack import sizing, stack_file
+from superset_stack.config_types import ConfigType, Field, ObjectType, coerce, shown, snake_case
 from superset_stack.office_hours import OfficeHours
 from superset_stack.office_hours import parse as parse_office_hours
 from superset_stack.policies.rules import POLICY_NAMES
 from superset_stack.validators import VALIDATORS, required
-from superset_stack.validators.edge import WAREHOUSE_DRIVERS as WAREHOUSE_DRIVERS  # noqa: PLC0414 (re-export)
 from superset_stack.validators.waivers import PROD_RULES
+from superset_stack.warehouses import WAREHOUSE_DRIVERS as WAREHOUSE_DRIVERS  # noqa: PLC0414 (re-export)
 
 PROJECT = "superset-stack"
 ENVIRONMENTS: tuple[str, ...] = ("dev", "staging", "prod")
@@ -87,20 +87,71 @@ class _Required:
 DERIVED = _Derived()
 REQUIRED = _Required()
 
-ConfigType = Literal["string", "integer", "boolean", "array"]
-
 
 @dataclass(frozen=True)
 class Option:
+    """One config key. An `array` holds texts, or objects of the `items` type when it is given."""
+
     key: str
     type: ConfigType
     description: str
     default: Any
     choices: tuple[str, ...] = ()
+    items: ObjectType | None = None
 
     @property
     def attribute(self) -> str:
-        return re.sub(r"(?<!^)(?=[A-Z])", "_", self.key).lower()
+        return snake_case(self.key)
+
+
+# --- object types of list settings ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class EgressDestination:
+    """One place the tasks may open connections to: a port or port range on exactly one target
+    (checked by validators/egress.py). A field not given is None."""
+
+    description: str
+    port: int | None = None
+    from_port: int | None = None
+    to_port: int | None = None
+    cidr: str | None = None
+    prefix_list_id: str | None = None
+    security_group_id: str | None = None
+
+    @property
+    def ports(self) -> tuple[int, int]:
+        """(first, last) port: `port` twice, or fromPort and toPort (0 where missing)."""
+        if self.port is not None:
+            return self.port, self.port
+        return self.from_port or 0, self.to_port or 0
+
+    @property
+    def targets(self) -> dict[str, str]:
+        """The targets given, by field key: exactly one in a valid destination."""
+        given = {
+            "cidr": self.cidr,
+            "prefixListId": self.prefix_list_id,
+            "securityGroupId": self.security_group_id,
+        }
+        return {key: value for key, value in given.items() if value is not None}
+
+
+EGRESS_DESTINATION = ObjectType(
+    noun="destination",
+    fields=(
+        Field("description", "string", "why the tasks go there, shown on the rule (AWS: 255 characters "
+              "of letters, digits, spaces and ._-:/()#,@[]+=;{}!$*)", required=True),
+        Field("port", "integer", "one TCP port (or give fromPort and toPort)"),
+        Field("fromPort", "integer", "first TCP port of a range"),
+        Field("toPort", "integer", "last TCP port of a range"),
+        Field("cidr", "string", "an IPv4 network, e.g. 10.20.0.0/16 or 203.0.113.7/32"),
+        Field("prefixListId", "string", "a managed prefix list id (pl-...)"),
+        Field("securityGroupId", "string", "a security group id in this VPC or a peered one (sg-...)"),
+    ),
+    build=EgressDestination,
+)  # fmt: skip
 
 
 OPTIONS: tuple[Option, ...] = (
@@ -132,6 +183,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("albIngressCidrs", "array", "IPv4 CIDRs allowed to reach the load balancer.", ["0.0.0.0/0"]),
     Option("httpToHttpsRedirect", "boolean", "Open port 80 on the load balancer, only to answer with a "
            "301 redirect to HTTPS.", True),
+    Option("egressDestinations", "array", "Further places the tasks may connect to (warehouses, SMTP, "
+           "LDAP), each one described egress rule from the app security group: a list of objects with a "
+           "description, a port (or fromPort and toPort) and exactly one of cidr, prefixListId or "
+           "securityGroupId. Tasks otherwise reach only the database, the cache, AWS APIs and, through "
+           "a NAT gateway, HTTPS (443).", [], items=EGRESS_DESTINATION),
     # edge
     Option("domainName", "string", "Host name users open, e.g. superset.example.com (HTTPS only).", REQUIRED),
     Option("hostedZoneId", "string", "Route 53 hosted zone of domainName: the certificate is validated "
@@ -219,6 +275,13 @@ OPTIONS: tuple[Option, ...] = (
            Preset(1024, 2048, 4096)),
     Option("workerTasks", "integer", "Celery worker tasks.", Preset(1, 1, 2)),
     Option("celeryConcurrency", "integer", "Celery prefork processes per worker task.", Preset(2, 4, 4)),
+    Option("webDeploymentMaximumPercent", "integer", "Web tasks ECS may run during a deployment, in "
+           "percent of the running count (100-200). 200 starts the new tasks beside the old ones: "
+           "capacity never drops, database connections double for a while. 100 replaces half the "
+           "tasks at a time (needs webMinTasks of at least 2).", 200),
+    Option("workerDeploymentMaximumPercent", "integer", "Celery worker tasks ECS may run during a "
+           "deployment, in percent of workerTasks (100-200). 100 replaces them in place: half at a "
+           "time, or a single worker stopped before its replacement starts (queued tasks wait).", 200),
     Option("previousSecretKeySecretArn", "string", "During a SECRET_KEY rotation: the Secrets Manager "
            "secret holding the old key. The migration task then re-encrypts stored credentials with the "
            "new key (docs/operations.md). Empty otherwise.", ""),
@@ -272,6 +335,7 @@ class Settings:
     vpc_endpoints_all_zones: bool
     alb_ingress_cidrs: tuple[str, ...]
     http_to_https_redirect: bool
+    egress_destinations: tuple[EgressDestination, ...]
     domain_name: str
     hosted_zone_id: str
     certificate_arn: str
@@ -318,6 +382,8 @@ class Settings:
     worker_memory_mib: int
     worker_tasks: int
     celery_concurrency: int
+    web_deployment_maximum_percent: int
+    worker_deployment_maximum_percent: int
     previous_secret_key_secret_arn: str
     alarm_email: str
     backup_retention_days: int
@@ -359,17 +425,33 @@ class Settings:
 
     @property
     def pool(self) -> sizing.PoolSettings:
-        return sizing.pool_settings(self.gunicorn_threads)
+        """A web task's pool per gunicorn worker (the runtime's, from the same function)."""
+        return sizing.process_pool_settings("web", self.gunicorn_threads)
 
     @property
     def connection_budget(self) -> sizing.ConnectionBudget:
+        """Metadata connections in steady state and at the worst moment (sizing.connection_budget)."""
         return sizing.connection_budget(
             instance_class=self.db_instance_class,
             web_max_tasks=self.web_max_tasks,
             gunicorn_workers=self.gunicorn_workers,
-            pool=self.pool,
-            celery_tasks=self.worker_tasks,
+            gunicorn_threads=self.gunicorn_threads,
+            worker_tasks=self.worker_tasks,
             celery_concurrency=self.celery_concurrency,
+            web_deployment_maximum_percent=self.web_deployment_maximum_percent,
+            worker_deployment_maximum_percent=self.worker_deployment_maximum_percent,
+        )
+
+    @property
+    def web_deployment_minimum_healthy_percent(self) -> int:
+        return sizing.deployment_minimum_healthy_percent(
+            self.web_deployment_maximum_percent, self.web_min_tasks, may_stop_all=False
+        )
+
+    @property
+    def worker_deployment_minimum_healthy_percent(self) -> int:
+        return sizing.deployment_minimum_healthy_percent(
+            self.worker_deployment_maximum_percent, self.worker_tasks, may_stop_all=True
         )
 
     @property
@@ -418,7 +500,7 @@ class Settings:
         config = pulumi.Config()
         values: dict[str, Any] = {}
         for option in OPTIONS:
-            raw = config.get_object(option.key) if option.type == "array" else config.get(option.key)
+            raw = config.get(option.key)  # text; lists and objects as JSON, parsed by their check
             if raw is not None:
                 values[option.key] = raw
         return cls.from_values(
@@ -437,90 +519,50 @@ class Settings:
 
 
 def stack_name_from_path(path: Path) -> str:
-    match = re.fullmatch(r"Pulumi\.(?P<stack>[^.]+)\.ya?ml", path.name)
-    if not match:
-        raise SettingsError([f"stack file name must look like Pulumi.<stack>.yaml, got {path.name!r}"])
-    return match["stack"]
+    """The stack a file is named after: Pulumi.<stack>.yaml."""
+    try:
+        return stack_file.stack_name_from_path(path)
+    except stack_file.StackFileError as error:
+        raise SettingsError(error.problems) from None
 
 
 def read_stack_file(path: Path) -> tuple[dict[str, Any], str | None]:
-    """The project's config values (namespace stripped) and aws:region from a stack file."""
+    """The project's config values (namespace stripped) and aws:region from a stack file, read
+    defensively (stack_file.py); SettingsError for a file that cannot be read as settings."""
     try:
-        document = yaml.safe_load(path.read_text()) or {}
-    except FileNotFoundError:
-        raise SettingsError([f"stack file {str(path)!r} does not exist"]) from None
-    except yaml.YAMLError as error:
-        raise SettingsError([f"stack file {str(path)!r} is not valid YAML: {error}"]) from None
-    config = document.get("config") or {}
-    if not isinstance(config, dict):
-        raise SettingsError([f"stack file {str(path)!r}: 'config' must be a mapping"])
-    values: dict[str, Any] = {}
-    problems: list[str] = []
-    for full_key, value in config.items():
-        namespace, _, key = str(full_key).partition(":")
-        if namespace == PROJECT:
-            if isinstance(value, dict) and "secure" in value:
-                problems.append(f"{key}: secure values are not settings; keep secrets out of config")
-            values[key] = value
-    if problems:
-        raise SettingsError(problems)
-    region = config.get("aws:region")
-    return values, (str(region) if region is not None else None)
+        return stack_file.read(path, project=PROJECT, setting_keys=frozenset(OPTIONS_BY_KEY))
+    except stack_file.StackFileError as error:
+        raise SettingsError(error.problems) from None
 
 
 # --- building and validating ---------------------------------------------------------------------
 
 
+_STACK_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+_REGION = re.compile(r"[a-z]{2}(-gov)?-[a-z]+-\d+")
+
+
 def _build(
     values: Mapping[str, Any], *, stack: str, region: str | None, project: str, today: date
 ) -> Settings:
-    problems: list[str] = []
-
-    unknown = sorted(set(values) - set(OPTIONS_BY_KEY))
-    for key in unknown:
-        problems.append(f"{key}: not a setting of this project; see the configuration table in README.md")
-
+    problems = [
+        f"{_label(key)}: not a setting of this project; see the configuration table in README.md"
+        for key in sorted(set(values) - set(OPTIONS_BY_KEY))
+    ]
+    if not _STACK_NAME.fullmatch(stack):
+        problems.append(
+            f"stack: a Pulumi stack name is 1-100 letters, digits, '-', '_' or '.', got {shown(stack)}"
+        )
     if not region:
         problems.append("aws:region: required; set it with `pulumi config set aws:region <region>`")
-    elif not re.fullmatch(r"[a-z]{2}(-gov)?-[a-z]+-\d+", region):
-        problems.append(f"aws:region: not an AWS region name, got {region!r}")
-
-    environment = values.get("environment", stack if stack in ENVIRONMENTS else None)
-    if environment is None:
-        problems.append(
-            f"environment: required because the stack name {stack!r} is not a preset; "
-            f"allowed: {', '.join(ENVIRONMENTS)}"
-        )
-    elif environment not in ENVIRONMENTS:
-        problems.append(
-            f"environment: unknown environment {environment!r}; allowed: {', '.join(ENVIRONMENTS)}"
-        )
-    if problems and (environment not in ENVIRONMENTS or not region):
+    elif not _REGION.fullmatch(region):
+        problems.append(f"aws:region: not an AWS region name, got {shown(region)}")
+    environment = _environment(values, stack, problems)
+    if environment is None or not region:
         raise SettingsError(problems)
-    env = cast(str, environment)
-    region = cast(str, region)
 
-    resolved: dict[str, Any] = {}
-    for option in OPTIONS:
-        if option.key == "environment":
-            resolved["environment"] = env
-            continue
-        if option.key in values:
-            coerced = _coerce(option, values[option.key], problems)
-            if coerced is not None:
-                resolved[option.attribute] = coerced
-                continue
-            # the problem is recorded; carry on with the default so every other mistake shows too
-        default = option.default
-        if isinstance(default, Preset):
-            resolved[option.attribute] = _freeze(default.for_environment(env))
-        elif default is REQUIRED:
-            problems.append(str(required(option.key)))
-            resolved[option.attribute] = ""
-        elif default is not DERIVED:
-            resolved[option.attribute] = _freeze(default)
-
-    _derive_network_defaults(resolved, region, set(values), problems)
+    resolved, taken = _resolve(values, environment, problems)
+    _derive_network_defaults(resolved, region, taken, problems)
     resolved["waivers"] = _parse_waivers(resolved.get("waivers", ()), today, problems)
     resolved["nat_gateways"] = NatGateways(resolved["nat_gateways"])
     settings = Settings(project=project, stack=stack, region=region, **resolved)
@@ -530,45 +572,69 @@ def _build(
     return settings
 
 
+def _label(key: str) -> str:
+    """A config key as a message names it: as written, or quoted when it is not a plain name."""
+    return key if re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", key) else shown(key)
+
+
+def _environment(values: Mapping[str, Any], stack: str, problems: list[str]) -> str | None:
+    """The preset to start from: the environment setting, else the stack name when it is one."""
+    environment = coerce("environment", "string", values.get("environment"), problems)
+    if environment is None:
+        return None  # not text: the problem is recorded
+    if not environment:
+        if stack not in ENVIRONMENTS:
+            problems.append(
+                f"environment: required because the stack name {shown(stack)} is not a preset; "
+                f"allowed: {', '.join(ENVIRONMENTS)}"
+            )
+            return None
+        environment = stack
+    if environment not in ENVIRONMENTS:
+        problems.append(
+            f"environment: unknown environment {shown(environment)}; allowed: {', '.join(ENVIRONMENTS)}"
+        )
+        return None
+    return str(environment)
+
+
+def _resolve(
+    values: Mapping[str, Any], environment: str, problems: list[str]
+) -> tuple[dict[str, Any], set[str]]:
+    """Every option's value: the given one when its type checks (and a required one is not empty),
+    else the default for the environment, so every other mistake shows too; and the keys whose
+    given value was taken."""
+    resolved: dict[str, Any] = {"environment": environment}
+    taken: set[str] = set()
+    for option in OPTIONS:
+        if option.key == "environment":
+            continue
+        given = option.key in values
+        value = _checked(option, values[option.key], problems) if given else None
+        required_but_empty = option.default is REQUIRED and value == ""
+        if value is not None and not required_but_empty:
+            resolved[option.attribute] = value
+            taken.add(option.key)
+            continue
+        default = option.default
+        if isinstance(default, Preset):
+            resolved[option.attribute] = _freeze(default.for_environment(environment))
+        elif default is REQUIRED:
+            if not given or required_but_empty:  # a value of the wrong type has its own problem
+                problems.append(str(required(option.key)))
+            resolved[option.attribute] = ""
+        elif default is not DERIVED:
+            resolved[option.attribute] = _freeze(default)
+    return resolved, taken
+
+
+def _checked(option: Option, raw: Any, problems: list[str]) -> Any:
+    """`raw` as the option's type (config_types.coerce), or None after recording why it is not."""
+    return coerce(option.key, option.type, raw, problems, choices=option.choices, items=option.items)
+
+
 def _freeze(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
-
-
-def _coerce(option: Option, raw: Any, problems: list[str]) -> Any:  # noqa: PLR0911
-    """Turn a raw config value into the option's type, or record why it can't be."""
-    if option.type == "integer":
-        if isinstance(raw, bool):
-            problems.append(f"{option.key}: expected an integer, got {raw!r}")
-            return None
-        try:
-            return int(str(raw).strip())
-        except ValueError:
-            problems.append(f"{option.key}: expected an integer, got {raw!r}")
-            return None
-    if option.type == "boolean":
-        if isinstance(raw, bool):
-            return raw
-        text = str(raw).strip().lower()
-        if text in ("true", "false"):
-            return text == "true"
-        problems.append(f"{option.key}: expected true or false, got {raw!r}")
-        return None
-    if option.type == "array":
-        items = raw
-        if isinstance(raw, str):
-            try:
-                items = json.loads(raw)
-            except json.JSONDecodeError:
-                items = None
-        if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
-            problems.append(f"{option.key}: expected a list of strings, got {raw!r}")
-            return None
-        return tuple(items)
-    text = str(raw).strip()
-    if option.choices and text not in option.choices:
-        problems.append(f"{option.key}: got {text!r}; allowed: {', '.join(option.choices)}")
-        return None
-    return text
 
 
 def _derive_network_defaults(
@@ -619,12 +685,12 @@ def _parse_waivers(raw: Sequence[str], today: date, problems: list[str]) -> tupl
     for text in raw:
         match = _WAIVER.match(text)
         if not match:
-            problems.append(f"waivers: {text!r} must read '<key> until YYYY-MM-DD: <reason>'")
+            problems.append(f"waivers: {shown(text)} must read '<key> until YYYY-MM-DD: <reason>'")
             continue
         try:
             expires = date.fromisoformat(match["date"])
         except ValueError:
-            problems.append(f"waivers: {text!r} has an invalid date {match['date']!r}")
+            problems.append(f"waivers: {shown(text)} has an invalid date {match['date']!r}")
             continue
         if match["key"] not in PROD_RULES and match["key"] not in POLICY_NAMES:
             problems.append(
@@ -643,9 +709,11 @@ def _parse_waivers(raw: Sequence[str], today: date, problems: list[str]) -> tupl
 
 
 def _validate(s: Settings, problems: list[str]) -> None:
-    """Record every validator's problems as 'key: text', in the registry's order."""
+    """Record every validator's problems as 'key: text', in the registry's order; a key whose value
+    was already refused (its type, or required) gets no second problem about the stand-in value."""
+    refused = {problem.split(":", 1)[0] for problem in problems}
     for validator in VALIDATORS:
-        problems.extend(str(problem) for problem in validator(s))
+        problems.extend(str(problem) for problem in validator(s) if problem.key not in refused)
 
 
 def setting_fields() -> tuple[str, ...]:

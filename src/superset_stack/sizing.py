@@ -74,11 +74,26 @@ def pool_settings(threads: int) -> PoolSettings:
     One in-flight request holds one metadata connection (measured: 8 threads under 8-way load
     held 8 connections, performance.md section 2), so the pool matches the thread count. A small
     overflow absorbs a request that briefly needs a second connection instead of failing it.
-    The runtime config (issue 4) and the connection budget both call this one function.
+    The runtime config and the connection budget both reach it through `process_pool_settings`.
     """
     if threads < 1:
         raise ValueError(f"threads must be at least 1, got {threads}")
     return PoolSettings(pool_size=threads, max_overflow=max(1, threads // 4))
+
+
+# Processes that serve one request or task at a time: each prefork child of a Celery worker (and
+# the worker's main process, which only hands out tasks), beat and the bootstrap.
+SINGLE_THREADED_PROCESSES: tuple[str, ...] = ("worker", "beat", "bootstrap", "verify")
+
+
+def process_pool_settings(process: str, threads: int) -> PoolSettings:
+    """Pool sizes for a process of the runtime (the entrypoint's role).
+
+    gunicorn workers (web, and any process the entrypoint did not start) serve `threads` requests
+    at once; a Celery prefork child runs one task at a time, so its pool is one connection plus the
+    small overflow, whatever the web thread count; beat and the bootstrap are single-threaded too.
+    """
+    return pool_settings(1 if process in SINGLE_THREADED_PROCESSES else threads)
 
 
 # --- RDS PostgreSQL ------------------------------------------------------------------------------
@@ -149,39 +164,72 @@ CLOUDWATCH_RETENTION_DAYS: tuple[int, ...] = (
 # couple of operator sessions (psql, monitoring).
 MIGRATION_CONNECTIONS = 2
 OPERATOR_CONNECTIONS = 3
-# Share of usable connections the plan may use; the rest absorbs deploy overlap and surprises.
+# Per Celery worker task, besides its prefork children: the main process (building the app opens a
+# connection: Flask-AppBuilder inspects the metadata tables, and the pool keeps it) and the container
+# health check, `celery inspect ping`, which imports the Celery app and so builds a whole Superset app
+# in a new process, opening one more. One check runs at a time: its timeout (30 s) is below its
+# interval (60 s).
+WORKER_MAIN_PROCESS_CONNECTIONS = 1
+WORKER_HEALTH_CHECK_CONNECTIONS = 1
+# Share of usable connections at which the connections alarm fires: a warning well before the limit.
 DEFAULT_BUDGET_SHARE = 0.8
 
 
 @dataclass(frozen=True)
 class BudgetLine:
+    """One part of a moment's connections (web, worker, beat, migration, operators) and how they add up."""
+
+    part: str
     what: str
     connections: int
 
 
 @dataclass(frozen=True)
 class ConnectionBudget:
-    """Peak metadata-database connections against what the instance allows."""
+    """Metadata-database connections in steady state and at the worst moment, against what the
+    instance class lets the application open.
+
+    The worst moment (`peak`) is a deployment while web and worker run at their ceilings: ECS may run
+    up to each service's deployment maximum percent of its tasks at once, old and new, with the
+    migration task, beat and the operators' sessions on top. The stack fits when that peak does.
+    """
 
     instance_class: str
-    lines: tuple[BudgetLine, ...]
-    usable: int
-    limit: int  # usable x share
+    steady: tuple[BudgetLine, ...]
+    peak: tuple[BudgetLine, ...]
+    max_connections: int
+    usable: int  # max_connections minus the reserved superuser slots
+    limit: int  # the connections alarm threshold: usable x share
 
     @property
-    def total(self) -> int:
-        return sum(line.connections for line in self.lines)
+    def steady_total(self) -> int:
+        return sum(line.connections for line in self.steady)
+
+    @property
+    def peak_total(self) -> int:
+        return sum(line.connections for line in self.peak)
 
     @property
     def fits(self) -> bool:
-        return self.total <= self.limit
+        return self.peak_total <= self.usable
 
     def explain(self) -> str:
-        parts = " + ".join(f"{line.connections} ({line.what})" for line in self.lines)
+        """Both moments with every term, and what the class allows."""
         return (
-            f"peak metadata connections {parts} = {self.total}; {self.instance_class} allows "
-            f"{self.usable} to the application and the budget keeps {self.limit} of them"
+            f"steady {_sum(self.steady)}; worst moment (web and worker mid-rollout at their ceilings) "
+            f"{_sum(self.peak)}; {self.instance_class} allows {self.usable} to the application "
+            f"({self.max_connections} max_connections - {RDS_RESERVED_CONNECTIONS} reserved)"
         )
+
+
+def _sum(lines: tuple[BudgetLine, ...]) -> str:
+    terms = " + ".join(f"{line.connections} ({line.what})" for line in lines)
+    return f"{terms} = {sum(line.connections for line in lines)}"
+
+
+def rollout_tasks(tasks: int, maximum_percent: int) -> int:
+    """Tasks ECS may run at once while it replaces `tasks` (maximumPercent rounds down)."""
+    return tasks * maximum_percent // 100
 
 
 def connection_budget(
@@ -189,35 +237,93 @@ def connection_budget(
     instance_class: str,
     web_max_tasks: int,
     gunicorn_workers: int,
-    pool: PoolSettings,
-    celery_tasks: int,
+    gunicorn_threads: int,
+    worker_tasks: int,
     celery_concurrency: int,
+    web_deployment_maximum_percent: int = 200,
+    worker_deployment_maximum_percent: int = 200,
     beat_tasks: int = 1,
     share: float = DEFAULT_BUDGET_SHARE,
 ) -> ConnectionBudget:
-    """Peak connections when every service runs at its maximum.
+    """Connections when every service runs at its ceiling (steady), and when web and worker are
+    both mid-rollout there (peak).
 
-    Web: each gunicorn worker process has its own pool. Celery: each prefork child has its own
-    engine and runs one task at a time. Beat, the migration task and operators are small but real.
+    Web: each gunicorn worker process has its own pool. Worker: each prefork child has its own pool
+    and runs one task at a time, plus the main process and the health check. Both pools come from
+    `process_pool_settings`, as in the runtime. Beat runs exactly one task and is never rolled out
+    beside itself (0/100).
     """
-    usable = rds_usable_connections(instance_class)
-    lines = (
-        BudgetLine(
-            f"web {web_max_tasks} tasks x {gunicorn_workers} workers x pool "
-            f"{pool.pool_size}+{pool.max_overflow}",
-            web_max_tasks * gunicorn_workers * pool.max_connections,
-        ),
-        BudgetLine(
-            f"celery {celery_tasks} tasks x concurrency {celery_concurrency}",
-            celery_tasks * celery_concurrency,
-        ),
-        BudgetLine(f"beat {beat_tasks}", beat_tasks),
-        BudgetLine("migration task", MIGRATION_CONNECTIONS),
-        BudgetLine("operators", OPERATOR_CONNECTIONS),
-    )
+    max_connections = rds_max_connections(instance_class)
+    usable = max_connections - RDS_RESERVED_CONNECTIONS
+    web_pool = process_pool_settings("web", gunicorn_threads)
+    child = process_pool_settings("worker", gunicorn_threads)
+
+    def moment(web_tasks: int, workers: int, *, migration: bool) -> tuple[BudgetLine, ...]:
+        per_worker = (
+            celery_concurrency * child.max_connections
+            + WORKER_MAIN_PROCESS_CONNECTIONS
+            + WORKER_HEALTH_CHECK_CONNECTIONS
+        )
+        lines = [
+            BudgetLine(
+                "web",
+                f"web {web_tasks} tasks x {gunicorn_workers} workers x pool "
+                f"{web_pool.pool_size}+{web_pool.max_overflow}",
+                web_tasks * gunicorn_workers * web_pool.max_connections,
+            ),
+            BudgetLine(
+                "worker",
+                f"worker {workers} tasks x ({celery_concurrency} children x pool "
+                f"{child.pool_size}+{child.max_overflow} + main process + health check)",
+                workers * per_worker,
+            ),
+            BudgetLine("beat", f"beat {beat_tasks}", beat_tasks),
+        ]
+        if migration:
+            lines.append(BudgetLine("migration", "migration task", MIGRATION_CONNECTIONS))
+        lines.append(BudgetLine("operators", "operators", OPERATOR_CONNECTIONS))
+        return tuple(lines)
+
     return ConnectionBudget(
-        instance_class=instance_class, lines=lines, usable=usable, limit=math.floor(usable * share)
+        instance_class=instance_class,
+        steady=moment(web_max_tasks, worker_tasks, migration=False),
+        peak=moment(
+            rollout_tasks(web_max_tasks, web_deployment_maximum_percent),
+            rollout_tasks(worker_tasks, worker_deployment_maximum_percent),
+            migration=True,
+        ),
+        max_connections=max_connections,
+        usable=usable,
+        limit=math.floor(usable * share),
     )
+
+
+# --- rolling deployments -------------------------------------------------------------------------
+
+# Deployment maximum percents a service may use: 200 starts the new tasks beside the old ones
+# (capacity never drops, connections double); 100 replaces tasks in place.
+DEPLOYMENT_MAXIMUM_PERCENT_RANGE = (100, 200)
+
+
+def deployment_minimum_healthy_percent(maximum_percent: int, tasks: int, *, may_stop_all: bool) -> int:
+    """The minimumHealthyPercent paired with `maximum_percent`.
+
+    Above 100 nothing old stops before its replacement is healthy (100). At 100 there is no room for
+    a new task, so ECS must stop some first: half (50) when `tasks` leaves one running, otherwise all
+    (0) if the service `may_stop_all` (a worker: queued tasks wait in Redis), else still 50.
+    """
+    if maximum_percent > 100:
+        return 100
+    return 50 if tasks >= 2 or not may_stop_all else 0
+
+
+def rollout_progresses(tasks: int, maximum_percent: int, minimum_healthy_percent: int) -> bool:
+    """Whether ECS can replace at least one of `tasks` at a time: it may run floor(tasks x maximum)
+    tasks and must keep ceil(tasks x minimum) healthy. For the pairs above, more tasks never make
+    it worse, so checking the smallest count is enough."""
+    most = tasks * maximum_percent // 100
+    least = -(-tasks * minimum_healthy_percent // 100)
+    return most - least >= 1
 
 
 # --- timeout chain (security.md section 6.4, 6.5) ------------------------------------------------

@@ -111,3 +111,11 @@ def test_missing_variables_are_each_named() -> None:
 )
 def test_malformed_values_are_named(changes: dict[str, str], expected: str) -> None:
     assert problems(**changes) == (expected,)
+
+
+def test_the_process_is_one_the_entrypoint_starts_or_none() -> None:
+    assert parse(AWS).process == ""
+    assert parse({**AWS, "SUPERSET_PROCESS": "worker"}).process == "worker"
+    assert problems(SUPERSET_PROCESS="scheduler") == (
+        "SUPERSET_PROCESS: got 'scheduler'; allowed: , web, worker, beat, bootstrap, verify",
+    )

@@ -29,6 +29,7 @@ def test_the_guides_stack_is_rejected_for_every_reason() -> None:
         "dbInstanceClass",  # connection budget: 5 x 10 x (20+5) against ~80 on a t3.micro
         "dbDeletionProtection",  # prod without deletion protection
         "cacheNodeCount",  # prod on one Redis node
+        "alarmEmail",  # prod alarms that reach nobody
     ]
     budget = next(p for p in caught.value.problems if p.startswith("dbInstanceClass"))
     assert "web 5 tasks x 10 workers x pool 20+5" in budget and "db.t3.micro allows 80" in budget

@@ -186,7 +186,15 @@ class TestErrors:
         [
             ({"dbMultiAz": "yes"}, "dbMultiAz: expected true or false, got 'yes'"),
             ({"webCpu": "lots"}, "webCpu: expected an integer, got 'lots'"),
-            ({"webCpu": True}, "webCpu: expected an integer, got True"),
+            ({"webCpu": True}, "webCpu: expected an integer, got true (a boolean)"),
+            (
+                {"webMinTasks": "9" * 3000},
+                "webMinTasks: expected an integer of at most 15 digits, got one of 3000 digits",
+            ),
+            ({"owner": ["a", "b"]}, "owner: expected text, got a list"),
+            ({"domainName": {"name": "x"}}, "domainName: expected text, got a mapping"),
+            ({"fargateSpot": 1}, "fargateSpot: expected true or false, got 1"),
+            ({"waivers": ["dbMultiAz until 2027-01-01: x", 7]}, "waivers[1]: expected text, got 7"),
             (
                 {"albIngressCidrs": "10.0.0.0/8"},
                 "albIngressCidrs: expected a list of strings, got '10.0.0.0/8'",
@@ -225,7 +233,7 @@ class TestErrors:
             "waivers: 'dbMultiAz: because' must read '<key> until YYYY-MM-DD: <reason>'",
             "waivers: 'tlsPolicy' is not a rule that can be waived; allowed: a production rule (dbMultiAz, "
             "dbDeletionProtection, dbBackupRetentionDays, cacheNodeCount, webMinTasks, natGateways, vpcEndpointsAllZones, "
-            "fargateSpot, officeHours) or a policy name "
+            "fargateSpot, officeHours, alarmEmail) or a policy name "
             "(listed by `superset-stack plan`)",
             "waivers: 'dbMultiAz until 2027-02-30: bad date' has an invalid date '2027-02-30'",
         )  # fmt: skip
@@ -234,8 +242,37 @@ class TestErrors:
         problems = problems_of("prod", owner="", dbMultiAz="nope", vpcCidr="10.0.0.0/33", logRetentionDays=2,
                                dbInstanceClass="db.t2.nano")  # fmt: skip
         assert [problem.split(":")[0] for problem in problems] == [
-            "dbMultiAz", "owner", "vpcCidr", "logRetentionDays", "dbInstanceClass"
+            "owner", "dbMultiAz", "vpcCidr", "logRetentionDays", "dbInstanceClass"
         ]  # fmt: skip
+
+    @pytest.mark.parametrize("key", ["domainName", "owner", "costCenter"])
+    @pytest.mark.parametrize("empty", ["", "   ", None])
+    def test_an_empty_required_value_is_refused_like_a_missing_one(self, key: str, empty: Any) -> None:
+        assert problems_of(**{key: empty}) == (
+            f"{key}: required; set it with `pulumi config set {key} <value>`",
+        )
+
+    def test_a_stack_name_pulumi_would_refuse(self) -> None:
+        assert problems_of("dev", stack="dev/../x", environment="dev") == (
+            "stack: a Pulumi stack name is 1-100 letters, digits, '-', '_' or '.', got 'dev/../x'",
+        )
+
+    def test_egress_destinations_are_typed_objects(self) -> None:
+        settings = make_settings("staging", egressDestinations=[
+            {"description": "Redshift", "port": 5439, "cidr": "10.20.0.0/16"},
+            {"description": "ClickHouse", "fromPort": "8443", "toPort": 9440, "prefixListId": "pl-0123abcd"},
+        ])  # fmt: skip
+        assert [(d.ports, d.targets) for d in settings.egress_destinations] == [
+            ((5439, 5439), {"cidr": "10.20.0.0/16"}),
+            ((8443, 9440), {"prefixListId": "pl-0123abcd"}),
+        ]
+        assert problems_of(
+            "staging", egressDestinations=[{"description": "x", "port": "5439/tcp", "host": "a"}]
+        ) == (
+            "egressDestinations[0]: unknown field 'host'; allowed: description, port, fromPort, toPort, cidr, "
+            "prefixListId, securityGroupId",
+            "egressDestinations[0].port: expected an integer, got '5439/tcp'",
+        )
 
 
 class TestStackFiles:
@@ -250,9 +287,10 @@ class TestStackFiles:
 
         for environment in ("dev", "staging", "prod"):
             config = yaml.safe_load((ROOT / f"Pulumi.{environment}.yaml").read_text())["config"]
+            # prod requires an alarm address, which no preset can know
             assert set(config) == {
                 "aws:region", "superset-stack:owner", "superset-stack:costCenter", "superset-stack:domainName",
-                "superset-stack:hostedZoneId",
+                "superset-stack:hostedZoneId", *(["superset-stack:alarmEmail"] if environment == "prod" else []),
             }  # fmt: skip
 
     def test_secure_values_are_refused(self, tmp_path: Path) -> None:

@@ -91,30 +91,82 @@ class TestRdsConnections:
 
 class TestConnectionBudget:
     def test_the_guides_settings_are_rejected(self) -> None:
-        # The guide: pool_size 10 + max_overflow 20 per process, up to 5 tasks, db.t3.micro.
+        # The guide: 10 gunicorn workers x 20 threads (pool 20+5), up to 5 tasks, db.t3.micro.
         budget = connection_budget(
-            instance_class="db.t3.micro", web_max_tasks=5, gunicorn_workers=1,
-            pool=PoolSettings(pool_size=10, max_overflow=20), celery_tasks=0, celery_concurrency=0,
+            instance_class="db.t3.micro", web_max_tasks=5, gunicorn_workers=10, gunicorn_threads=20,
+            worker_tasks=1, celery_concurrency=2,
         )  # fmt: skip
-        assert budget.lines[0].connections == 5 * 1 * 30
-        assert budget.usable == sizing.rds_usable_connections("db.t3.micro")
+        assert budget.steady[0].connections == 5 * 10 * 25
+        assert budget.peak[0].connections == 10 * 10 * 25
+        assert budget.usable == sizing.rds_usable_connections("db.t3.micro") == 80
         assert not budget.fits
-        assert "= 156;" in budget.explain()
 
-    def test_total_adds_every_line(self) -> None:
+    def test_steady_and_worst_moment_add_every_line(self) -> None:
         budget = connection_budget(
-            instance_class="db.t4g.small", web_max_tasks=4, gunicorn_workers=2,
-            pool=sizing.pool_settings(8), celery_tasks=1, celery_concurrency=4,
+            instance_class="db.t4g.small", web_max_tasks=4, gunicorn_workers=2, gunicorn_threads=8,
+            worker_tasks=1, celery_concurrency=4,
         )  # fmt: skip
-        assert [line.connections for line in budget.lines] == [4 * 2 * 10, 4, 1, 2, 3]
-        assert budget.total == 90
-        assert budget.limit == int(193 * sizing.DEFAULT_BUDGET_SHARE)
+        assert [(line.part, line.connections) for line in budget.steady] == [
+            ("web", 4 * 2 * 10), ("worker", 1 * (4 * 2 + 1 + 1)), ("beat", 1), ("operators", 3),
+        ]  # fmt: skip
+        assert [(line.part, line.connections) for line in budget.peak] == [
+            ("web", 8 * 2 * 10), ("worker", 2 * (4 * 2 + 1 + 1)), ("beat", 1), ("migration", 2), ("operators", 3),
+        ]  # fmt: skip
+        assert (budget.steady_total, budget.peak_total, budget.usable) == (94, 186, 193)
+        assert budget.limit == int(193 * sizing.DEFAULT_BUDGET_SHARE)  # the connections alarm
         assert budget.fits
+        assert budget.explain() == (
+            "steady 80 (web 4 tasks x 2 workers x pool 8+2) + 10 (worker 1 tasks x (4 children x pool 1+1 + main "
+            "process + health check)) + 1 (beat 1) + 3 (operators) = 94; worst moment (web and worker mid-rollout "
+            "at their ceilings) 160 (web 8 tasks x 2 workers x pool 8+2) + 20 (worker 2 tasks x (4 children x pool "
+            "1+1 + main process + health check)) + 1 (beat 1) + 2 (migration task) + 3 (operators) = 186; "
+            "db.t4g.small allows 193 to the application (198 max_connections - 5 reserved)"
+        )
 
-    def test_the_share_keeps_headroom(self) -> None:
-        tight = connection_budget(
-            instance_class="db.t4g.micro", web_max_tasks=1, gunicorn_workers=1,
-            pool=PoolSettings(pool_size=60, max_overflow=10), celery_tasks=0, celery_concurrency=0,
-        )  # fmt: skip
-        assert tight.total <= tight.usable  # it would open...
-        assert not tight.fits  # ...but leaves no headroom for deploy overlap
+    def test_the_peak_follows_the_deployment_maximum_percents(self) -> None:
+        def peak(web_percent: int, worker_percent: int) -> list[int]:
+            budget = connection_budget(
+                instance_class="db.m7g.large", web_max_tasks=10, gunicorn_workers=4, gunicorn_threads=8,
+                worker_tasks=2, celery_concurrency=4,
+                web_deployment_maximum_percent=web_percent, worker_deployment_maximum_percent=worker_percent,
+            )  # fmt: skip
+            return [line.connections for line in budget.peak]
+
+        assert peak(200, 200) == [800, 40, 1, 2, 3]
+        assert peak(150, 100) == [600, 20, 1, 2, 3]  # 15 web tasks; 2 workers replaced in place
+        assert peak(100, 100) == [400, 20, 1, 2, 3]
+
+
+class TestPools:
+    def test_celery_children_beat_and_bootstrap_are_single_threaded(self) -> None:
+        for process in ("worker", "beat", "bootstrap"):
+            assert sizing.process_pool_settings(process, threads=8) == PoolSettings(
+                pool_size=1, max_overflow=1
+            )
+
+    def test_web_and_unknown_processes_follow_the_threads(self) -> None:
+        assert sizing.process_pool_settings("web", threads=8) == PoolSettings(pool_size=8, max_overflow=2)
+        assert sizing.process_pool_settings("", threads=8) == sizing.pool_settings(8)
+
+
+class TestRollouts:
+    @pytest.mark.parametrize(
+        ("maximum", "tasks", "may_stop_all", "minimum"),
+        [(200, 1, False, 100), (150, 4, True, 100), (100, 2, False, 50), (100, 1, False, 50), (100, 1, True, 0),
+         (100, 3, True, 50)],
+    )  # fmt: skip
+    def test_minimum_healthy_percent(
+        self, maximum: int, tasks: int, may_stop_all: bool, minimum: int
+    ) -> None:
+        assert sizing.deployment_minimum_healthy_percent(maximum, tasks, may_stop_all=may_stop_all) == minimum
+
+    @pytest.mark.parametrize(
+        ("tasks", "maximum", "minimum", "progresses"),
+        [(1, 200, 100, True), (1, 150, 100, False), (2, 150, 100, True), (3, 133, 100, False),
+         (3, 134, 100, True), (1, 100, 50, False), (2, 100, 50, True), (1, 100, 0, True)],
+    )  # fmt: skip
+    def test_rollout_progresses(self, tasks: int, maximum: int, minimum: int, progresses: bool) -> None:
+        assert sizing.rollout_progresses(tasks, maximum, minimum) is progresses
+
+    def test_rollout_tasks_round_down(self) -> None:
+        assert [sizing.rollout_tasks(tasks, 150) for tasks in (1, 2, 3, 10)] == [1, 3, 4, 15]

@@ -1,22 +1,28 @@
 """Observability: alarms that reach a person, and one dashboard with all of them.
 
 Creates an SNS topic encrypted with the stack key (CloudWatch and RDS events may publish to it,
-nothing else), an optional e-mail subscription, a metric filter counting ERROR lines in the web and
-worker logs, and alarms with alarm and OK actions on: web and worker CPU and memory, load balancer
-target 5xx and load balancer 5xx, unhealthy targets, p99 response time, database CPU, connections
-(threshold from the connection budget) and free storage, cache memory, evictions and engine CPU
-per node, application errors, and the certificate's days to expiry. A CloudWatch dashboard shows
-every alarm's state and the main graphs.
+nothing else), an optional e-mail subscription, a metric filter counting the error events the
+runtime logs as JSON (runtime/error_events.py) in the web, worker and beat logs, and alarms with
+alarm and OK actions on: web and worker CPU and memory, worker or beat running fewer tasks than
+desired, load balancer target 5xx and load balancer 5xx, no healthy target, unhealthy targets, p99
+response time, database CPU, connections (threshold from the connection budget) and free storage,
+cache memory, evictions and engine CPU per node, application errors, and the certificate's days to
+expiry. A CloudWatch dashboard shows every alarm's state and the main graphs.
 
 The alarms are a table (:func:`metric_table`, one :class:`Alarm` row each) that one loop turns into
 resources; the dashboard's graphs are drawn from the same rows, so an alarm and its graph name the
 same metric.
+
+Task counts compare the running tasks with the desired ones (metric math over ECS Container
+Insights) instead of a fixed floor: office hours scale every service to zero at night, when zero
+running tasks is what is wanted, and a worker short of one of its tasks is caught too. Missing data
+never breaches, so a stopped stack pages nobody.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -27,6 +33,7 @@ from superset_stack.aws.iam import policy_document
 PERIOD_SECONDS = 60
 ALB = "AWS/ApplicationELB"
 ECS = "AWS/ECS"
+ECS_INSIGHTS = "ECS/ContainerInsights"
 RDS = "AWS/RDS"
 ELASTICACHE = "AWS/ElastiCache"
 
@@ -40,14 +47,14 @@ class ObservabilityArgs:
         kms_key_arn: key of the topic.
         dashboard_name: CloudWatch dashboard name (unique per account and region).
         metric_namespace: namespace of the application-error metric.
-        cluster_name, web_service_name, worker_service_name: ECS dimensions.
+        cluster_name, web_service_name, worker_service_name, beat_service_name: ECS dimensions.
         load_balancer_arn_suffix, target_group_arn_suffix: ALB dimensions.
         database_identifier: RDS instance identifier.
         database_storage_gib: allocated storage (free-storage threshold is 10% of it).
         database_connections_alarm: connection count that raises the alarm.
         cache_node_ids: ElastiCache node ids.
         certificate_arn: the certificate to watch; none for an imported one you watch yourself.
-        log_group_names: web and worker log groups to count ERROR lines in.
+        log_group_names: log groups to count error events in (web, worker, beat).
         alarm_email: subscribed to the topic when set.
         cpu_percent, memory_percent: utilisation thresholds. Default 80.
         response_time_p99_seconds: p99 latency threshold. Defaults to 5.
@@ -61,6 +68,7 @@ class ObservabilityArgs:
     cluster_name: pulumi.Input[str]
     web_service_name: pulumi.Input[str]
     worker_service_name: pulumi.Input[str]
+    beat_service_name: pulumi.Input[str]
     load_balancer_arn_suffix: pulumi.Input[str]
     target_group_arn_suffix: pulumi.Input[str]
     database_identifier: str
@@ -96,7 +104,8 @@ REQUESTS = Graph(title="Requests and 5xx", stat="Sum", dimensions=("LoadBalancer
 WEB = Graph(title="Web CPU and memory")
 DATABASE = Graph(title="Metadata database")
 CACHE = Graph(title="Cache")
-GRAPHS = (REQUESTS, WEB, DATABASE, CACHE)  # dashboard order: two a row, under the alarm widget
+TASKS = Graph(title="Running tasks and healthy targets", stat="Minimum")
+GRAPHS = (REQUESTS, WEB, DATABASE, CACHE, TASKS)  # dashboard order: two a row, under the alarm widget
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -126,6 +135,11 @@ class Alarm(Metric):
         description: what it means.
         comparison: Defaults to GreaterThanThreshold.
         period_seconds: Defaults to 60.
+        expression: CloudWatch metric math the alarm watches instead of the metric itself, naming
+            the row's metric ``m`` and each of ``operands`` by its key; every metric at
+            ``statistic``. Defaults to none: the alarm watches the metric. The graph, if any,
+            shows the row's metric either way.
+        operands: the other metrics ``expression`` reads, by id. Defaults to none.
     """
 
     short_name: str
@@ -135,11 +149,13 @@ class Alarm(Metric):
     description: str
     comparison: str = "GreaterThanThreshold"
     period_seconds: int = PERIOD_SECONDS
+    expression: str = ""
+    operands: Mapping[str, Metric] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
 class LogMetric:
-    """A metric counting the lines that match ``pattern`` in the web and worker logs (1 per line).
+    """A metric counting the log events that match ``pattern`` in the stack's logs (1 per event).
 
     Attributes:
         short_name: the filters are named ``<name>-<short_name>-<index of the log group>``.
@@ -152,7 +168,10 @@ class LogMetric:
     pattern: str
 
 
-APPLICATION_ERRORS = LogMetric(short_name="errors", metric="ApplicationErrors", pattern='"ERROR"')
+# The runtime writes every ERROR and CRITICAL record as one JSON event (runtime/error_events.py):
+# a JSON filter counts those, not every line that happens to contain the text "ERROR".
+ERROR_EVENTS_PATTERN = '{ ($.level = "ERROR") || ($.level = "CRITICAL") }'
+APPLICATION_ERRORS = LogMetric(short_name="errors", metric="ApplicationErrors", pattern=ERROR_EVENTS_PATTERN)
 LOG_METRICS = (APPLICATION_ERRORS,)
 
 
@@ -221,7 +240,10 @@ def alarm_rows(rows: Iterable[Metric]) -> list[Alarm]:
 
 def _service_rows(args: ObservabilityArgs) -> list[Metric]:
     services = (("web", args.web_service_name), ("worker", args.worker_service_name))
-    return [row for service, service_name in services for row in _ecs_rows(args, service, service_name)]
+    return [
+        *(row for service, service_name in services for row in _ecs_rows(args, service, service_name)),
+        *_task_rows(args),
+    ]
 
 
 def _ecs_rows(args: ObservabilityArgs, service: str, service_name: pulumi.Input[str]) -> list[Metric]:
@@ -238,9 +260,33 @@ def _ecs_rows(args: ObservabilityArgs, service: str, service_name: pulumi.Input[
     ]  # fmt: skip
 
 
+def _task_rows(args: ObservabilityArgs) -> list[Metric]:
+    """Running tasks of every service on the dashboard; an alarm when the worker or beat runs fewer
+    than desired for 10 minutes (a start or a rollout takes less). Without the worker nothing runs
+    async queries and reports; without beat no report is scheduled and nothing is pruned."""
+
+    def dims(service_name: pulumi.Input[str]) -> dict[str, pulumi.Input[str]]:
+        return {"ClusterName": args.cluster_name, "ServiceName": service_name}
+
+    web = dims(args.web_service_name)
+    rows: list[Metric] = [
+        Metric(namespace=ECS_INSIGHTS, metric="RunningTaskCount", dimensions=web, graph=TASKS)
+    ]
+    for service, name in (("worker", args.worker_service_name), ("beat", args.beat_service_name)):
+        desired = Metric(namespace=ECS_INSIGHTS, metric="DesiredTaskCount", dimensions=dims(name))
+        rows.append(
+            Alarm(short_name=f"{service}-tasks", namespace=ECS_INSIGHTS, metric="RunningTaskCount",
+                  dimensions=dims(name), statistic="Maximum", threshold=0, evaluation_periods=10, graph=TASKS,
+                  expression="FILL(desired, 0) - FILL(m, 0)", operands={"desired": desired},
+                  description=f"Superset {service} runs fewer tasks than desired for 10 minutes")
+        )  # fmt: skip
+    return rows
+
+
 def _load_balancer_rows(args: ObservabilityArgs) -> list[Metric]:
     alb = {"LoadBalancer": args.load_balancer_arn_suffix}
     target = {**alb, "TargetGroup": args.target_group_arn_suffix}
+    web = {"ClusterName": args.cluster_name, "ServiceName": args.web_service_name}
     p99 = args.response_time_p99_seconds
     return [
         Metric(namespace=ALB, metric="RequestCount", dimensions=alb, graph=REQUESTS),
@@ -251,6 +297,12 @@ def _load_balancer_rows(args: ObservabilityArgs) -> list[Metric]:
               statistic="Sum", threshold=10, evaluation_periods=5, graph=REQUESTS,
               description="The load balancer answered more than 10 5xx a minute "
               "(no healthy target, timeouts)"),
+        Alarm(short_name="healthy-hosts", namespace=ALB, metric="HealthyHostCount", dimensions=target,
+              statistic="Minimum", threshold=0, evaluation_periods=5, graph=TASKS,
+              expression="IF(FILL(desired, 0) > 0 AND FILL(m, 0) < 1, 1, 0)",
+              operands={"desired": Metric(namespace=ECS_INSIGHTS, metric="DesiredTaskCount", dimensions=web)},
+              description="No healthy Superset web task behind the load balancer for 5 minutes while the "
+              "service wants one (UnHealthyHostCount stays 0 when no task is registered at all)"),
         Alarm(short_name="unhealthy-hosts", namespace=ALB, metric="UnHealthyHostCount", dimensions=target,
               statistic="Maximum", threshold=0, evaluation_periods=3,
               description="A Superset web task fails its health check"),
@@ -305,7 +357,8 @@ def _application_rows(args: ObservabilityArgs) -> list[Metric]:
     return [
         Alarm(short_name="application-errors", namespace=args.metric_namespace, metric=errors, dimensions={},
               statistic="Sum", threshold=10, evaluation_periods=5,
-              description="More than 10 ERROR log lines a minute in Superset web or worker"),
+              description="More than 10 error events (level ERROR or CRITICAL) a minute in the Superset "
+              "logs for 5 minutes"),
     ]  # fmt: skip
 
 
@@ -382,31 +435,58 @@ def _metric_alarms(
 
     Every one of the evaluation periods must breach; missing data does not breach.
     """
-    alarms = []
-    for row in rows:
-        percentile = row.statistic.startswith("p")
-        alarms.append(
-            aws.cloudwatch.MetricAlarm(
-                f"{name}-{row.short_name}",
-                alarm_description=row.description,
-                namespace=row.namespace,
-                metric_name=row.metric,
-                statistic=None if percentile else row.statistic,
-                extended_statistic=row.statistic if percentile else None,
-                dimensions=dict(row.dimensions) or None,
-                period=row.period_seconds,
-                evaluation_periods=row.evaluation_periods,
-                datapoints_to_alarm=row.evaluation_periods,
-                threshold=row.threshold,
-                comparison_operator=row.comparison,
-                treat_missing_data="notBreaching",
-                actions_enabled=True,
-                alarm_actions=[topic_arn],
-                ok_actions=[topic_arn],
-                opts=opts,
-            )
+    return [
+        aws.cloudwatch.MetricAlarm(
+            f"{name}-{row.short_name}",
+            alarm_description=row.description,
+            **_watched(row),
+            evaluation_periods=row.evaluation_periods,
+            datapoints_to_alarm=row.evaluation_periods,
+            threshold=row.threshold,
+            comparison_operator=row.comparison,
+            treat_missing_data="notBreaching",
+            actions_enabled=True,
+            alarm_actions=[topic_arn],
+            ok_actions=[topic_arn],
+            opts=opts,
         )
-    return alarms
+        for row in rows
+    ]
+
+
+def _watched(row: Alarm) -> dict[str, Any]:
+    """The MetricAlarm arguments naming what a row's alarm watches: its metric, or its expression
+    over its metric (id ``m``) and operands, every metric at the row's statistic and period."""
+    if not row.expression:
+        percentile = row.statistic.startswith("p")
+        return {
+            "namespace": row.namespace,
+            "metric_name": row.metric,
+            "statistic": None if percentile else row.statistic,
+            "extended_statistic": row.statistic if percentile else None,
+            "dimensions": dict(row.dimensions) or None,
+            "period": row.period_seconds,
+        }
+    metrics = {"m": row, **row.operands}
+    return {
+        "metric_queries": [
+            {"id": "e", "expression": row.expression, "label": row.short_name, "return_data": True},
+            *(
+                {
+                    "id": metric_id,
+                    "metric": {
+                        "namespace": metric.namespace,
+                        "metric_name": metric.metric,
+                        "dimensions": dict(metric.dimensions),
+                        "period": row.period_seconds,
+                        "stat": row.statistic,
+                    },
+                    "return_data": False,
+                }
+                for metric_id, metric in metrics.items()
+            ),
+        ]
+    }
 
 
 # --- the dashboard -----------------------------------------------------------------------------

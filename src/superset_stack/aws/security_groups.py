@@ -11,12 +11,15 @@ nothing.
     app       --6379-->  cache
     app       --443-->   S3 (gateway prefix list), interface endpoints, and the internet when a
                          NAT gateway exists (image registry, identity provider, warehouses, e-mail)
+    app       --ports--> each egress destination: a CIDR, a prefix list or a security group
+                         (warehouses, SMTP, LDAP), one rule `<name>-destination-<target>-<ports>` each
 
 Nothing else is allowed in: the database, cache and endpoints accept only the app group.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,6 +30,37 @@ from superset_stack.settings import CONTAINER_PORT, POSTGRES_PORT, REDIS_PORT
 
 HTTPS_PORT = 443
 HTTP_PORT = 80
+# In a destination rule's name; the warehouse-driver policy counts the rules named with it.
+DESTINATION_RULE = "destination"
+
+
+@dataclass(frozen=True, kw_only=True)
+class EgressDestination:
+    """A further place the app tasks may connect to: TCP `from_port`-`to_port` on exactly one of
+    `cidr_ipv4`, `prefix_list_id` or `referenced_security_group_id`, with a `description` AWS
+    accepts (settings validate all of this in the user's terms first)."""
+
+    description: str
+    from_port: int
+    to_port: int
+    cidr_ipv4: str | None = None
+    prefix_list_id: str | None = None
+    referenced_security_group_id: str | None = None
+
+    @property
+    def target(self) -> str:
+        targets = [t for t in (self.cidr_ipv4, self.prefix_list_id, self.referenced_security_group_id) if t]
+        if len(targets) != 1:
+            raise ValueError(
+                f"egress destination {self.description!r}: give exactly one target, got {targets}"
+            )
+        return targets[0]
+
+    @property
+    def rule(self) -> str:
+        """The rule's name from its target and ports, e.g. destination-10-20-0-0-16-5439."""
+        ports = str(self.from_port) if self.from_port == self.to_port else f"{self.from_port}-{self.to_port}"
+        return f"{DESTINATION_RULE}-{re.sub(r'[^a-z0-9]+', '-', self.target.lower())}-{ports}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,6 +75,7 @@ class SecurityGroupsArgs:
         vpc_endpoints: Create the endpoints group and let tasks reach it. Defaults to False.
         internet_egress: Let tasks open HTTPS connections to the internet (through NAT).
             Defaults to True.
+        egress_destinations: Further places the tasks may connect to, one rule each. Defaults to none.
         container_port: Port the Superset web container listens on. Defaults to 8088.
     """
 
@@ -50,6 +85,7 @@ class SecurityGroupsArgs:
     http_to_https_redirect: bool = True
     vpc_endpoints: bool = False
     internet_egress: bool = True
+    egress_destinations: Sequence[EgressDestination] = ()
     container_port: int = CONTAINER_PORT
 
 
@@ -66,8 +102,7 @@ class SecurityGroups(pulumi.ComponentResource):
         self, name: str, args: SecurityGroupsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("superset:security_groups:SecurityGroups", name, None, opts)
-        if not args.alb_ingress_cidrs:
-            raise ValueError("alb_ingress_cidrs is empty: nobody could reach the load balancer")
+        _validate(args)
         self._child = pulumi.ResourceOptions(parent=self)
         self._name = name
 
@@ -132,6 +167,7 @@ class SecurityGroups(pulumi.ComponentResource):
                 "HTTPS through NAT: image registry, identity provider, warehouses, webhooks",
                 cidr_ipv4="0.0.0.0/0",
             )
+        self._destinations(app, args.egress_destinations)
         self._ingress(
             "database-from-app", database, POSTGRES_PORT, "PostgreSQL from Superset tasks", from_group=app
         )
@@ -149,6 +185,20 @@ class SecurityGroups(pulumi.ComponentResource):
             "cache_security_group_id": self.cache_security_group_id,
             "endpoints_security_group_id": self.endpoints_security_group_id,
         })  # fmt: skip
+
+    def _destinations(self, app: aws.ec2.SecurityGroup, destinations: Sequence[EgressDestination]) -> None:
+        """One described egress rule `<name>-destination-<target>-<ports>` per further destination."""
+        for destination in destinations:
+            self._egress(
+                destination.rule,
+                app,
+                destination.from_port,
+                destination.description,
+                to_port=destination.to_port,
+                cidr_ipv4=destination.cidr_ipv4,
+                prefix_list_id=destination.prefix_list_id,
+                referenced_security_group_id=destination.referenced_security_group_id,
+            )
 
     def _group(self, role: str, description: str, vpc_id: pulumi.Input[str]) -> aws.ec2.SecurityGroup:
         return aws.ec2.SecurityGroup(
@@ -188,19 +238,40 @@ class SecurityGroups(pulumi.ComponentResource):
         port: int,
         description: str,
         *,
+        to_port: int | None = None,
         cidr_ipv4: str | None = None,
         to_group: aws.ec2.SecurityGroup | None = None,
         prefix_list_id: pulumi.Input[str] | None = None,
+        referenced_security_group_id: str | None = None,
     ) -> None:
+        """TCP egress from `group` on `port` (through `to_port` when given) to one destination."""
         aws.vpc.SecurityGroupEgressRule(
             f"{self._name}-{rule}",
             security_group_id=group.id,
             ip_protocol="tcp",
             from_port=port,
-            to_port=port,
+            to_port=port if to_port is None else to_port,
             cidr_ipv4=cidr_ipv4,
-            referenced_security_group_id=to_group.id if to_group is not None else None,
+            referenced_security_group_id=to_group.id
+            if to_group is not None
+            else referenced_security_group_id,
             prefix_list_id=prefix_list_id,
             description=description,
             opts=self._child,
         )
+
+
+def _validate(args: SecurityGroupsArgs) -> None:
+    """Raise ValueError for an empty ingress list, or a destination without exactly one target,
+    with ports outside 1-65535 or out of order, or named twice."""
+    if not args.alb_ingress_cidrs:
+        raise ValueError("alb_ingress_cidrs is empty: nobody could reach the load balancer")
+    rules = [destination.rule for destination in args.egress_destinations]  # checks one target each
+    for destination in args.egress_destinations:
+        if not 1 <= destination.from_port <= destination.to_port <= 65535:
+            raise ValueError(
+                f"egress destination {destination.description!r}: need 1 <= from_port <= to_port <= 65535, "
+                f"got {destination.from_port}-{destination.to_port}"
+            )
+    if len(set(rules)) != len(rules):
+        raise ValueError(f"egress destinations repeat a target and ports: {sorted(rules)}")

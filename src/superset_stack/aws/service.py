@@ -10,9 +10,10 @@ Creates:
   (task_definition.py): plain settings in `environment`, every secret through `secrets` valueFrom
   (the RDS-managed secret by its JSON key), read-only root filesystem with writable volumes for
   Superset's home and /tmp, non-root user, container health checks, awslogs;
-- services: web behind the target group with circuit-breaker rollback and 100/200 rolling
-  deployments; the worker; beat at exactly one task with 0/100 deployments, so a rollout never
-  runs two schedulers; all with ECS managed tags propagated from the service;
+- services: web behind the target group with circuit-breaker rollback and rolling deployments
+  (100/200 by default: capacity never drops); the worker (100/200 by default); beat at exactly one
+  task with 0/100 deployments, so a rollout never runs two schedulers; all with ECS managed tags
+  propagated from the service;
 - the migration run (migration.py), which the services wait for;
 - autoscaling of web between min and max on CPU, memory and requests per target;
 - with `fargate_spot`, the cluster's Fargate Spot capacity provider and every service on it (the
@@ -98,6 +99,10 @@ class ServicesArgs:
             gunicorn_timeout_seconds, gunicorn_keepalive_seconds, health_check_grace_period_seconds:
             the web tier.
         worker_cpu, worker_memory_mib, worker_tasks, celery_concurrency: the Celery worker.
+        web_deployment_maximum_percent, web_deployment_minimum_healthy_percent,
+            worker_deployment_maximum_percent, worker_deployment_minimum_healthy_percent: how
+            many tasks a rolling deployment may run at most and must keep healthy, in percent of
+            the running count. Default 200 and 100: new tasks start beside the old ones.
         cpu_target_percent, memory_target_percent: autoscaling targets. Default 60 and 70.
         fargate_spot: run the services on Fargate Spot (X86_64 only). Defaults to on demand.
         office_hours, office_hours_timezone: scale every service to zero outside these hours (an
@@ -149,6 +154,10 @@ class ServicesArgs:
     worker_memory_mib: int = 2048
     worker_tasks: int = 1
     celery_concurrency: int = 4
+    web_deployment_maximum_percent: int = 200
+    web_deployment_minimum_healthy_percent: int = 100
+    worker_deployment_maximum_percent: int = 200
+    worker_deployment_minimum_healthy_percent: int = 100
     cpu_target_percent: int = 60
     memory_target_percent: int = 70
     fargate_spot: bool = False
@@ -262,7 +271,8 @@ class Services(pulumi.ComponentResource):
 
 
 def _validate(args: ServicesArgs) -> None:
-    """Raise ValueError for a task size Fargate does not offer, web counts out of order, or Spot on ARM."""
+    """Raise ValueError for a task size Fargate does not offer, web counts out of order, Spot on ARM,
+    or deployment percents with which ECS could not replace a task."""
     for prefix, cpu, memory in (
         ("web", args.web_cpu, args.web_memory_mib),
         ("worker", args.worker_cpu, args.worker_memory_mib),
@@ -276,6 +286,17 @@ def _validate(args: ServicesArgs) -> None:
         )
     if args.fargate_spot and args.cpu_architecture != "X86_64":
         raise ValueError(f"Fargate Spot runs only X86_64 tasks, got cpu_architecture {args.cpu_architecture}")
+    for role, tasks, minimum, maximum in (
+        ("web", args.web_min_tasks,
+         args.web_deployment_minimum_healthy_percent, args.web_deployment_maximum_percent),
+        ("worker", args.worker_tasks,
+         args.worker_deployment_minimum_healthy_percent, args.worker_deployment_maximum_percent),
+    ):  # fmt: skip
+        if not (0 <= minimum <= 100 <= maximum <= 200 and sizing.rollout_progresses(tasks, maximum, minimum)):
+            raise ValueError(
+                f"{role}: a rolling deployment at {minimum}/{maximum} percent of {tasks} tasks "
+                "could replace none of them"
+            )
 
 
 def _fargate_spot_capacity(
@@ -598,14 +619,15 @@ def _service_base(
 def _web_service(
     name: str, args: ServicesArgs, task_definition: aws.ecs.TaskDefinition, base: _ServiceBase
 ) -> aws.ecs.Service:
-    """`<name>-web` behind the target group, `web_min_tasks` at first; rolling 100/200, so capacity
-    never drops during a deployment. Autoscaling owns the running count after creation."""
+    """`<name>-web` behind the target group, `web_min_tasks` at first; rolling within the web
+    deployment percents (100/200 by default, so capacity never drops). Autoscaling owns the running
+    count after creation."""
     return base.service(
         f"{name}-web",
         task_definition,
         desired_count=args.web_min_tasks,
-        minimum_healthy_percent=100,
-        maximum_percent=200,
+        minimum_healthy_percent=args.web_deployment_minimum_healthy_percent,
+        maximum_percent=args.web_deployment_maximum_percent,
         ignore_desired_count=True,
         load_balancers=[
             {
@@ -621,13 +643,14 @@ def _web_service(
 def _worker_service(
     name: str, args: ServicesArgs, task_definition: aws.ecs.TaskDefinition, base: _ServiceBase
 ) -> aws.ecs.Service:
-    """`<name>-worker`: `worker_tasks` Celery workers, rolling 100/200."""
+    """`<name>-worker`: `worker_tasks` Celery workers, rolling within the worker deployment percents
+    (100/200 by default)."""
     return base.service(
         f"{name}-worker",
         task_definition,
         desired_count=args.worker_tasks,
-        minimum_healthy_percent=100,
-        maximum_percent=200,
+        minimum_healthy_percent=args.worker_deployment_minimum_healthy_percent,
+        maximum_percent=args.worker_deployment_maximum_percent,
         ignore_desired_count=args.office_hours is not None,  # the schedule owns the count
     )
 

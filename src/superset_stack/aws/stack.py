@@ -29,7 +29,7 @@ from superset_stack.aws.load_balancer import LoadBalancer, LoadBalancerArgs
 from superset_stack.aws.network import Network, NetworkArgs
 from superset_stack.aws.observability import Observability, ObservabilityArgs
 from superset_stack.aws.secrets import Secrets, SecretsArgs
-from superset_stack.aws.security_groups import SecurityGroups, SecurityGroupsArgs
+from superset_stack.aws.security_groups import EgressDestination, SecurityGroups, SecurityGroupsArgs
 from superset_stack.aws.service import Services, ServicesArgs
 from superset_stack.aws.storage import Storage, StorageArgs
 from superset_stack.aws.waf import WebFirewall, WebFirewallArgs
@@ -195,7 +195,8 @@ def network_args(s: Settings, account: Account, key: pulumi.Input[str]) -> Netwo
 
 
 def security_groups_args(s: Settings, *, network: Network) -> SecurityGroupsArgs:
-    """The traffic matrix's inputs; tasks get internet egress only when there is a NAT gateway."""
+    """The traffic matrix's inputs; tasks get internet egress only when there is a NAT gateway, and
+    one rule per egress destination, in AWS's terms."""
     return SecurityGroupsArgs(
         vpc_id=network.vpc_id,
         s3_prefix_list_id=network.s3_prefix_list_id,
@@ -203,6 +204,17 @@ def security_groups_args(s: Settings, *, network: Network) -> SecurityGroupsArgs
         http_to_https_redirect=s.http_to_https_redirect,
         vpc_endpoints=s.vpc_endpoints,
         internet_egress=s.nat_gateways is not NatGateways.NONE,
+        egress_destinations=tuple(
+            EgressDestination(
+                description=destination.description,
+                from_port=destination.ports[0],
+                to_port=destination.ports[1],
+                cidr_ipv4=destination.cidr,
+                prefix_list_id=destination.prefix_list_id,
+                referenced_security_group_id=destination.security_group_id,
+            )
+            for destination in s.egress_destinations
+        ),
     )
 
 
@@ -406,6 +418,10 @@ def services_args(
         worker_memory_mib=s.worker_memory_mib,
         worker_tasks=s.worker_tasks,
         celery_concurrency=s.celery_concurrency,
+        web_deployment_maximum_percent=s.web_deployment_maximum_percent,
+        web_deployment_minimum_healthy_percent=s.web_deployment_minimum_healthy_percent,
+        worker_deployment_maximum_percent=s.worker_deployment_maximum_percent,
+        worker_deployment_minimum_healthy_percent=s.worker_deployment_minimum_healthy_percent,
         cpu_target_percent=s.autoscaling_cpu_target_percent,
         memory_target_percent=s.autoscaling_memory_target_percent,
         fargate_spot=s.fargate_spot,
@@ -426,7 +442,7 @@ def observability_args(
     services: Services,
 ) -> ObservabilityArgs:
     """Alarms and the dashboard over what the stack runs; the connections alarm at the connection
-    budget's limit, metrics in the Superset/<stack> namespace, the web and worker logs searched."""
+    budget's limit, metrics in the Superset/<stack> namespace, the web, worker and beat logs searched."""
     return ObservabilityArgs(
         region=s.region,
         account_id=account.id,
@@ -436,6 +452,7 @@ def observability_args(
         cluster_name=services.cluster_name,
         web_service_name=services.web_service_name,
         worker_service_name=services.worker_service_name,
+        beat_service_name=services.beat_service_name,
         load_balancer_arn_suffix=load_balancer.load_balancer_arn_suffix,
         target_group_arn_suffix=load_balancer.target_group_arn_suffix,
         database_identifier=database.instance_identifier,
@@ -443,7 +460,7 @@ def observability_args(
         database_connections_alarm=s.connection_budget.limit,
         cache_node_ids=cache.node_ids,
         certificate_arn=certificate.certificate_arn,
-        log_group_names=[services.log_group_names["web"], services.log_group_names["worker"]],
+        log_group_names=[services.log_group_names[role] for role in ("web", "worker", "beat")],
         alarm_email=s.alarm_email,
         cpu_percent=s.alarm_cpu_percent,
         memory_percent=s.alarm_memory_percent,

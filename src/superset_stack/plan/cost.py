@@ -13,17 +13,21 @@ One pricer per billable resource type (PRICERS, walked in order by `estimate`): 
 that turns one resource into its cost lines, reading unit prices and the rest of the plan through
 `Pricing`. Usage priced once per stack (log ingestion) comes last. Pricing a new resource type is
 one pricer and one row in the table.
+
+A price the region lacks (plan/prices.py holds only sourced figures) is never guessed: the lines
+that need it are still listed, unpriced, with the reason, and the totals add up the priced lines.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from superset_stack.office_hours import HOURS_PER_WEEK, running_hours_per_week
-from superset_stack.plan.prices import HOURS_PER_MONTH, Price, prices_for
+from superset_stack.plan.prices import HOURS_PER_MONTH, Price, missing_reason, prices_for
 
 LCU_AVERAGE = 0.25
 NAT_GB_PER_MONTH = 10
@@ -33,11 +37,15 @@ S3_GB_PER_BUCKET = 10
 
 @dataclass(frozen=True)
 class CostLine:
+    """What one resource costs a month for one item, USD; `unpriced` says why a line has no figure
+    (then both amounts are 0 and count in no total)."""
+
     resource: str
     item: str
     monthly_min: float
     monthly_max: float
     estimate: bool
+    unpriced: str = ""
 
 
 @dataclass(frozen=True)
@@ -47,27 +55,41 @@ class CostReport:
 
     @property
     def monthly_min(self) -> float:
+        """Sum of the priced lines at desired counts (a lower bound while any line is unpriced)."""
         return round(sum(line.monthly_min for line in self.lines), 2)
 
     @property
     def monthly_max(self) -> float:
         return round(sum(line.monthly_max for line in self.lines), 2)
 
+    @property
+    def unpriced(self) -> tuple[CostLine, ...]:
+        return tuple(line for line in self.lines if line.unpriced)
+
     def as_contract(self) -> dict[str, Any]:
-        """The `cost` object of the plan JSON contract (ARCHITECTURE.md)."""
+        """The `cost` object of the plan JSON contract (ARCHITECTURE.md); an unpriced line has
+        `monthly` null and says why in `unpriced`."""
         return {
             "currency": "USD",
             "monthly_min": self.monthly_min,
             "monthly_max": self.monthly_max,
-            "lines": [
-                {"resource": line.resource, "item": line.item, "monthly": round(line.monthly_min, 2)}
-                for line in self.lines
-            ],
+            "lines": [_contract_line(line) for line in self.lines],
         }
 
 
-class CostError(KeyError):
-    pass
+@dataclass(frozen=True)
+class MissingPrice(Price):
+    """A unit price the region lacks: its figure is NaN, so whatever is computed from it is NaN
+    too (never a wrong amount); the line that uses it is reported unpriced."""
+
+    region: str = ""
+    key: str = ""
+
+
+def _contract_line(line: CostLine) -> dict[str, Any]:
+    if line.unpriced:
+        return {"resource": line.resource, "item": line.item, "monthly": None, "unpriced": line.unpriced}
+    return {"resource": line.resource, "item": line.item, "monthly": round(line.monthly_min, 2)}
 
 
 class Declared(Protocol):
@@ -148,7 +170,7 @@ class Pricing:
 
     @classmethod
     def of_plan(cls, resources: Sequence[Declared], region: str) -> Pricing:
-        """Raises KeyError for a region without prices (plan/prices.py)."""
+        """The plan's resources by type and the region's prices (none for an unknown region)."""
         by_type: dict[str, list[Declared]] = {}
         for resource in resources:
             by_type.setdefault(resource.type, []).append(resource)
@@ -167,9 +189,9 @@ class Pricing:
         )
 
     def price(self, key: str) -> Price:
-        """The region's unit price for `key`; CostError names a key the region has no price for."""
+        """The region's unit price for `key`, or a MissingPrice."""
         if key not in self.prices:
-            raise CostError(f"no {self.region} price for {key!r}; add it to plan/prices.py")
+            return MissingPrice(math.nan, "", "", region=self.region, key=key)
         return self.prices[key]
 
     def of_type(self, resource_type: str) -> Sequence[Declared]:
@@ -179,14 +201,16 @@ class Pricing:
 def _line(
     resource: str, item: str, prices_used: Sequence[Price], low: float, high: float | None = None
 ) -> CostLine:
-    """A cost line, USD a month rounded to 4 places; an estimate when any price used is one."""
-    return CostLine(
-        resource,
-        item,
-        round(low, 4),
-        round(high if high is not None else low, 4),
-        any(p.estimate for p in prices_used),
-    )
+    """A cost line, USD a month rounded to 4 places; an estimate when any price used is one;
+    unpriced when any price used is missing (or the amount is NaN, from a price not listed)."""
+    high = low if high is None else high
+    missing = [p for p in prices_used if isinstance(p, MissingPrice)]
+    if missing:
+        reason = missing_reason(missing[0].region, [p.key for p in missing])
+        return CostLine(resource, item, 0.0, 0.0, estimate=False, unpriced=reason)
+    if math.isnan(low) or math.isnan(high):  # a pricer used a missing price it did not list
+        return CostLine(resource, item, 0.0, 0.0, estimate=False, unpriced="a unit price is missing")
+    return CostLine(resource, item, round(low, 4), round(high, 4), any(p.estimate for p in prices_used))
 
 
 Pricer = Callable[[Declared, Pricing], Iterator[CostLine]]
@@ -214,7 +238,7 @@ def _fargate_service(service: Declared, pricing: Pricing) -> Iterator[CostLine]:
         service.name,
         f"Fargate {arch.upper()}{' Spot' if spot else ''} {vcpu:g} vCPU / {gb:g} GB "
         f"x {low}-{high} tasks{hours}",
-        [vcpu_hour, spot] if spot else [vcpu_hour],
+        [vcpu_hour, gb_hour, spot] if spot else [vcpu_hour, gb_hour],
         per_task * low,
         per_task * high,
     )
@@ -249,14 +273,13 @@ def _rds_instance(database: Declared, pricing: Pricing) -> Iterator[CostLine]:
 def _cache_nodes(group: Declared, pricing: Pricing) -> Iterator[CostLine]:
     """Node hours of a replication group; Valkey at its factor of the Redis OSS rate."""
     node = pricing.price(f"elasticache.redis.{group.inputs['nodeType']}")
-    valkey = group.inputs.get("engine") == "valkey"
-    factor = pricing.price("elasticache.valkey.factor").usd if valkey else 1.0
+    valkey = pricing.price("elasticache.valkey.factor") if group.inputs.get("engine") == "valkey" else None
     nodes = int(group.inputs.get("numCacheClusters", 1))
     yield _line(
         group.name,
         f"ElastiCache {group.inputs.get('engine')} {group.inputs['nodeType']} x {nodes}",
-        [node],
-        node.usd * factor * nodes * HOURS_PER_MONTH,
+        [node, valkey] if valkey else [node],
+        node.usd * (valkey.usd if valkey else 1.0) * nodes * HOURS_PER_MONTH,
     )
 
 
@@ -320,13 +343,17 @@ def _s3_bucket(bucket: Declared, pricing: Pricing) -> Iterator[CostLine]:
 def _web_acl(acl: Declared, pricing: Pricing) -> Iterator[CostLine]:
     """A WAF web ACL and its rules, a month each."""
     rules = len(acl.inputs.get("rules") or [])
-    web_acl = pricing.price("waf.acl")
-    yield _line(
-        acl.name,
-        f"WAF web ACL with {rules} rules",
-        [web_acl],
-        web_acl.usd + rules * pricing.price("waf.rule").usd,
-    )
+    web_acl, rule = pricing.price("waf.acl"), pricing.price("waf.rule")
+    yield _line(acl.name, f"WAF web ACL with {rules} rules", [web_acl, rule], web_acl.usd + rules * rule.usd)
+
+
+def _metric_alarm(alarm: Declared, pricing: Pricing) -> Iterator[CostLine]:
+    """An alarm pays per metric it reads: one, or each metric of its metric-math expression."""
+    queries = alarm.inputs.get("metricQueries") or []
+    metrics = sum(1 for query in queries if query.get("metric") is not None) or 1
+    price = pricing.price("alarm")
+    item = "CloudWatch alarm" if metrics == 1 else f"CloudWatch alarm ({metrics} metrics)"
+    yield _line(alarm.name, item, [price], price.usd * metrics)
 
 
 def _log_ingestion(pricing: Pricing) -> Iterator[CostLine]:
@@ -352,7 +379,7 @@ PRICERS: dict[str, Pricer] = {
     "aws:ec2/vpcEndpoint:VpcEndpoint": _interface_endpoint,
     "aws:kms/key:Key": _monthly("KMS customer-managed key", "kms.key"),
     "aws:secretsmanager/secret:Secret": _monthly("Secrets Manager secret", "secret"),
-    "aws:cloudwatch/metricAlarm:MetricAlarm": _monthly("CloudWatch alarm", "alarm"),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _metric_alarm,
     "aws:s3/bucket:Bucket": _s3_bucket,
     "aws:wafv2/webAcl:WebAcl": _web_acl,
 }
@@ -360,8 +387,8 @@ PRICERS: dict[str, Pricer] = {
 
 def estimate(resources: Sequence[Declared], region: str) -> CostReport:
     """Price every billable resource through the pricer of its type (PRICERS), then the usage
-    priced once per stack. Raises KeyError for a region without prices, CostError for a resource
-    whose unit price the region lacks."""
+    priced once per stack. Lines whose unit price the region lacks are unpriced, with the reason;
+    a region without any prices has every line unpriced."""
     pricing = Pricing.of_plan(resources, region)
     lines = [
         line

@@ -1,4 +1,10 @@
-"""Run the Pulumi program offline for one stack file and return what it would create."""
+"""Run the Pulumi program offline for one stack file and return what it would create.
+
+The plan document is the same bytes for the same stack file, on every run and in every checkout:
+resources in the order the program declares them (plan/recording.py), violations sorted, cost
+lines in the cost model's order, and paths inside the project (the image's build context) written
+relative to the project root.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +22,7 @@ from superset_stack.settings import PROJECT, Settings, read_stack_file, stack_na
 
 if TYPE_CHECKING:
     from superset_stack.plan.cost import CostReport
-    from superset_stack.policies.engine import Report
+    from superset_stack.policies.engine import Report, Violation
 
 
 def stack_config(path: Path) -> dict[str, str]:
@@ -61,6 +67,26 @@ class Plan:
     document: dict[str, Any]
 
 
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+
+
+def project_relative(value: Any) -> Any:
+    """`value` with every string that is a path inside the project made relative to its root
+    ("." for the root itself), recursively: the plan of a checkout does not name the checkout."""
+    if isinstance(value, dict):
+        return {key: project_relative(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [project_relative(item) for item in value]
+    if isinstance(value, str) and (value == str(PROJECT_ROOT) or value.startswith(f"{PROJECT_ROOT}/")):
+        return Path(value).relative_to(PROJECT_ROOT).as_posix()
+    return value
+
+
+def violation_order(violation: Violation) -> tuple[bool, str, str, str]:
+    """Mandatory violations first, then by policy, resource and message."""
+    return violation.level != "mandatory", violation.policy, violation.resource, violation.message
+
+
 def plan_stack_file(path: Path, *, stack: str | None = None) -> Plan:
     """Record the stack file's program, evaluate every policy rule and price it."""
     from superset_stack.plan.cost import estimate
@@ -77,13 +103,15 @@ def plan_stack_file(path: Path, *, stack: str | None = None) -> Plan:
         Context(settings.environment),
         waivers=settings.policy_waivers(SETTING_WAIVERS),
     )
+    report.violations.sort(key=violation_order)
     cost = estimate(resources, settings.region)
     document = {
         "stack": name,
         "environment": settings.environment,
         "region": settings.region,
         "resources": [
-            {"type": r.type, "name": r.name, "parent": r.parent, "inputs": r.inputs} for r in resources
+            {"type": r.type, "name": r.name, "parent": r.parent, "inputs": project_relative(r.inputs)}
+            for r in resources
         ],
         "policies": {"violations": [dataclasses.asdict(v) for v in report.violations]},
         "cost": cost.as_contract(),

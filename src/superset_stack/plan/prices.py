@@ -1,14 +1,20 @@
 """Unit prices, USD, on-demand, per region: each with its source and date; estimates say so.
 
-From ../shared/reference/performance.md section 5 (researched 2026-11-29): [V] verified from a
-primary or dated source, [S] secondary source worth re-checking, [E] our estimate. A month is 730
-hours. us-east-1 and ap-southeast-2 so far; other regions raise a clear error until they are added.
-Sydney prices for RDS, ElastiCache and CloudWatch could not be fetched during the research and are
-estimates (marked), from Tokyo/Seoul list prices and the usual Sydney premium.
+us-east-1 and ap-southeast-2 from ../shared/reference/performance.md section 5 (researched
+2026-11-29): [V] verified from a primary or dated source, [S] secondary source worth re-checking,
+[E] our estimate. Sydney prices for RDS, ElastiCache and CloudWatch could not be fetched during that
+research and are estimates (marked), from Tokyo/Seoul list prices and the usual Sydney premium.
+
+eu-west-1, eu-central-1, us-west-2 and ap-southeast-1 (researched 2026-11-30) hold only the figures
+a published source gives for that region; nothing is carried over from another region. Every other
+price of theirs is missing, and a cost line that needs a missing price is reported unpriced, with
+the reason, instead of guessed (plan/cost.py). A region not listed here has no prices at all. A
+month is 730 hours.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 HOURS_PER_MONTH = 730
@@ -120,10 +126,76 @@ AP_SOUTHEAST_2: dict[str, Price] = {
     "waf.rule": Price(1.0, "rule-month", "AWS WAF pricing, not in the research", True),
 }
 
-REGIONS: dict[str, dict[str, Price]] = {"us-east-1": US_EAST_1, "ap-southeast-2": AP_SOUTHEAST_2}
+# --- regions priced from published figures only (2026-11-30) -----------------------------------
+# Each source names a figure per region. Searched for and not found for these regions (so missing,
+# and the lines that need them unpriced): Fargate ARM, RDS instances and gp3, ElastiCache nodes,
+# ALB capacity units, interface endpoints, CloudWatch alarms and logs, WAF, NAT data (but Singapore).
+FARGATE_X86 = "theuves/fgcalc src/utils/data.js, all regions from the AWS Fargate page [S]"
+ALB_HOUR = (
+    "code constant USD_MIN_PRICE_PER_HOUR from aws.amazon.com/elasticloadbalancing/pricing, "
+    "2017-12-18; ALB rates unchanged since [S]"
+)
+NAT_HOUR = "code map citing the AWS knowledge center (vpc-reduce-nat-gateway-transfer-costs) [S]"
+S3_STANDARD = "code table from the AWS Price List API (AmazonS3), as of 2026-07-01 [S]; 10 GB assumed"
+IPV4 = Price(0.005, "address-hour", "AWS public IPv4 charge, all regions, from 2024-02-01 [V]")
+KMS_KEY = Price(1.0, "key-month", "AWS KMS pricing, same in all commercial regions [S]")
+SECRET = Price(
+    0.40,
+    "secret-month",
+    "AWS Secrets Manager list price, one rate across the standard partition (code constant "
+    "dated 2026-08-02) [S]",
+)
 
 
-def prices_for(region: str) -> dict[str, Price]:
+def _published(
+    fargate_x86: tuple[float, float], alb_hour: float, nat_hour: float, s3_gb: float
+) -> dict[str, Price]:
+    """A region's prices from the figures the sources above publish for it, region-wide ones added."""
+    vcpu, gb = fargate_x86
+    return {
+        "fargate.x86.vcpu": Price(vcpu, "vCPU-hour", FARGATE_X86),
+        "fargate.x86.gb": Price(gb, "GB-hour", FARGATE_X86),
+        "fargate.spot.factor": FARGATE_SPOT_FACTOR,
+        "alb.hour": Price(alb_hour, "ALB-hour", ALB_HOUR),
+        "nat.hour": Price(nat_hour, "NAT-hour", NAT_HOUR),
+        "ipv4.hour": IPV4,
+        "kms.key": KMS_KEY,
+        "secret": SECRET,
+        "s3.gb": Price(s3_gb, "GB-month", S3_STANDARD, True),
+    }
+
+
+EU_WEST_1 = _published((0.04048, 0.004445), alb_hour=0.0252, nat_hour=0.048, s3_gb=0.023)
+EU_CENTRAL_1 = _published((0.04656, 0.00511), alb_hour=0.027, nat_hour=0.052, s3_gb=0.0245)
+US_WEST_2 = _published((0.04048, 0.004445), alb_hour=0.0225, nat_hour=0.045, s3_gb=0.023)
+AP_SOUTHEAST_1 = {
+    **_published((0.05056, 0.00553), alb_hour=0.0252, nat_hour=0.059, s3_gb=0.025),
+    "nat.gb": Price(
+        0.059,
+        "GB processed",
+        "performance.md section 5.2: Singapore $0.059/GB from the Price List 2026-10-01 [S]; "
+        "10 GB a month assumed",
+        True,
+    ),
+}
+
+REGIONS: dict[str, dict[str, Price]] = {
+    "us-east-1": US_EAST_1,
+    "ap-southeast-2": AP_SOUTHEAST_2,
+    "eu-west-1": EU_WEST_1,
+    "eu-central-1": EU_CENTRAL_1,
+    "us-west-2": US_WEST_2,
+    "ap-southeast-1": AP_SOUTHEAST_1,
+}
+
+
+def prices_for(region: str) -> Mapping[str, Price]:
+    """The region's unit prices by key; empty for a region without price data."""
+    return REGIONS.get(region, {})
+
+
+def missing_reason(region: str, keys: Sequence[str]) -> str:
+    """Why a line that needs the prices `keys`, which `region` lacks, has no figure."""
     if region not in REGIONS:
-        raise KeyError(f"no price data for region {region!r} yet; known: {', '.join(REGIONS)}")
-    return REGIONS[region]
+        return f"no price data for region {region} (priced: {', '.join(REGIONS)})"
+    return f"no published {region} price for {', '.join(keys)} (plan/prices.py)"

@@ -2,6 +2,11 @@
 
 No engine, no credentials, no network. Used by the tests (assert exact inputs) and by the offline
 plan. Inputs are kept as the engine sees them: camelCase keys, secrets masked as "[secret]".
+
+Resources are kept in the order the program declares them, whatever order they reach the mocks
+in: the engine registers them from several threads, as their inputs resolve, so that order differs
+from run to run. The order of declaration is the order of the constructor calls, which a stack
+transformation sees one by one (`run` sorts by it once the program has finished).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from typing import Any
 
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime.settings import get_root_resource
 
 SECRET = "[secret]"
 ACCOUNT_ID = "123456789012"
@@ -166,8 +172,13 @@ def _invoke_result(token: str) -> dict[str, Any]:
     return dict(_INVOKE_RESULTS.get(token, {}))
 
 
+# (type, name, parent name, parent type): what identifies a resource both where it is declared
+# and where it is registered (its URN is the same four things).
+DeclarationKey = tuple[str, str, str | None, str | None]
+
+
 class RecordingMocks(pulumi.runtime.Mocks):
-    """Pulumi mocks that keep every registration in order."""
+    """Pulumi mocks that keep every registration, in the order the program declares them."""
 
     def __init__(self, region: str = "us-east-1") -> None:
         self.region = region
@@ -177,6 +188,24 @@ class RecordingMocks(pulumi.runtime.Mocks):
         # thread as the request it is handling: per-thread state keeps each request's parent and
         # options with it.
         self._request = threading.local()
+        self._declared: dict[DeclarationKey, int] = {}
+
+    def declared(self, key: DeclarationKey) -> None:
+        """Note that the program declared the resource `key` (its constructor ran), in order."""
+        self._declared.setdefault(key, len(self._declared))
+
+    def sort_by_declaration(self) -> None:
+        """Put the resources in the order the program declared them.
+
+        A resource the transformation did not see (none in this program) goes last, by type and
+        name, so the order never depends on the engine's threads.
+        """
+
+        def order(resource: RecordedResource) -> tuple[int, str, str]:
+            key = (resource.type, resource.name, resource.parent, resource.parent_type)
+            return self._declared.get(key, len(self._declared)), resource.type, resource.name
+
+        self.resources.sort(key=order)
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         inputs = dict(args.inputs)
@@ -249,13 +278,35 @@ class _ParentTrackingMonitor(pulumi_mocks.MockMonitor):
         return super().RegisterResource(request)  # type: ignore[no-untyped-call]
 
 
+_installed: list[RecordingMocks] = []  # the mocks the stack transformation reports to
+
+
+def _note_declaration(args: pulumi.ResourceTransformationArgs) -> None:
+    """A stack transformation that changes nothing: it tells the installed mocks, in the order
+    the constructors run, which resource the program declares."""
+    parent = args.opts.parent if args.opts is not None else None
+    if parent is not None and parent is not get_root_resource():
+        _installed[-1].declared(
+            (args.type_, args.name, parent.pulumi_resource_name, parent.pulumi_resource_type)
+        )
+    else:
+        _installed[-1].declared((args.type_, args.name, None, None))
+
+
 def install(mocks: RecordingMocks, *, project: str, stack: str) -> None:
     """Install `mocks` as the Pulumi runtime for the current thread."""
     pulumi.runtime.set_mocks(
         mocks, project=project, stack=stack, preview=False, monitor=_ParentTrackingMonitor(mocks)
     )
+    _installed[:] = [mocks]
+    # The root stack resource outlives set_mocks (one per thread): register the transformation once.
+    root = get_root_resource()
+    if root is not None and _note_declaration not in (root._transformations or []):
+        pulumi.runtime.register_stack_transformation(_note_declaration)
 
 
 def run(program: Callable[[], Any], mocks: RecordingMocks) -> None:
-    """Run `program` to completion: every registration, apply and invoke has finished on return."""
+    """Run `program` to completion: every registration, apply and invoke has finished on return;
+    the resources are then in the order the program declared them."""
     pulumi.runtime.test(program)()  # type: ignore[no-untyped-call]
+    mocks.sort_by_declaration()

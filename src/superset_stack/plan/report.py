@@ -1,12 +1,79 @@
-"""The plan as a Markdown report: summary, policy verdicts, cost lines and resource counts."""
+"""The plan for people: its summary, the cost lines in a stable order, and the Markdown report.
+
+Every list comes out in an order that depends only on the plan (resources in declaration order,
+violations sorted by plan/offline.py, cost lines by the key below), so the same stack file gives
+the same bytes on every run.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from superset_stack.plan.cost import CostLine
+
+if TYPE_CHECKING:
+    from superset_stack.plan.offline import Plan
+
+LARGEST_LINES = 5  # cost lines the summary names
+FILES = ("plan.json", "plan.md", "architecture.svg")  # what `plan --out DIR` writes
+
+
+def wrote(out: Path) -> str:
+    """What `plan --out DIR` says (on stderr, last) once it has written its files."""
+    return "wrote " + ", ".join(str(out / name) for name in FILES)
+
+
+def largest_first(lines: Sequence[CostLine], *, at_desired_counts: bool = False) -> list[CostLine]:
+    """Cost lines by maximum (or, `at_desired_counts`, minimum) cost, descending, then by the other;
+    ties by resource and item. Unpriced lines (0) come last."""
+
+    def key(line: CostLine) -> tuple[float, float, str, str]:
+        amounts = (line.monthly_min, line.monthly_max)
+        first, second = amounts if at_desired_counts else amounts[::-1]
+        return -first, -second, line.resource, line.item
+
+    return sorted(lines, key=key)
+
+
+def unpriced_notes(lines: Sequence[CostLine]) -> list[str]:
+    """One line per reason a cost line has no figure, with how many lines it leaves unpriced."""
+    reasons = Counter(line.unpriced for line in lines if line.unpriced)
+    return [
+        f"  - {reason}: {count} line{'' if count == 1 else 's'}" for reason, count in sorted(reasons.items())
+    ]
+
+
+def cost_summary(lines: Sequence[CostLine], monthly_min: float, monthly_max: float) -> str:
+    """The totals in one sentence; a lower bound, and saying so, while any line is unpriced."""
+    unpriced = sum(1 for line in lines if line.unpriced)
+    if lines and unpriced == len(lines):
+        return f"monthly cost: not priced, {unpriced} lines without a unit price (see above)"
+    totals = f"USD {monthly_min:.2f} (desired counts) to {monthly_max:.2f} (autoscaling ceilings)"
+    if unpriced:
+        return f"monthly cost: at least {totals}; {unpriced} of {len(lines)} lines unpriced (see above)"
+    return f"monthly cost: {totals}"
+
+
+def summary(plan: Plan) -> list[str]:
+    """The closing lines of `superset-stack plan`: counts, verdicts, totals and the largest lines."""
+    from superset_stack.policies.rules import RULES, STACK_RULES
+
+    violations = plan.policies.violations
+    mandatory = len(plan.policies.mandatory)
+    priced = [line for line in plan.cost.lines if not line.unpriced]
+    lines = largest_first(priced, at_desired_counts=True)[:LARGEST_LINES]
+    header = cost_summary(plan.cost.lines, plan.cost.monthly_min, plan.cost.monthly_max)
+    return [
+        f"stack {plan.document['stack']} ({plan.settings.environment}, {plan.settings.region}): "
+        f"{len(plan.document['resources'])} resources, nothing created (offline)",
+        f"policies: {len(RULES)} resource rules and {len(STACK_RULES)} stack rules, "
+        f"{mandatory} mandatory and {len(violations) - mandatory} advisory violations",
+        f"{header}; the largest at desired counts:" if lines else header,
+        *(f"  {line.monthly_min:8.2f}  {line.resource}: {line.item}" for line in lines),
+    ]
 
 
 def markdown(document: dict[str, Any], lines: Sequence[CostLine], picture: str = "") -> str:
@@ -17,13 +84,13 @@ def markdown(document: dict[str, Any], lines: Sequence[CostLine], picture: str =
     cost = document["cost"]
     violations = document["policies"]["violations"]
     mandatory = [v for v in violations if v["level"] == "mandatory"]
+    totals = cost_summary(lines, cost["monthly_min"], cost["monthly_max"])
     out = [
         f"# Plan of stack {document['stack']} ({document['environment']}, {document['region']})",
         "",
         f"- {len(document['resources'])} resources; nothing was created (an offline plan, recording mocks).",
         f"- Policies: {len(mandatory)} mandatory and {len(violations) - len(mandatory)} advisory violations.",
-        f"- Monthly cost: USD {cost['monthly_min']:.2f} (desired counts) to {cost['monthly_max']:.2f} "
-        "(autoscaling ceilings); lines marked * include an estimate.",
+        f"- {totals[0].upper()}{totals[1:]}; lines marked * include an estimate.",
         "",
         *([f"![Architecture of stack {document['stack']}]({picture})", ""] if picture else []),
         "## Policy verdicts",
@@ -37,12 +104,13 @@ def markdown(document: dict[str, Any], lines: Sequence[CostLine], picture: str =
     else:
         out.append("No violations.")
     out += ["", "## Monthly cost (USD)", "", "| Resource | Item | Min | Max |", "|---|---|---|---|"]
-    for line in sorted(lines, key=lambda item: -item.monthly_max):
+    for line in largest_first(lines):
         mark = " *" if line.estimate else ""
-        out.append(
-            f"| `{line.resource}` | {line.item}{mark} | {line.monthly_min:.2f} | {line.monthly_max:.2f} |"
-        )
+        low, high = ("-", "-") if line.unpriced else (f"{line.monthly_min:.2f}", f"{line.monthly_max:.2f}")
+        out.append(f"| `{line.resource}` | {line.item}{mark} | {low} | {high} |")
     out.append(f"| **total** | | **{cost['monthly_min']:.2f}** | **{cost['monthly_max']:.2f}** |")
+    if any(line.unpriced for line in lines):
+        out += ["", "Unpriced (-), so the totals are lower bounds:", "", *unpriced_notes(lines)]
     out += ["", "## Resources by type", "", "| Type | Count |", "|---|---|"]
     counts = Counter(resource["type"] for resource in document["resources"])
     out += [f"| `{kind}` | {count} |" for kind, count in sorted(counts.items())]

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from superset_stack.policies.engine import Context, Props, Resource, Rule, StackRule
+from superset_stack.warehouses import WAREHOUSE_PORTS
 
 Check = Callable[[Props, Context], str | None]
 
@@ -43,8 +44,14 @@ LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 ROLE = "aws:iam/role:Role"
+IMAGE = "docker-build:index:Image"
 
 OPEN = ("0.0.0.0/0", "::/0")
+HTTPS = 443
+OPEN_EGRESS_POLICY = "aws-vpc-securitygroupegressrule-disallow-public-except-https"
+WAREHOUSE_EGRESS_POLICY = "aws-vpc-securitygroupegressrule-require-warehouse-destination"
+# In the names of the egress rules the settings' egressDestinations become (aws/security_groups.py).
+DESTINATION_RULE_MARKER = "-destination-"
 SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY", re.IGNORECASE)
 # Actions IAM cannot scope to a resource; a wildcard resource is the only way to grant them.
 UNSCOPABLE_ACTIONS = {"ecr:GetAuthorizationToken", "logs:DescribeLogGroups"}
@@ -102,6 +109,58 @@ def _wildcard_egress(props: Props, _context: Context) -> str | None:
     if (props.get("cidrIpv4") in OPEN or props.get("cidrIpv6") in OPEN) and props.get("ipProtocol") == "-1":
         return "Security group egress to the internet must name a protocol and port."
     return None
+
+
+def _public_egress_except_https(props: Props, _context: Context) -> str | None:
+    if props.get("cidrIpv4") not in OPEN and props.get("cidrIpv6") not in OPEN:
+        return None
+    protocol, first, last = props.get("ipProtocol"), props.get("fromPort"), props.get("toPort")
+    if protocol == "-1" or (protocol == "tcp" and first == HTTPS and last == HTTPS):
+        return None  # all protocols: the all-ports rule reports it
+    return (
+        f"Egress to the whole internet only on TCP 443, not {protocol} {_port_range(first, last)}; "
+        "name the destination's addresses instead."
+    )
+
+
+def _port_range(first: Any, last: Any) -> str:
+    def number(port: Any) -> str:
+        return str(int(port)) if isinstance(port, int | float) else str(port)
+
+    return number(first) if first == last else f"{number(first)}-{number(last)}"
+
+
+def _covers(rule: Resource, port: int) -> bool:
+    """Whether an egress rule lets TCP reach `port` somewhere outside the stack: to a CIDR (the
+    internet through NAT, or a network given), or to one of the settings' egress destinations (a
+    prefix list or security group). The stack's own rules to the data tier, S3 and the interface
+    endpoints lead nowhere else."""
+    props = rule.inputs
+    outside = bool(props.get("cidrIpv4") or props.get("cidrIpv6")) or DESTINATION_RULE_MARKER in rule.name
+    if not outside or props.get("ipProtocol") not in ("tcp", "-1"):
+        return False
+    if props.get("ipProtocol") == "-1":
+        return True
+    first, last = props.get("fromPort"), props.get("toPort")
+    return isinstance(first, int | float) and isinstance(last, int | float) and first <= port <= last
+
+
+def _warehouse_destinations(resources: Sequence[Resource], _context: Context) -> list[tuple[str, str]]:
+    """Each driver an image installs whose warehouse ports no egress rule opens."""
+    rules = [resource for resource in resources if resource.type == EGRESS]
+    found = []
+    for image in (resource for resource in resources if resource.type == IMAGE):
+        drivers = str((image.inputs.get("buildArgs") or {}).get("WAREHOUSE_DRIVERS", "")).split()
+        for driver in drivers:
+            ports = WAREHOUSE_PORTS.get(driver, ())
+            if ports and not any(_covers(rule, port) for rule in rules for port in ports):
+                found.append((
+                    image.name,
+                    f"The image installs the {driver} driver, but no egress rule opens "
+                    f"{' or '.join(map(str, ports))} to its warehouse: add an egressDestinations entry "
+                    "(README: Opening a path to a warehouse).",
+                ))  # fmt: skip
+    return found
 
 
 def _no_inline_rules(props: Props, _context: Context) -> str | None:
@@ -172,6 +231,13 @@ NETWORK = [
         "Egress to the internet names a protocol and port.",
         ("CKV_AWS_382", "AVD-AWS-0104", "N5"),
         _wildcard_egress,
+    ),
+    Rule(
+        OPEN_EGRESS_POLICY,
+        EGRESS,
+        "Egress to the whole internet only on HTTPS (443).",
+        ("AVD-AWS-0104", "N5"),
+        _public_egress_except_https,
     ),
     Rule(
         "aws-ec2-flowlog-require-all-traffic",
@@ -831,6 +897,13 @@ STACK_RULES = [
         "Every bucket denies requests without TLS.",
         ("S3.5", "S10", "S3"),
         _every_bucket_policy_denies_plain_http,
+    ),
+    StackRule(
+        WAREHOUSE_EGRESS_POLICY,
+        "Every warehouse driver in the image has an egress rule to its port.",
+        ("egress",),
+        _warehouse_destinations,
+        level="advisory",
     ),
 ]
 

@@ -108,7 +108,9 @@ def main() -> int:
         log(f"schema at revision {', '.join(revisions)}")
         if runtime.previous_secret_key:
             # SECRET_KEY rotation: stored database passwords move from the old key to the new one.
-            superset("re-encrypt-secrets")
+            # Not `superset re-encrypt-secrets`: in 6.1 it finds no column and changes nothing (reencrypt.py).
+            log("re-encrypting stored secrets with the current SECRET_KEY")
+            subprocess.run([sys.executable, "-m", "superset_stack.runtime.reencrypt"], check=True)
         superset("init")
         ensure_admin(runtime)
     log("done")

@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from superset_stack.contract import ContractError, Runtime, parse
+from superset_stack.contract import PROCESSES, ContractError, Runtime, parse
 
 CELERY_APP = "superset.tasks.celery_app:app"
 # A web worker is replaced after this many requests, against slow leaks. Measured on the twin: a
@@ -18,7 +18,7 @@ CELERY_APP = "superset.tasks.celery_app:app"
 # CPU loading Superset (no requests served meanwhile). At 2,000 that was ~3 ms of CPU per request
 # and a latency spike every minute or so under load; here ~0.6 ms for ~10 MiB of growth.
 WORKER_MAX_REQUESTS = 10_000
-ROLES = ("web", "worker", "beat", "bootstrap")
+ROLES = PROCESSES
 
 
 def command(role: str, runtime: Runtime, python: str = sys.executable) -> list[str]:
@@ -81,6 +81,8 @@ def command(role: str, runtime: Runtime, python: str = sys.executable) -> list[s
         ]
     if role == "bootstrap":
         return [python, "-m", "superset_stack.runtime.bootstrap"]
+    if role == "verify":
+        return [python, "-m", "superset_stack.runtime.verify"]
     raise ValueError(f"unknown role {role!r}; allowed: {', '.join(ROLES)}")
 
 
@@ -95,7 +97,8 @@ def main(argv: list[str]) -> int:
         return 2
     Path(runtime.superset_home).mkdir(parents=True, exist_ok=True)
     argv_to_run = command(argv[1], runtime)
-    os.execv(argv_to_run[0], argv_to_run)
+    # the process learns its role from the contract (its metadata pool is sized from it)
+    os.execve(argv_to_run[0], argv_to_run, {**os.environ, "SUPERSET_PROCESS": argv[1]})
 
 
 if __name__ == "__main__":

@@ -16,11 +16,13 @@ from typing import Any
 
 import redis
 from celery.schedules import crontab
-from celery.signals import task_failure
+from celery.signals import task_failure, worker_init
 from flask_caching.backends.rediscache import RedisCache
 
 from superset_stack import sizing
 from superset_stack.contract import REDIS_DATABASES, parse
+from superset_stack.runtime.celery_teardown import use_fixed_teardown
+from superset_stack.runtime.error_events import ErrorEventsConfigurator
 from superset_stack.runtime.event_logger import SplitEventLogger
 from superset_stack.runtime.security_manager import NoAnonymousSecurityManager
 from superset_stack.runtime.worker_lost import fail_lost_sql_lab_query
@@ -36,7 +38,8 @@ if _runtime.previous_secret_key:
 
 # --- metadata database --------------------------------------------------------------------------
 SQLALCHEMY_DATABASE_URI = _runtime.database_uri
-_pool = sizing.pool_settings(_runtime.server_threads_amount)
+# a gunicorn worker's pool follows its threads; a Celery prefork child's its one task at a time
+_pool = sizing.process_pool_settings(_runtime.process, _runtime.server_threads_amount)
 _connect_args: dict[str, Any] = {
     "sslmode": _runtime.database_sslmode,
     "connect_timeout": 10,
@@ -159,11 +162,15 @@ class CeleryConfig:
 CELERY_CONFIG = CeleryConfig
 # A query whose pool process dies (OOM, crash) is marked failed instead of "running" for good.
 task_failure.connect(fail_lost_sql_lab_query)
+# Superset 6.1.0 logs an ERROR after every Celery task; its fixed receiver (celery_teardown.py).
+worker_init.connect(use_fixed_teardown)
 FEATURE_FLAGS = {"ALERT_REPORTS": True}
 
 # API-call events go to the process log (CloudWatch), the browser's activity to the database:
 # no database write per request (event_logger.py).
 EVENT_LOGGER = SplitEventLogger()
+# Every ERROR and CRITICAL record as one JSON event: what the errors alarm counts (error_events.py).
+LOGGING_CONFIGURATOR = ErrorEventsConfigurator()
 
 # --- web tier behind the load balancer ----------------------------------------------------------
 SUPERSET_WEBSERVER_TIMEOUT = _runtime.gunicorn_timeout

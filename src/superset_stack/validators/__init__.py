@@ -16,6 +16,7 @@ from superset_stack.validators import (
     compute,
     database,
     edge,
+    egress,
     network,
     operations,
     schedules,
@@ -41,6 +42,7 @@ VALIDATORS: tuple[Validator, ...] = (
     edge.validate_image,
     # from the outside in: the private subnets' way out comes after the edge
     network.validate_nat_gateways,
+    egress.validate_egress_destinations,
     operations.validate_retention,
     operations.validate_secret_rotation,
     operations.validate_alarm_email,
@@ -52,10 +54,11 @@ VALIDATORS: tuple[Validator, ...] = (
     compute.validate_task_sizes,
     compute.validate_task_counts,
     compute.validate_processes,
+    compute.validate_rollouts,
     compute.validate_alarm_thresholds,
     compute.validate_fargate_spot,
     schedules.validate_office_hours,
-    # after the sizes it adds up, and silent while the class or gunicorn counts are themselves wrong
+    # after the sizes it adds up, and silent while the class, counts or percents are themselves wrong
     database.validate_connection_budget,
     # last: a production rule is about a value that is valid but risky
     waivers.validate_production_rules,

@@ -70,6 +70,32 @@ def validate_processes(s: Settings) -> list[Problem]:
     return problems
 
 
+def validate_rollouts(s: Settings) -> list[Problem]:
+    """Deployment maximum percents of 100-200 with which ECS can replace a task: above 100, room to
+    start one beside the smallest count; at 100, web keeps half running, so it needs two tasks."""
+    low, high = sizing.DEPLOYMENT_MAXIMUM_PERCENT_RANGE
+    problems = []
+    for key, maximum, minimum, (count_key, tasks) in (
+        ("webDeploymentMaximumPercent", s.web_deployment_maximum_percent,
+         s.web_deployment_minimum_healthy_percent, ("webMinTasks", s.web_min_tasks)),
+        ("workerDeploymentMaximumPercent", s.worker_deployment_maximum_percent,
+         s.worker_deployment_minimum_healthy_percent, ("workerTasks", s.worker_tasks)),
+    ):  # fmt: skip
+        if not low <= maximum <= high:
+            problems.append(Problem(key, f"must be {low}-{high}, got {maximum}"))
+        elif tasks >= 1 and not sizing.rollout_progresses(tasks, maximum, minimum):
+            if maximum == low:
+                why = f"replaces tasks in place keeping half running, which needs {count_key} of at least 2"
+            else:
+                needed = low + -(-100 // tasks)
+                why = (
+                    f"lets ECS run only {tasks * maximum // 100} tasks while {count_key} {tasks} stay up, "
+                    f"so no new one can start; use at least {needed}, or {low} to replace tasks in place"
+                )
+            problems.append(Problem(key, f"{maximum} {why}"))
+    return problems
+
+
 def validate_alarm_thresholds(s: Settings) -> list[Problem]:
     """CPU and memory alarm thresholds at most 100 and high enough that the autoscaling target,
     a fixed number of points below each, is at least 1."""

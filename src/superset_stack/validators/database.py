@@ -4,7 +4,8 @@ the web and worker tiers must fit into."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from superset_stack import sizing
 from superset_stack.validators._problem import Problem
@@ -96,21 +97,81 @@ def validate_backups_and_maintenance(s: Settings) -> list[Problem]:
 
 
 def validate_connection_budget(s: Settings) -> list[Problem]:
-    """Peak metadata connections of every tier fit what the instance class allows (the guide's
-    pitfall 1); checked only when the class and the gunicorn counts are valid themselves."""
-    if not (
-        s.db_instance_class in sizing.DB_INSTANCE_MEMORY_GIB
-        and s.gunicorn_threads >= 1
-        and s.gunicorn_workers >= 1
-    ):
+    """The worst moment fits: web and worker both mid-rollout at their ceilings, with beat, the
+    migration task and the operators' reserve, within the class's usable connections. Refused with
+    both figures and the single changes that would fit. Checked only when the class, the counts
+    and the percents are valid themselves."""
+    if not _budget_computable(s):
         return []
     budget = s.connection_budget
     if budget.fits:
         return []
+    ways = "; ".join(_ways_out(s, budget.peak_total)) or (
+        "no single change fits; combine them (a larger class, fewer tasks, threads or workers, "
+        "rollouts at 100 percent)"
+    )
     return [
         Problem(
             "dbInstanceClass",
-            f"connection budget exceeded: {budget.explain()}; use a larger "
-            f"dbInstanceClass, fewer webMaxTasks or gunicornWorkers, or fewer gunicornThreads",
+            f"connection budget exceeded at the worst moment: {budget.explain()}. Ways out: {ways}",
         )
     ]
+
+
+def _budget_computable(s: Settings) -> bool:
+    low, high = sizing.DEPLOYMENT_MAXIMUM_PERCENT_RANGE
+    return (
+        s.db_instance_class in sizing.DB_INSTANCE_MEMORY_GIB
+        and all(1 <= count <= 64 for count in (s.gunicorn_threads, s.gunicorn_workers, s.celery_concurrency))
+        and 1 <= s.web_min_tasks <= s.web_max_tasks
+        and s.worker_tasks >= 1
+        and all(low <= percent <= high
+                for percent in (s.web_deployment_maximum_percent, s.worker_deployment_maximum_percent))
+    )  # fmt: skip
+
+
+def _ways_out(s: Settings, peak: int) -> list[str]:
+    """Each single change that brings the worst moment within the class, with its figure."""
+    ways = []
+    family = s.db_instance_class.split(".")[1]
+    larger = sorted(  # the smallest that fits, in the same family when two allow as many
+        (sizing.rds_usable_connections(name), name.split(".")[1] != family, name)
+        for name in sizing.DB_INSTANCE_MEMORY_GIB
+        if sizing.rds_usable_connections(name) >= peak
+    )
+    if larger:
+        connections, _other_family, name = larger[0]
+        ways.append(f"dbInstanceClass {name} (allows {connections})")
+    for key, attribute, lowest in (
+        ("webMaxTasks", "web_max_tasks", s.web_min_tasks),
+        ("gunicornThreads", "gunicorn_threads", 1),
+        ("gunicornWorkers", "gunicorn_workers", 1),
+    ):
+        most = _most_that_fits(s, attribute, lowest)
+        if most is not None:
+            peak_then = _with(s, attribute, most).connection_budget.peak_total
+            ways.append(f"{key} at most {most} (worst moment {peak_then})")
+    if (s.web_deployment_maximum_percent, s.worker_deployment_maximum_percent) != (100, 100):
+        in_place = replace(s, web_deployment_maximum_percent=100, worker_deployment_maximum_percent=100)
+        if in_place.connection_budget.fits and s.web_min_tasks >= 2:
+            ways.append(
+                "webDeploymentMaximumPercent and workerDeploymentMaximumPercent 100, replacing tasks in "
+                f"place (worst moment {in_place.connection_budget.peak_total})"
+            )
+    return ways
+
+
+def _most_that_fits(s: Settings, attribute: str, lowest: int) -> int | None:
+    """The largest value of `attribute` from `lowest` up to its current one that fits, or None."""
+    if not _with(s, attribute, lowest).connection_budget.fits:
+        return None
+    low, high = lowest, getattr(s, attribute)  # low fits, high does not
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if _with(s, attribute, middle).connection_budget.fits else (low, middle)
+    return low
+
+
+def _with(s: Settings, attribute: str, value: int) -> Settings:
+    changes: dict[str, Any] = {attribute: value}
+    return replace(s, **changes)

@@ -8,12 +8,10 @@ from typing import TYPE_CHECKING
 
 from superset_stack import sizing
 from superset_stack.validators._problem import Problem
+from superset_stack.warehouses import WAREHOUSE_DRIVERS
 
 if TYPE_CHECKING:
     from superset_stack.settings import Settings
-
-# Optional warehouse drivers, each pinned in runtime/drivers/<name>.lock (psycopg2 is in the runtime lock).
-WAREHOUSE_DRIVERS: tuple[str, ...] = ("clickhouse", "redshift", "snowflake", "bigquery")
 
 
 def validate_domain(s: Settings) -> list[Problem]:

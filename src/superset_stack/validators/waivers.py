@@ -20,6 +20,7 @@ PROD_RULES: dict[str, str] = {
     "vpcEndpointsAllZones": "prod requires vpcEndpointsAllZones true (an endpoint in one zone fails with it)",
     "fargateSpot": "prod requires fargateSpot false (AWS may reclaim Spot tasks at two minutes' notice)",
     "officeHours": "prod requires officeHours empty (always on)",
+    "alarmEmail": "prod requires alarmEmail (without it the alarm topic reaches nobody)",
 }
 
 
@@ -37,6 +38,7 @@ def validate_production_rules(s: Settings) -> list[Problem]:
         "vpcEndpointsAllZones": s.vpc_endpoints and not s.vpc_endpoints_all_zones,
         "fargateSpot": s.fargate_spot,
         "officeHours": bool(s.office_hours),
+        "alarmEmail": not s.alarm_email,
     }
     return [
         Problem(

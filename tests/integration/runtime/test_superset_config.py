@@ -106,6 +106,15 @@ def test_aws_config_is_hardened_and_uses_tls_everywhere() -> None:
 AWS_URI = "postgresql+psycopg2://superset_admin:p%40ss%3Aw%2Frd%3F@db.internal:5432/superset"
 
 
+def test_celery_children_beat_and_bootstrap_get_a_pool_for_one_task_at_a_time() -> None:
+    # the entrypoint sets SUPERSET_PROCESS; web keeps its threads' pool (8 + 2, above)
+    for process in ("worker", "beat", "bootstrap"):
+        options = config_for({**AWS, "SUPERSET_PROCESS": process})["SQLALCHEMY_ENGINE_OPTIONS"]
+        assert (options["pool_size"], options["max_overflow"]) == (1, 1), process
+    options = config_for({**AWS, "SUPERSET_PROCESS": "web"})["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert (options["pool_size"], options["max_overflow"]) == (8, 2)
+
+
 def test_every_cache_has_its_own_database_and_prefix() -> None:
     config = config_for(AWS)
     caches = [config[name] for name in ("CACHE_CONFIG", "DATA_CACHE_CONFIG", "FILTER_STATE_CACHE_CONFIG",

@@ -28,10 +28,10 @@ def observability_args(**overrides: Any) -> ObservabilityArgs:
     values: dict[str, Any] = {
         "region": "us-east-1", "account_id": "123456789012", "kms_key_arn": KEY, "dashboard_name": "superset-prod",
         "metric_namespace": "Superset/prod", "cluster_name": "cluster", "web_service_name": "web",
-        "worker_service_name": "worker", "load_balancer_arn_suffix": "app/alb/1", "target_group_arn_suffix": "targetgroup/web/2",
+        "worker_service_name": "worker", "beat_service_name": "beat", "load_balancer_arn_suffix": "app/alb/1", "target_group_arn_suffix": "targetgroup/web/2",
         "database_identifier": "superset-prod-metadata", "database_storage_gib": 100, "database_connections_alarm": 680,
         "cache_node_ids": ["cache-001", "cache-002"], "certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/c",
-        "log_group_names": ["/superset/prod/web", "/superset/prod/worker"],
+        "log_group_names": ["/superset/prod/web", "/superset/prod/worker", "/superset/prod/beat"],
     }  # fmt: skip
     values.update(overrides)
     return ObservabilityArgs(**values)
@@ -63,10 +63,10 @@ def test_topic_is_encrypted_and_only_alarms_and_rds_events_publish(build: Build)
 def test_the_alarm_set(build: Build) -> None:
     found = alarms(build(observability()))
     assert sorted(found) == sorted([
-        "web-cpu", "web-memory", "worker-cpu", "worker-memory", "target-5xx", "alb-5xx", "unhealthy-hosts",
-        "response-time-p99", "database-cpu", "database-connections", "database-free-storage", "cache-memory-1",
-        "cache-evictions-1", "cache-cpu-1", "cache-memory-2", "cache-evictions-2", "cache-cpu-2",
-        "application-errors", "certificate-expiry",
+        "web-cpu", "web-memory", "worker-cpu", "worker-memory", "worker-tasks", "beat-tasks", "target-5xx",
+        "alb-5xx", "healthy-hosts", "unhealthy-hosts", "response-time-p99", "database-cpu", "database-connections",
+        "database-free-storage", "cache-memory-1", "cache-evictions-1", "cache-cpu-1", "cache-memory-2",
+        "cache-evictions-2", "cache-cpu-2", "application-errors", "certificate-expiry",
     ])  # fmt: skip
     for alarm in found.values():
         assert alarm["alarmActions"] == alarm["okActions"] == [TOPIC]
@@ -102,14 +102,16 @@ def test_thresholds_and_dimensions(build: Build) -> None:
     )
 
 
-def test_error_lines_are_counted_in_web_and_worker_logs(build: Build) -> None:
+def test_error_events_are_counted_in_every_log(build: Build) -> None:
     mocks = build(observability())
     assert [f["logGroupName"] for f in mocks.inputs_of("aws:cloudwatch/logMetricFilter:LogMetricFilter")] == [
         "/superset/prod/web",
         "/superset/prod/worker",
+        "/superset/prod/beat",
     ]
     for metric_filter in mocks.inputs_of("aws:cloudwatch/logMetricFilter:LogMetricFilter"):
-        assert metric_filter["pattern"] == '"ERROR"'
+        # a JSON filter on the runtime's error events (runtime/error_events.py), not the text "ERROR"
+        assert metric_filter["pattern"] == '{ ($.level = "ERROR") || ($.level = "CRITICAL") }'
         assert metric_filter["metricTransformation"] == {
             "name": "ApplicationErrors",
             "namespace": "Superset/prod",
@@ -123,8 +125,8 @@ def test_dashboard_shows_every_alarm(build: Build) -> None:
     (dashboard,) = mocks.inputs_of("aws:cloudwatch/dashboard:Dashboard")
     assert dashboard["dashboardName"] == "superset-prod"
     widgets = json.loads(dashboard["dashboardBody"])["widgets"]
-    assert len(widgets[0]["properties"]["alarms"]) == 19
-    assert [w["type"] for w in widgets] == ["alarm", "metric", "metric", "metric", "metric"]
+    assert len(widgets[0]["properties"]["alarms"]) == 22
+    assert [w["type"] for w in widgets] == ["alarm", "metric", "metric", "metric", "metric", "metric"]
 
 
 def test_email_subscription_and_imported_certificates(build: Build) -> None:
@@ -133,6 +135,51 @@ def test_email_subscription_and_imported_certificates(build: Build) -> None:
         {"topic": TOPIC, "protocol": "email", "endpoint": "oncall@example.com"}
     ]
     assert "certificate-expiry" not in alarms(mocks)
+
+
+def test_task_counts_alarm_below_desired_so_a_stack_asleep_at_night_pages_nobody(build: Build) -> None:
+    found = alarms(build(observability()))
+
+    def query(metric_id: str, metric: str, service: str, stat: str) -> dict[str, Any]:
+        return {"id": metric_id, "returnData": False, "metric": {
+            "namespace": "ECS/ContainerInsights", "metricName": metric, "period": 60, "stat": stat,
+            "dimensions": {"ClusterName": "cluster", "ServiceName": service}}}  # fmt: skip
+
+    beat = found["beat-tasks"]
+    assert beat["metricQueries"] == [
+        {"id": "e", "expression": "FILL(desired, 0) - FILL(m, 0)", "label": "beat-tasks", "returnData": True},
+        query("m", "RunningTaskCount", "beat", "Maximum"),
+        query("desired", "DesiredTaskCount", "beat", "Maximum"),
+    ]  # fmt: skip
+    # desired 0 at night (office hours): 0 - 0 never breaches; one task short for 10 minutes does
+    assert (beat["threshold"], beat["comparisonOperator"], beat["evaluationPeriods"]) == (
+        0,
+        "GreaterThanThreshold",
+        10,
+    )
+    assert not {"namespace", "metricName", "statistic", "dimensions", "period"} & set(beat)
+    assert found["worker-tasks"]["metricQueries"][2] == query(
+        "desired", "DesiredTaskCount", "worker", "Maximum"
+    )
+
+
+def test_no_healthy_web_task_alarms_only_while_the_service_wants_one(build: Build) -> None:
+    healthy = alarms(build(observability()))["healthy-hosts"]
+    assert healthy["metricQueries"] == [
+        {"id": "e", "expression": "IF(FILL(desired, 0) > 0 AND FILL(m, 0) < 1, 1, 0)", "label": "healthy-hosts",
+         "returnData": True},
+        {"id": "m", "returnData": False, "metric": {
+            "namespace": "AWS/ApplicationELB", "metricName": "HealthyHostCount", "period": 60, "stat": "Minimum",
+            "dimensions": {"LoadBalancer": "app/alb/1", "TargetGroup": "targetgroup/web/2"}}},
+        {"id": "desired", "returnData": False, "metric": {
+            "namespace": "ECS/ContainerInsights", "metricName": "DesiredTaskCount", "period": 60, "stat": "Minimum",
+            "dimensions": {"ClusterName": "cluster", "ServiceName": "web"}}},
+    ]  # fmt: skip
+    assert (healthy["threshold"], healthy["evaluationPeriods"], healthy["treatMissingData"]) == (
+        0,
+        5,
+        "notBreaching",
+    )
 
 
 def test_rejects_no_cache_nodes(mocks: RecordingMocks) -> None:
@@ -188,8 +235,8 @@ def test_thresholds_and_descriptions_follow_the_args() -> None:
                               database_storage_gib=50, database_connections_alarm=123, cache_node_ids=["c-1"])  # fmt: skip
     rows = {row.short_name: row for row in alarm_rows(metric_table(args))}
     assert {name: row.threshold for name, row in rows.items()} == {
-        "web-cpu": 70, "web-memory": 90, "worker-cpu": 70, "worker-memory": 90, "target-5xx": 10, "alb-5xx": 10,
-        "unhealthy-hosts": 0, "response-time-p99": 2.5, "database-cpu": 70, "database-connections": 123,
+        "web-cpu": 70, "web-memory": 90, "worker-cpu": 70, "worker-memory": 90, "worker-tasks": 0,
+        "beat-tasks": 0, "target-5xx": 10, "alb-5xx": 10, "healthy-hosts": 0, "unhealthy-hosts": 0, "response-time-p99": 2.5, "database-cpu": 70, "database-connections": 123,
         "database-free-storage": 50 * 2**30 // 10, "cache-memory-1": 90, "cache-evictions-1": 0, "cache-cpu-1": 70,
         "application-errors": 10, "certificate-expiry": 30,
     }  # fmt: skip
@@ -202,15 +249,21 @@ def test_thresholds_and_descriptions_follow_the_args() -> None:
     below = {name for name, row in rows.items() if row.comparison == "LessThanThreshold"}
     assert below == {"database-free-storage", "certificate-expiry"}
     assert {name for name, row in rows.items() if row.period_seconds != 60} == {"certificate-expiry"}
+    assert {name for name, row in rows.items() if row.expression} == {
+        "worker-tasks",
+        "beat-tasks",
+        "healthy-hosts",
+    }
 
 
 def test_every_row_graphs_on_a_dashboard_graph() -> None:
     rows = metric_table(observability_args())
     assert {row.graph for row in rows if row.graph is not None} == set(GRAPHS)
     graphed = [row.short_name for row in alarm_rows(rows) if row.graph is not None]
-    assert graphed == ["web-cpu", "web-memory", "target-5xx", "alb-5xx", "database-cpu", "database-connections",
-                       "cache-memory-1", "cache-evictions-1"]  # fmt: skip
-    assert [row.metric for row in rows if not isinstance(row, Alarm)] == ["RequestCount"]
+    assert graphed == ["web-cpu", "web-memory", "worker-tasks", "beat-tasks", "target-5xx", "alb-5xx",
+                       "healthy-hosts", "database-cpu", "database-connections", "cache-memory-1",
+                       "cache-evictions-1"]  # fmt: skip
+    assert [row.metric for row in rows if not isinstance(row, Alarm)] == ["RunningTaskCount", "RequestCount"]
 
 
 def test_dashboard_graphs_are_drawn_from_the_rows() -> None:
@@ -233,4 +286,10 @@ def test_dashboard_graphs_are_drawn_from_the_rows() -> None:
                                            [".", "DatabaseConnections", ".", "."]]),
         graph(12, 12, "Cache", [["AWS/ElastiCache", "DatabaseMemoryUsagePercentage", "CacheClusterId", "cache-001"],
                                 [".", "Evictions", ".", "."]]),
+        graph(0, 18, "Running tasks and healthy targets", [
+            ["ECS/ContainerInsights", "RunningTaskCount", "ClusterName", "cluster", "ServiceName", "web"],
+            [".", ".", ".", ".", ".", "worker"],
+            [".", ".", ".", ".", ".", "beat"],
+            ["AWS/ApplicationELB", "HealthyHostCount", "LoadBalancer", "app/alb/1", "TargetGroup", "targetgroup/web/2"],
+        ], stat="Minimum"),
     ]  # fmt: skip

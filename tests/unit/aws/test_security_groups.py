@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from superset_stack.aws.security_groups import SecurityGroups, SecurityGroupsArgs
+from superset_stack.aws.security_groups import EgressDestination, SecurityGroups, SecurityGroupsArgs
 from superset_stack.plan.recording import RecordingMocks
 
 Build = Callable[[Callable[[], Any]], RecordingMocks]
@@ -106,3 +106,56 @@ def test_endpoints_group_accepts_only_the_app(build: Build) -> None:
 def test_rejects_empty_ingress(mocks: RecordingMocks) -> None:
     with pytest.raises(ValueError, match="alb_ingress_cidrs is empty: nobody could reach the load balancer"):
         groups(alb_ingress_cidrs=())()
+
+
+REDSHIFT = EgressDestination(
+    description="Redshift analytics", from_port=5439, to_port=5439, cidr_ipv4="10.20.0.0/16"
+)
+CLICKHOUSE = EgressDestination(
+    description="ClickHouse Cloud", from_port=8443, to_port=9440, prefix_list_id="pl-0123456789abcdef0"
+)
+LDAP = EgressDestination(
+    description="LDAP", from_port=636, to_port=636, referenced_security_group_id="sg-0123abcd"
+)
+
+
+def test_each_egress_destination_is_one_described_rule_from_the_app_group(build: Build) -> None:
+    mocks = build(groups(egress_destinations=(REDSHIFT, CLICKHOUSE, LDAP)))
+    destinations = {
+        resource.name: resource.inputs
+        for resource in mocks
+        if resource.type == EGRESS and "-destination-" in resource.name
+    }
+    assert destinations == {
+        "sg-destination-10-20-0-0-16-5439": {
+            "securityGroupId": "sg-app-id", "ipProtocol": "tcp", "fromPort": 5439, "toPort": 5439,
+            "cidrIpv4": "10.20.0.0/16", "description": "Redshift analytics",
+        },
+        "sg-destination-pl-0123456789abcdef0-8443-9440": {
+            "securityGroupId": "sg-app-id", "ipProtocol": "tcp", "fromPort": 8443, "toPort": 9440,
+            "prefixListId": "pl-0123456789abcdef0", "description": "ClickHouse Cloud",
+        },
+        "sg-destination-sg-0123abcd-636": {
+            "securityGroupId": "sg-app-id", "ipProtocol": "tcp", "fromPort": 636, "toPort": 636,
+            "referencedSecurityGroupId": "sg-0123abcd", "description": "LDAP",
+        },
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("destinations", "message"),
+    [
+        ((EgressDestination(description="none", from_port=1, to_port=1),),
+         "egress destination 'none': give exactly one target, got \\[\\]"),
+        ((EgressDestination(description="both", from_port=1, to_port=1, cidr_ipv4="10.0.0.0/8", prefix_list_id="pl-1"),),
+         "egress destination 'both': give exactly one target, got \\['10.0.0.0/8', 'pl-1'\\]"),
+        ((EgressDestination(description="reversed", from_port=9440, to_port=8443, cidr_ipv4="10.0.0.0/8"),),
+         "egress destination 'reversed': need 1 <= from_port <= to_port <= 65535, got 9440-8443"),
+        ((REDSHIFT, REDSHIFT), "egress destinations repeat a target and ports"),
+    ],
+)  # fmt: skip
+def test_rejects_destinations_aws_would_refuse(
+    mocks: RecordingMocks, destinations: tuple[EgressDestination, ...], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        groups(egress_destinations=destinations)()

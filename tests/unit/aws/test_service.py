@@ -247,6 +247,18 @@ def test_deployments_keep_web_up_and_beat_single(build: Build) -> None:
     assert (worker["desiredCount"], "loadBalancers" in worker) == (1, False)
 
 
+def test_rollouts_follow_the_deployment_percents(build: Build) -> None:
+    mocks = build(lambda: Services("app", args(
+        web_deployment_maximum_percent=100, web_deployment_minimum_healthy_percent=50,
+        worker_deployment_maximum_percent=100, worker_deployment_minimum_healthy_percent=0,
+    )))  # fmt: skip
+    services = {r.name: r.inputs for r in mocks.of_type("aws:ecs/service:Service")}
+    assert [
+        (services[name]["deploymentMinimumHealthyPercent"], services[name]["deploymentMaximumPercent"])
+        for name in ("app-web", "app-worker", "app-beat")
+    ] == [(50, 100), (0, 100), (0, 100)]
+
+
 def test_web_autoscales_on_cpu_memory_and_requests(build: Build) -> None:
     mocks = build(lambda: Services("app", args()))
     assert mocks.inputs_of("aws:appautoscaling/target:Target") == [{
@@ -278,7 +290,11 @@ def test_web_autoscales_on_cpu_memory_and_requests(build: Build) -> None:
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [({"web_cpu": 512, "web_memory_mib": 8192}, "web: memory 8192 MiB does not pair with cpu 512"),
-     ({"web_min_tasks": 3, "web_max_tasks": 2}, "need 1 <= web_min_tasks <= web_max_tasks, got 3, 2")],
+     ({"web_min_tasks": 3, "web_max_tasks": 2}, "need 1 <= web_min_tasks <= web_max_tasks, got 3, 2"),
+     ({"web_min_tasks": 1, "web_deployment_maximum_percent": 150},
+      "web: a rolling deployment at 100/150 percent of 1 tasks could replace none of them"),
+     ({"worker_deployment_maximum_percent": 100},
+      "worker: a rolling deployment at 100/100 percent of 1 tasks could replace none of them")],
 )  # fmt: skip
 def test_rejects_bad_sizes(mocks: RecordingMocks, overrides: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):

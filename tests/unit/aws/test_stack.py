@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from superset_stack.aws.backup import BACKUP_SCHEDULE
+from superset_stack.aws.security_groups import EgressDestination
 from superset_stack.aws.stack import (
     Account,
     SupersetStack,
@@ -157,16 +158,15 @@ def test_every_alarm_notifies_the_topic(build: Build) -> None:
     (topic,) = mocks.of_type("aws:sns/topic:Topic")
     topic_arn = f"arn:aws:sns:us-east-1:123456789012:{topic.name}"
     alarms = mocks.inputs_of("aws:cloudwatch/metricAlarm:MetricAlarm")
-    assert (
-        len(alarms) == 4 + 4 + 3 + 3 * 2 + 2
-    )  # ECS, ALB, RDS, cache per node (prod: 2 nodes), errors, certificate
+    # ECS and task counts, ALB, RDS, cache per node (prod: 2 nodes), errors, certificate
+    assert len(alarms) == 4 + 2 + 5 + 3 + 3 * 2 + 2
     for alarm in alarms:
         assert (alarm["alarmActions"], alarm["okActions"], alarm["actionsEnabled"]) == (
             [topic_arn],
             [topic_arn],
             True,
         )
-    (connections,) = [a for a in alarms if a["metricName"] == "DatabaseConnections"]
+    (connections,) = [a for a in alarms if a.get("metricName") == "DatabaseConnections"]
     assert connections["threshold"] == make_settings("prod").connection_budget.limit
     assert mocks.inputs_of("aws:sns/topicSubscription:TopicSubscription") == [
         {"topic": topic_arn, "protocol": "email", "endpoint": "oncall@example.com"}
@@ -309,6 +309,23 @@ def test_security_groups_args_let_tasks_out_to_the_internet_only_through_a_nat(
     assert (args.vpc_id, args.s3_prefix_list_id, args.internet_egress) == ("vpc-1", "pl-s3", internet_egress)
 
 
+def test_security_groups_args_turn_egress_destinations_into_aws_terms() -> None:
+    settings = make_settings("staging", egressDestinations=[
+        {"description": "Redshift", "port": 5439, "cidr": "10.20.0.0/16"},
+        {"description": "ClickHouse", "fromPort": 8443, "toPort": 9440, "prefixListId": "pl-0123abcd"},
+        {"description": "LDAP", "port": 636, "securityGroupId": "sg-0123abcd"},
+    ])  # fmt: skip
+    assert security_groups_args(settings, network=NETWORK).egress_destinations == (
+        EgressDestination(description="Redshift", from_port=5439, to_port=5439, cidr_ipv4="10.20.0.0/16"),
+        EgressDestination(
+            description="ClickHouse", from_port=8443, to_port=9440, prefix_list_id="pl-0123abcd"
+        ),
+        EgressDestination(
+            description="LDAP", from_port=636, to_port=636, referenced_security_group_id="sg-0123abcd"
+        ),
+    )
+
+
 def test_database_args_name_the_instance_after_the_stack_and_stop_it_outside_office_hours() -> None:
     settings = make_settings("dev", officeHoursTimezone="Europe/Berlin")
     args = database_args(settings, ACCOUNT, KEY, network=NETWORK, security_groups=GROUPS)
@@ -346,13 +363,23 @@ def test_services_args_pass_no_previous_secret_key_unless_one_is_set() -> None:
     assert (plain.database_secret_arn, plain.database_user, plain.secret_key_arn) == (
         "arn:master", "superset_admin", "arn:key"
     )  # fmt: skip
+    assert (plain.web_deployment_maximum_percent, plain.web_deployment_minimum_healthy_percent) == (200, 100)
+    in_place = services_args(
+        make_settings("prod", webDeploymentMaximumPercent=100, workerDeploymentMaximumPercent=100), ACCOUNT, KEY,
+        **parts,
+    )  # fmt: skip
+    assert (
+        in_place.web_deployment_maximum_percent, in_place.web_deployment_minimum_healthy_percent,
+        in_place.worker_deployment_maximum_percent, in_place.worker_deployment_minimum_healthy_percent,
+    ) == (100, 50, 100, 50)  # fmt: skip
 
 
-def test_observability_args_alarm_at_the_connection_budget_and_search_web_and_worker_logs() -> None:
+def test_observability_args_alarm_at_the_connection_budget_and_search_every_log() -> None:
     settings = make_settings("prod", alarmEmail="oncall@example.com")
     services = SimpleNamespace(
-        cluster_name="cluster", web_service_name="web", worker_service_name="worker",
-        log_group_names={"web": "/superset/prod/web", "worker": "/superset/prod/worker", "beat": "beat"},
+        cluster_name="cluster", web_service_name="web", worker_service_name="worker", beat_service_name="beat",
+        log_group_names={"web": "/superset/prod/web", "worker": "/superset/prod/worker", "beat": "/superset/prod/beat",
+                         "migration": "/superset/prod/migration"},
     )  # fmt: skip
     args = observability_args(
         settings, ACCOUNT, KEY,
@@ -362,7 +389,12 @@ def test_observability_args_alarm_at_the_connection_budget_and_search_web_and_wo
         services=services,
     )  # fmt: skip
     assert args.database_connections_alarm == settings.connection_budget.limit == 680
-    assert args.log_group_names == ["/superset/prod/web", "/superset/prod/worker"]
+    assert args.log_group_names == ["/superset/prod/web", "/superset/prod/worker", "/superset/prod/beat"]
+    assert (args.web_service_name, args.worker_service_name, args.beat_service_name) == (
+        "web",
+        "worker",
+        "beat",
+    )
     assert (args.dashboard_name, args.metric_namespace, args.alarm_email) == (
         "superset-prod", "Superset/prod", "oncall@example.com"
     )  # fmt: skip

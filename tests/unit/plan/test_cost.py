@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
-
-import pytest
 
 from superset_stack.plan.cost import (
     LOG_GB_PER_MONTH,
     NAT_GB_PER_MONTH,
     PRICERS,
     S3_GB_PER_BUCKET,
-    CostError,
+    CostLine,
     estimate,
 )
-from superset_stack.plan.prices import HOURS_PER_MONTH, US_EAST_1
+from superset_stack.plan.prices import HOURS_PER_MONTH, REGIONS, US_EAST_1
 
 
 @dataclass(frozen=True)
@@ -82,16 +79,68 @@ def test_contract_shape() -> None:
     }  # fmt: skip
 
 
-def test_unknown_prices_are_named() -> None:
-    with pytest.raises(
-        CostError, match=re.escape("no us-east-1 price for 'rds.db.x9.huge'; add it to plan/prices.py")
-    ):
-        estimate([R("aws:rds/instance:Instance", "db", {"instanceClass": "db.x9.huge"})], "us-east-1")
-    with pytest.raises(
-        KeyError,
-        match=re.escape("no price data for region 'eu-west-1' yet; known: us-east-1, ap-southeast-2"),
-    ):
-        estimate([], "eu-west-1")
+def test_a_price_the_region_lacks_leaves_its_line_unpriced_and_says_why() -> None:
+    report = estimate([
+        R("aws:rds/instance:Instance", "db", {"instanceClass": "db.x9.huge", "allocatedStorage": 20}),
+        R("aws:kms/key:Key", "k", {}),
+    ], "us-east-1")  # fmt: skip
+    instance, storage, key = report.lines
+    assert instance == CostLine("db", "RDS db.x9.huge", 0.0, 0.0, estimate=False,
+                                unpriced="no published us-east-1 price for rds.db.x9.huge (plan/prices.py)")  # fmt: skip
+    assert (storage.unpriced, key.unpriced) == ("", "")
+    assert report.unpriced == (instance,)
+    assert report.monthly_min == round(usd("rds.gp3") * 20 + usd("kms.key"), 2)  # the priced lines
+    assert report.as_contract()["lines"][0] == {
+        "resource": "db", "item": "RDS db.x9.huge", "monthly": None,
+        "unpriced": "no published us-east-1 price for rds.db.x9.huge (plan/prices.py)",
+    }  # fmt: skip
+
+
+def test_a_region_without_price_data_lists_every_line_unpriced() -> None:
+    report = estimate(
+        [R("aws:kms/key:Key", "k", {}), R("aws:ec2/natGateway:NatGateway", "nat", {})], "eu-north-1"
+    )
+    assert [(line.item, line.unpriced) for line in report.lines] == [
+        ("NAT gateway hours", f"no price data for region eu-north-1 (priced: {', '.join(REGIONS)})"),
+        ("NAT data (10 GB)", f"no price data for region eu-north-1 (priced: {', '.join(REGIONS)})"),
+        ("KMS customer-managed key", f"no price data for region eu-north-1 (priced: {', '.join(REGIONS)})"),
+    ]  # fmt: skip
+    assert (report.monthly_min, report.monthly_max) == (0.0, 0.0)
+
+
+def test_a_line_names_every_price_it_lacks() -> None:
+    (line,) = estimate([
+        R("aws:ecs/taskDefinition:TaskDefinition", "td", {"family": "s-web", "cpu": "1024", "memory": "2048",
+                                                          "runtimePlatform": {"cpuArchitecture": "ARM64"}}),
+        R("aws:ecs/service:Service", "web", {"taskDefinition": "arn:aws:ecs:r:1:task-definition/s-web:3"}),
+    ], "eu-west-1").lines  # fmt: skip
+    assert (
+        line.unpriced == "no published eu-west-1 price for fargate.arm.vcpu, fargate.arm.gb (plan/prices.py)"
+    )
+
+
+def test_the_new_regions_hold_only_sourced_figures() -> None:
+    from superset_stack.plan.prices import AP_SOUTHEAST_1, EU_CENTRAL_1, EU_WEST_1, US_WEST_2
+
+    for region in (EU_WEST_1, EU_CENTRAL_1, US_WEST_2, AP_SOUTHEAST_1):
+        assert set(region) < set(US_EAST_1)
+        for key, price in region.items():
+            assert price.source and "assumed" not in price.source.split(";")[0], key
+    # Frankfurt and Singapore cost more than Virginia for the same Fargate task; Oregon the same
+    assert EU_CENTRAL_1["fargate.x86.vcpu"].usd > US_EAST_1["fargate.x86.vcpu"].usd
+    assert AP_SOUTHEAST_1["nat.hour"].usd > US_EAST_1["nat.hour"].usd
+    assert US_WEST_2["alb.hour"].usd == US_EAST_1["alb.hour"].usd
+
+
+def test_a_metric_math_alarm_pays_for_each_metric_it_reads() -> None:
+    report = estimate([
+        R("aws:cloudwatch/metricAlarm:MetricAlarm", "plain", {"metricName": "CPUUtilization"}),
+        R("aws:cloudwatch/metricAlarm:MetricAlarm", "math", {"metricQueries": [
+            {"id": "e", "expression": "d - m"}, {"id": "m", "metric": {}}, {"id": "d", "metric": {}}]}),
+    ], "us-east-1")  # fmt: skip
+    assert [(line.item, line.monthly_min) for line in report.lines] == [
+        ("CloudWatch alarm", usd("alarm")), ("CloudWatch alarm (2 metrics)", 2 * usd("alarm"))
+    ]  # fmt: skip
 
 
 def test_both_regions_price_every_item() -> None:

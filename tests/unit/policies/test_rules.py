@@ -40,8 +40,60 @@ def test_every_preset_has_no_mandatory_violation(environment: str) -> None:
     assert report.mandatory == []
 
 
-def test_dev_has_no_violation_at_all_production_rules_included() -> None:
-    assert evaluate(recorded("dev"), RULES, STACK_RULES, Context("dev")).violations == []
+def test_dev_has_no_violation_but_the_unreachable_warehouse() -> None:
+    # the presets install the ClickHouse driver, and nothing opens its ports: the one advisory
+    assert [
+        (v.policy, v.resource, v.level, v.message)
+        for v in evaluate(recorded("dev"), RULES, STACK_RULES, Context("dev")).violations
+    ] == [
+        (
+            "aws-vpc-securitygroupegressrule-require-warehouse-destination", "superset-image", "advisory",
+            "The image installs the clickhouse driver, but no egress rule opens 8443 or 9440 to its warehouse: add "
+            "an egressDestinations entry (README: Opening a path to a warehouse).",
+        )
+    ]  # fmt: skip
+
+
+def recorded_with(environment: str, **values: Any) -> tuple[Resource, ...]:
+    mocks = RecordingMocks(region="us-east-1")
+    install(mocks, project="superset-stack", stack=environment)
+    settings = make_settings(environment, **values)
+    run(lambda: SupersetStack("superset", settings), mocks)
+    return tuple(Resource(r.type, r.name, r.inputs) for r in mocks if r.custom)
+
+
+WAREHOUSE_RULE = tuple(
+    rule
+    for rule in STACK_RULES
+    if rule.name == "aws-vpc-securitygroupegressrule-require-warehouse-destination"
+)
+
+
+class TestWarehouseDestinations:
+    def messages(self, resources: tuple[Resource, ...]) -> list[str]:
+        return [
+            v.message.split(",")[0]
+            for v in evaluate(resources, [], WAREHOUSE_RULE, Context("dev")).violations
+        ]
+
+    def test_a_destination_on_one_usual_port_is_enough(self) -> None:
+        clickhouse = [{"description": "ClickHouse Cloud", "port": 9440, "cidr": "10.30.0.0/16"}]
+        assert self.messages(recorded_with("dev", egressDestinations=clickhouse)) == []
+
+    def test_every_selected_driver_is_checked_and_https_needs_a_way_out(self) -> None:
+        # dev has no NAT gateway: HTTPS reaches only S3 and the AWS endpoints, not Snowflake
+        drivers = ["clickhouse", "redshift", "snowflake"]
+        redshift = [{"description": "Redshift", "port": 5439, "securityGroupId": "sg-0123abcd"}]
+        assert self.messages(recorded_with("dev", warehouseDrivers=drivers, egressDestinations=redshift)) == [
+            "The image installs the clickhouse driver",
+            "The image installs the snowflake driver",
+        ]
+        # staging's NAT gateway lets HTTPS out: Snowflake and BigQuery are reachable
+        assert self.messages(recorded_with("staging", warehouseDrivers=["snowflake", "bigquery"])) == []
+
+    def test_a_prebuilt_image_names_no_drivers(self) -> None:
+        image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/superset@sha256:" + "a" * 64
+        assert self.messages(recorded_with("dev", imageUri=image)) == []
 
 
 def first(environment: str, resource_type: str, name: str | None = None) -> Resource:
@@ -99,6 +151,10 @@ CASES: list[tuple[str, str, str | None, Any, str]] = [
     ("aws-vpc-securitygroupegressrule-disallow-public-all-ports", T + "vpc/securityGroupEgressRule:SecurityGroupEgressRule",
      "superset-sg-app-to-internet", lambda i: i.update(ipProtocol="-1"),
      "Security group egress to the internet must name a protocol and port."),
+    ("aws-vpc-securitygroupegressrule-disallow-public-except-https",
+     T + "vpc/securityGroupEgressRule:SecurityGroupEgressRule", "superset-sg-app-to-internet",
+     lambda i: i.update(fromPort=5439.0, toPort=5439.0),
+     "Egress to the whole internet only on TCP 443, not tcp 5439; name the destination's addresses instead."),
     ("aws-ec2-flowlog-require-all-traffic", T + "ec2/flowLog:FlowLog", None, _set("trafficType", "REJECT"),
      "VPC flow logs must capture ALL traffic."),
     ("aws-lb-loadbalancer-require-drop-invalid-headers", T + "lb/loadBalancer:LoadBalancer", None,
@@ -232,7 +288,7 @@ def test_unscopable_actions_may_use_a_wildcard_resource() -> None:
 def test_stack_rules_find_a_bucket_without_controls() -> None:
     resources = [*recorded("prod"), Resource("aws:s3/bucket:Bucket", "stray", {"forceDestroy": False})]
     report = evaluate(resources, [], STACK_RULES, Context("prod"))
-    assert [(v.policy, v.resource, v.message) for v in report.violations] == [
+    assert [(v.policy, v.resource, v.message) for v in report.mandatory] == [
         ("aws-s3-bucket-require-public-access-block", "stray", "S3 buckets must have a public access block."),
         ("aws-s3-bucket-require-tls-only-policy", "stray", "S3 buckets must deny requests without TLS."),
     ]
@@ -242,6 +298,20 @@ def test_production_only_rules_stay_quiet_in_dev() -> None:
     single_az = mutated(first("prod", "aws:rds/instance:Instance"), _set("multiAz", False))
     (rule,) = [r for r in RULES if r.name == "aws-rds-instance-require-multi-az"]
     assert evaluate([single_az], [rule], context=Context("dev")).violations == []
+
+
+def test_open_egress_on_other_protocols_and_ranges() -> None:
+    (rule,) = [r for r in RULES if r.name == "aws-vpc-securitygroupegressrule-disallow-public-except-https"]
+    internet = first(
+        "prod", "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "superset-sg-app-to-internet"
+    )
+    ipv6 = mutated(internet, lambda i: i.update(cidrIpv4=None, cidrIpv6="::/0", fromPort=25.0, toPort=587.0))
+    udp = mutated(internet, lambda i: i.update(ipProtocol="udp"))
+    every = mutated(internet, lambda i: i.update(ipProtocol="-1"))  # the all-ports rule reports this one
+    assert [v.message for v in evaluate([ipv6, udp, every], [rule]).violations] == [
+        "Egress to the whole internet only on TCP 443, not tcp 25-587; name the destination's addresses instead.",
+        "Egress to the whole internet only on TCP 443, not udp 443; name the destination's addresses instead.",
+    ]
 
 
 def _trust(condition: dict[str, Any], service: str) -> Resource:

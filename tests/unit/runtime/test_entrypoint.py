@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from superset_stack.contract import parse
@@ -43,4 +45,16 @@ def test_a_broken_contract_stops_before_anything_starts(
 
 def test_unknown_role(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["entrypoint", "scheduler"]) == 2
-    assert "usage: entrypoint {web|worker|beat|bootstrap}" in capsys.readouterr().err
+    assert "usage: entrypoint {web|worker|beat|bootstrap|verify}" in capsys.readouterr().err
+
+
+def test_the_started_process_learns_its_role(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    started: list[tuple[str, list[str], dict[str, str]]] = []
+    for name, value in {**AWS, "SUPERSET_HOME": str(tmp_path)}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr("os.execve", lambda path, argv, env: started.append((path, argv, env)))
+    main(["entrypoint", "worker"])
+    ((_, argv, environment),) = started
+    assert argv[3:5] == ["--app=superset.tasks.celery_app:app", "worker"]
+    assert environment["SUPERSET_PROCESS"] == "worker"
+    assert environment["DATABASE_HOST"] == AWS["DATABASE_HOST"]

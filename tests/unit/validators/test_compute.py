@@ -12,6 +12,7 @@ from superset_stack.validators.compute import (
     validate_alarm_thresholds,
     validate_fargate_spot,
     validate_processes,
+    validate_rollouts,
     validate_task_counts,
     validate_task_sizes,
 )
@@ -113,3 +114,52 @@ def test_spot_needs_x86() -> None:
         )
     ]
     assert validate_fargate_spot(replace(DEV, cpu_architecture="ARM64", fargate_spot=False)) == []
+
+
+class TestRollouts:
+    def test_the_presets_start_new_tasks_beside_the_old(self) -> None:
+        assert validate_rollouts(DEV) == []
+        assert (
+            DEV.web_deployment_minimum_healthy_percent,
+            DEV.worker_deployment_minimum_healthy_percent,
+        ) == (100, 100)
+
+    def test_in_place_rollouts(self) -> None:
+        two_web = replace(
+            DEV, web_min_tasks=2, web_deployment_maximum_percent=100, worker_deployment_maximum_percent=100
+        )
+        assert validate_rollouts(two_web) == []
+        # web keeps half running; a single worker is stopped before its replacement starts
+        assert (
+            two_web.web_deployment_minimum_healthy_percent,
+            two_web.worker_deployment_minimum_healthy_percent,
+        ) == (
+            50,
+            0,
+        )
+        assert replace(two_web, worker_tasks=3).worker_deployment_minimum_healthy_percent == 50
+
+    @pytest.mark.parametrize(
+        ("changes", "expected"),
+        [
+            ({"web_deployment_maximum_percent": 250},
+             Problem("webDeploymentMaximumPercent", "must be 100-200, got 250")),
+            ({"worker_deployment_maximum_percent": 99},
+             Problem("workerDeploymentMaximumPercent", "must be 100-200, got 99")),
+            ({"web_deployment_maximum_percent": 100},
+             Problem("webDeploymentMaximumPercent",
+                     "100 replaces tasks in place keeping half running, which needs webMinTasks of at least 2")),
+            ({"web_deployment_maximum_percent": 150},
+             Problem("webDeploymentMaximumPercent",
+                     "150 lets ECS run only 1 tasks while webMinTasks 1 stay up, so no new one can start; use at "
+                     "least 200, or 100 to replace tasks in place")),
+            ({"worker_tasks": 3, "worker_deployment_maximum_percent": 133},
+             Problem("workerDeploymentMaximumPercent",
+                     "133 lets ECS run only 3 tasks while workerTasks 3 stay up, so no new one can start; use at "
+                     "least 134, or 100 to replace tasks in place")),
+        ],
+    )  # fmt: skip
+    def test_percents_with_which_ecs_could_replace_nothing(
+        self, changes: dict[str, Any], expected: Problem
+    ) -> None:
+        assert validate_rollouts(replace(DEV, **changes)) == [expected]

@@ -105,19 +105,61 @@ class TestBackupsAndMaintenance:
 
 
 class TestConnectionBudget:
-    def test_connection_budget_exceeded(self) -> None:
+    def test_the_worst_moment_is_refused_with_both_figures_and_the_ways_out(self) -> None:
         settings = replace(DEV, web_max_tasks=10, gunicorn_threads=8, web_cpu=1024, web_memory_mib=2048)
         assert validate_connection_budget(settings) == [
             Problem(
                 "dbInstanceClass",
-                "connection budget exceeded: peak metadata connections 200 (web 10 tasks x 2 workers x pool "
-                "8+2) + 2 (celery 1 tasks x concurrency 2) + 1 (beat 1) + 2 (migration task) + 3 (operators) "
-                "= 208; db.t4g.micro allows 80 to the application and the budget keeps 64 of them; use a "
-                "larger dbInstanceClass, fewer webMaxTasks or gunicornWorkers, or fewer gunicornThreads",
+                "connection budget exceeded at the worst moment: steady 200 (web 10 tasks x 2 workers x pool 8+2) "
+                "+ 6 (worker 1 tasks x (2 children x pool 1+1 + main process + health check)) + 1 (beat 1) + 3 "
+                "(operators) = 210; worst moment (web and worker mid-rollout at their ceilings) 400 (web 20 tasks "
+                "x 2 workers x pool 8+2) + 12 (worker 2 tasks x (2 children x pool 1+1 + main process + health "
+                "check)) + 1 (beat 1) + 2 (migration task) + 3 (operators) = 418; db.t4g.micro allows 80 to the "
+                "application (85 max_connections - 5 reserved). Ways out: dbInstanceClass db.t4g.large (allows "
+                "851); webMaxTasks at most 1 (worst moment 58)",
             )
         ]
 
-    @pytest.mark.parametrize("changes", [{"db_instance_class": "db.t2.nano"}, {"gunicorn_threads": 0}])
+    def test_a_prod_variant_that_fit_in_steady_state_is_refused_for_its_rollout(self) -> None:
+        # 12 web tasks: 480 + 20 + 1 + 3 = 504 in steady state, under the old 80 % budget of 680; a
+        # rollout at the ceiling runs 24 web and 4 worker tasks: 1006 of 851
+        prod = make_settings("prod")
+        (problem,) = validate_connection_budget(replace(prod, web_max_tasks=12))
+        assert problem.text.endswith(
+            "= 1006; db.m7g.large allows 851 to the application (856 max_connections - 5 reserved). Ways out: "
+            "dbInstanceClass db.m7g.xlarge (allows 1695); webMaxTasks at most 10 (worst moment 846); "
+            "gunicornThreads at most 7 (worst moment 814); gunicornWorkers at most 3 (worst moment 766); "
+            "webDeploymentMaximumPercent and workerDeploymentMaximumPercent 100, replacing tasks in place "
+            "(worst moment 506)"
+        )
+        assert validate_connection_budget(replace(prod, web_max_tasks=10)) == []
+        in_place = replace(
+            prod, web_max_tasks=12, web_deployment_maximum_percent=100, worker_deployment_maximum_percent=100
+        )
+        assert validate_connection_budget(in_place) == []
+
+    def test_when_no_single_change_fits(self) -> None:
+        # 6446 connections at the worst moment: more than any class allows (5000 at most)
+        crowded = replace(
+            make_settings("prod"), db_instance_class="db.t4g.micro", web_min_tasks=9, gunicorn_threads=64
+        )
+        (problem,) = validate_connection_budget(crowded)
+        assert problem.text.endswith(
+            "= 6446; db.t4g.micro allows 80 to the application (85 max_connections - 5 reserved). Ways out: no "
+            "single change fits; combine them (a larger class, fewer tasks, threads or workers, rollouts at 100 "
+            "percent)"
+        )
+
+    @pytest.mark.parametrize(
+        "changes",
+        [
+            {"db_instance_class": "db.t2.nano"},
+            {"gunicorn_threads": 0},
+            {"celery_concurrency": 65},
+            {"web_deployment_maximum_percent": 300},
+            {"worker_tasks": 0},
+        ],
+    )
     def test_silent_while_its_inputs_are_invalid(self, changes: dict[str, Any]) -> None:
         # their own validators report the class and the count; a budget over them cannot be computed
         crowded = replace(DEV, web_max_tasks=100)

@@ -83,3 +83,16 @@ def test_a_waiver_accepts_the_risk_of_its_rule_only() -> None:
 def test_only_prod_has_production_rules() -> None:
     staging = make_settings("staging")
     assert validate_production_rules(replace(staging, db_multi_az=False, cache_node_count=1)) == []
+
+
+def test_prod_alarms_must_reach_someone_unless_waived() -> None:
+    assert validate_production_rules(replace(PROD, alarm_email="")) == [
+        Problem(
+            "alarmEmail",
+            "prod requires alarmEmail (without it the alarm topic reaches nobody); "
+            "to accept the risk add a waiver 'alarmEmail until YYYY-MM-DD: <reason>' to waivers",
+        )
+    ]
+    waiver = Waiver(key="alarmEmail", expires=date(2027, 1, 31), reason="PagerDuty subscribes to the topic")
+    assert validate_production_rules(replace(PROD, alarm_email="", waivers=(waiver,))) == []
+    assert validate_production_rules(replace(make_settings("staging"), alarm_email="")) == []

@@ -1,0 +1,231 @@
+"""StackPermissions: the managed IAM policies of the CI roles, generated from actions.NEEDS.
+
+Creates, once per account, managed policies the identities attach:
+- ``<name>-read`` (preview and deploy): Describe*/Get*/List* on exactly the services the stack uses;
+- ``<name>-preview-state`` (preview): list and read the state, decrypt with the secrets key, and an
+  explicit deny on data reads (secret values, log events, objects outside the state bucket);
+- ``<name>-write-N`` (deploy): the write actions of every resource type, one statement per service,
+  split into as many policies as IAM's size limit needs;
+- ``<name>-iam`` (deploy): role changes only on the stack's roles (ROLE_NAME_PREFIX), attaching only
+  the AWS policies the stack attaches, passing roles only to the services that assume them, and
+  service-linked roles only for the services that make them;
+- ``<name>-deploy-state`` (deploy): read and write the state and use the secrets key, with explicit
+  denies that keep the state bucket's configuration and the key as the bootstrap left them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from superset_stack.bootstrap.actions import ATTACHED_POLICIES, DATA_READS, NEEDS, ROLE_NAME_PREFIX, Needs
+
+READ_VERBS = ("Describe*", "Get*", "List*")
+POLICY_SIZE_LIMIT = 6144  # characters of a managed policy document, whitespace not counted
+ROLE_POLICY_QUOTA = 10  # managed policies IAM attaches to one role (its default quota)
+_ATTACH = ("iam:AttachRolePolicy", "iam:DetachRolePolicy")
+_LISTING = ("s3:GetBucketLocation", "s3:ListBucket")
+_STATE_OBJECT_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject")
+_KEY_USE = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey")
+
+
+def _document(statements: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def services(needs: Mapping[str, Needs] = NEEDS) -> tuple[str, ...]:
+    """The IAM service prefixes the stack's resource types use, sorted."""
+    return tuple(sorted({action.split(":")[0] for need in needs.values() for action in need.actions}))
+
+
+def read_statement(needs: Mapping[str, Needs] = NEEDS) -> dict[str, Any]:
+    return _statement(
+        "ReadTheStacksServices",
+        "Allow",
+        Action=[f"{service}:{verb}" for service in services(needs) for verb in READ_VERBS],
+        Resource="*",
+    )
+
+
+def write_statements(needs: Mapping[str, Needs] = NEEDS) -> list[dict[str, Any]]:
+    """One statement per service (IAM excepted: iam_statements scopes it), actions sorted."""
+    by_service: dict[str, set[str]] = {}
+    for need in needs.values():
+        for action in need.actions:
+            by_service.setdefault(action.split(":")[0], set()).add(action)
+    by_service.pop("iam", None)
+    return [
+        _statement(
+            "Write" + "".join(part.capitalize() for part in service.split("-")),
+            "Allow",
+            Action=sorted(actions),
+            Resource="*",
+        )
+        for service, actions in sorted(by_service.items())
+    ]
+
+
+def _statement(sid: str, effect: str, **fields: Any) -> dict[str, Any]:
+    """A statement: Action or NotAction, Resource or NotResource, and an optional Condition."""
+    return {"Sid": sid, "Effect": effect, **fields}
+
+
+def iam_statements(
+    role_arns: pulumi.Input[str],
+    service_linked_role_arns: pulumi.Input[str],
+    policy_arns: Sequence[pulumi.Input[str]],
+    needs: Mapping[str, Needs] = NEEDS,
+) -> list[dict[str, Any]]:
+    """IAM for the stack's own roles only (`role_arns` is the ROLE_NAME_PREFIX pattern)."""
+    iam = sorted({a for need in needs.values() for a in need.actions if a.startswith("iam:")} - set(_ATTACH))
+    passed = sorted({need.passes_role_to for need in needs.values() if need.passes_role_to})
+    linked = sorted({need.service_linked_role for need in needs.values() if need.service_linked_role})
+    return [
+        _statement("ManageOnlyTheStacksRoles", "Allow", Action=iam, Resource=role_arns),
+        _statement(
+            "AttachOnlyThePoliciesTheStackAttaches", "Allow", Action=list(_ATTACH), Resource=role_arns,
+            Condition={"ArnEquals": {"iam:PolicyARN": list(policy_arns)}},
+        ),
+        _statement(
+            "PassTheStacksRolesOnlyToTheirServices", "Allow", Action="iam:PassRole", Resource=role_arns,
+            Condition={"StringEquals": {"iam:PassedToService": passed}},
+        ),
+        _statement(
+            "CreateOnlyTheStacksServiceLinkedRoles", "Allow", Action="iam:CreateServiceLinkedRole",
+            Resource=service_linked_role_arns, Condition={"StringEquals": {"iam:AWSServiceName": linked}},
+        ),
+    ]  # fmt: skip
+
+
+def preview_state_statements(
+    bucket_arn: pulumi.Input[str], key_arn: pulumi.Input[str]
+) -> list[dict[str, Any]]:
+    """Read the state and decrypt stack secrets; never read data the read wildcards would allow."""
+    objects = pulumi.Output.concat(bucket_arn, "/*")
+    return [
+        _statement("ListTheState", "Allow", Action=list(_LISTING), Resource=bucket_arn),
+        _statement("ReadTheState", "Allow", Action="s3:GetObject", Resource=objects),
+        _statement(
+            "DecryptTheStateAndStackSecrets", "Allow", Action=["kms:Decrypt", "kms:DescribeKey"],
+            Resource=key_arn,
+        ),
+        _statement("NoDataReads", "Deny", Action=list(DATA_READS), Resource="*"),
+        _statement(
+            "NoObjectReadsOutsideTheState", "Deny", Action=["s3:GetObject", "s3:GetObjectVersion"],
+            NotResource=objects,
+        ),
+    ]  # fmt: skip
+
+
+def deploy_state_statements(
+    bucket_arn: pulumi.Input[str], key_arn: pulumi.Input[str], alias_arn: pulumi.Input[str]
+) -> list[dict[str, Any]]:
+    """Read and write the state, use the key; deny anything else on the bootstrap's own bucket and key."""
+    objects = pulumi.Output.concat(bucket_arn, "/*")
+    return [
+        _statement("ListTheState", "Allow", Action=list(_LISTING), Resource=bucket_arn),
+        _statement("ReadAndWriteTheState", "Allow", Action=list(_STATE_OBJECT_ACTIONS), Resource=objects),
+        _statement("EncryptTheStateAndStackSecrets", "Allow", Action=list(_KEY_USE), Resource=key_arn),
+        _statement(
+            "LeaveTheStateBucketAsBootstrapped", "Deny", NotAction=[*_LISTING, *_STATE_OBJECT_ACTIONS],
+            Resource=[bucket_arn, objects],
+        ),
+        _statement(
+            "LeaveTheSecretsKeyAsBootstrapped", "Deny", NotAction=list(_KEY_USE),
+            Resource=[key_arn, alias_arn],
+        ),
+    ]  # fmt: skip
+
+
+def chunks(
+    statements: Sequence[dict[str, Any]], limit: int = POLICY_SIZE_LIMIT
+) -> list[list[dict[str, Any]]]:
+    """Statements packed in order into as few policy documents as fit IAM's size limit."""
+    packed: list[list[dict[str, Any]]] = [[]]
+    for statement in statements:
+        candidate = [*packed[-1], statement]
+        if packed[-1] and len(json.dumps(_document(candidate), separators=(",", ":"))) > limit:
+            packed.append([statement])
+        else:
+            packed[-1] = candidate
+    return packed
+
+
+@dataclass(frozen=True, kw_only=True)
+class StackPermissionsArgs:
+    """Inputs for :class:`StackPermissions`.
+
+    Attributes:
+        account_id: The account the stack deploys into.
+        partition: AWS partition, e.g. ``aws``.
+        state_bucket_arn: The state bucket.
+        key_arn: The secrets-provider key.
+        key_alias_arn: Its alias (a deploy must not re-point it).
+    """
+
+    account_id: pulumi.Input[str]
+    partition: pulumi.Input[str]
+    state_bucket_arn: pulumi.Input[str]
+    key_arn: pulumi.Input[str]
+    key_alias_arn: pulumi.Input[str]
+
+
+class StackPermissions(pulumi.ComponentResource):
+    """The managed policies a preview role and a deploy role attach."""
+
+    preview_policy_arns: dict[str, pulumi.Output[str]]  # policy name suffix -> ARN
+    deploy_policy_arns: dict[str, pulumi.Output[str]]
+
+    def __init__(
+        self, name: str, args: StackPermissionsArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("superset:permissions:StackPermissions", name, None, opts)
+        iam = pulumi.Output.format("arn:{0}:iam::{1}:role/", args.partition, args.account_id)
+        policy_arns = [pulumi.Output.format("arn:{0}:{1}", args.partition, arn) for arn in ATTACHED_POLICIES]
+        writes = chunks(write_statements())
+        if len(writes) + 3 > ROLE_POLICY_QUOTA:
+            raise ValueError(
+                f"{len(writes) + 3} policies per deploy role exceed IAM's quota of {ROLE_POLICY_QUOTA}"
+            )
+        stack_roles = pulumi.Output.concat(iam, ROLE_NAME_PREFIX, "*")
+        linked_roles = pulumi.Output.concat(iam, "aws-service-role/*")
+        documents: dict[str, tuple[str, list[dict[str, Any]]]] = {
+            "read": ("Read the configuration of the services superset-stack uses", [read_statement()]),
+            "preview-state": (
+                "Read the Pulumi state, no data",
+                preview_state_statements(args.state_bucket_arn, args.key_arn),
+            ),
+            **{
+                f"write-{n}": (f"Write superset-stack's resources ({n}/{len(writes)})", statements)
+                for n, statements in enumerate(writes, start=1)
+            },
+            "iam": (
+                "Manage superset-stack's own roles only",
+                iam_statements(stack_roles, linked_roles, policy_arns),
+            ),
+            "deploy-state": (
+                "Read and write the Pulumi state",
+                deploy_state_statements(args.state_bucket_arn, args.key_arn, args.key_alias_arn),
+            ),
+        }
+        arns = {
+            suffix: aws.iam.Policy(
+                f"{name}-{suffix}",
+                description=description,
+                policy=pulumi.Output.json_dumps(_document(statements)),
+                opts=pulumi.ResourceOptions(parent=self),
+            ).arn
+            for suffix, (description, statements) in documents.items()
+        }
+
+        self.preview_policy_arns = {suffix: arns[suffix] for suffix in ("read", "preview-state")}
+        self.deploy_policy_arns = {suffix: arn for suffix, arn in arns.items() if suffix != "preview-state"}
+        self.register_outputs({
+            "preview_policy_arns": self.preview_policy_arns,
+            "deploy_policy_arns": self.deploy_policy_arns,
+        })  # fmt: skip

@@ -1,0 +1,69 @@
+"""The plan for people: a stable order for cost lines, unpriced lines said so, the summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from superset_stack.plan.cost import CostLine
+from superset_stack.plan.report import cost_summary, largest_first, markdown, unpriced_notes, wrote
+
+LINES = (
+    CostLine("b-web", "Fargate", 10.0, 50.0, False),
+    CostLine("a-db", "RDS", 20.0, 20.0, True),
+    CostLine("c-key", "KMS", 1.0, 1.0, False),
+    CostLine("a-key", "KMS", 1.0, 1.0, False),
+    CostLine("z-cache", "ElastiCache", 0.0, 0.0, False, unpriced="no published eu-west-1 price for x"),
+    CostLine("y-alarm", "alarm", 0.0, 0.0, False, unpriced="no published eu-west-1 price for alarm"),
+    CostLine("x-alarm", "alarm", 0.0, 0.0, False, unpriced="no published eu-west-1 price for alarm"),
+)
+
+
+def test_cost_lines_largest_first_ties_by_name_unpriced_last() -> None:
+    assert [line.resource for line in largest_first(LINES)] == [
+        "b-web", "a-db", "a-key", "c-key", "x-alarm", "y-alarm", "z-cache"
+    ]  # fmt: skip
+    assert [line.resource for line in largest_first(LINES, at_desired_counts=True)][:2] == ["a-db", "b-web"]
+
+
+def test_unpriced_lines_are_counted_by_reason() -> None:
+    assert unpriced_notes(LINES) == [
+        "  - no published eu-west-1 price for alarm: 2 lines",
+        "  - no published eu-west-1 price for x: 1 line",
+    ]
+    assert unpriced_notes(LINES[:4]) == []
+
+
+def test_the_totals_say_when_they_are_a_lower_bound() -> None:
+    assert cost_summary(LINES[:4], 32.0, 72.0) == (
+        "monthly cost: USD 32.00 (desired counts) to 72.00 (autoscaling ceilings)"
+    )
+    assert cost_summary(LINES, 32.0, 72.0) == (
+        "monthly cost: at least USD 32.00 (desired counts) to 72.00 (autoscaling ceilings); "
+        "3 of 7 lines unpriced (see above)"
+    )
+    assert (
+        cost_summary(LINES[4:], 0.0, 0.0)
+        == "monthly cost: not priced, 3 lines without a unit price (see above)"
+    )
+
+
+def test_markdown_marks_unpriced_lines_and_lists_why() -> None:
+    document = {
+        "stack": "dev", "environment": "dev", "region": "eu-west-1", "resources": [],
+        "policies": {"violations": []}, "cost": {"monthly_min": 32.0, "monthly_max": 72.0},
+    }  # fmt: skip
+    report = markdown(document, LINES)
+    assert "- Monthly cost: at least USD 32.00 (desired counts) to 72.00 (autoscaling ceilings); 3 of 7 lines " \
+           "unpriced (see above); lines marked * include an estimate." in report  # fmt: skip
+    assert "| `a-db` | RDS * | 20.00 | 20.00 |" in report
+    assert "| `z-cache` | ElastiCache | - | - |" in report
+    assert (
+        "Unpriced (-), so the totals are lower bounds:\n\n  - no published eu-west-1 price for alarm: 2 lines\n"
+        in report
+    )
+
+
+def test_what_plan_out_says_it_wrote() -> None:
+    assert (
+        wrote(Path("plan-prod")) == "wrote plan-prod/plan.json, plan-prod/plan.md, plan-prod/architecture.svg"
+    )

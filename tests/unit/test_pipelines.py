@@ -1,0 +1,199 @@
+"""The CI/CD pipelines: the GitHub workflows pass actionlint, .gitlab-ci.yml passes GitLab's published
+schema (both tools run as the user runs them), every action is pinned, AWS is reached through OIDC
+only, deploys go dev -> staging -> prod, and the plan-difference script works on a real checkout."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+GITLAB = ROOT / ".gitlab-ci.yml"
+BIN = Path(sys.executable).parent
+STACKS = ["dev", "staging", "prod"]
+
+
+def tool(name: str) -> str:
+    path = BIN / name
+    assert path.exists(), f"{name} is missing: pip install -e '.[dev]' installs it"
+    return str(path)
+
+
+def workflow(name: str) -> dict[Any, Any]:
+    document: dict[Any, Any] = yaml.safe_load((ROOT / ".github" / "workflows" / name).read_text())
+    return document
+
+
+class _GitLabLoader(yaml.SafeLoader):
+    """YAML with GitLab's !reference tag, kept as ("!reference", job, key)."""
+
+
+_GitLabLoader.add_constructor(
+    "!reference", lambda loader, node: ("!reference", *loader.construct_sequence(node))
+)
+
+
+def gitlab() -> dict[str, Any]:
+    document: dict[str, Any] = yaml.load(GITLAB.read_text(), Loader=_GitLabLoader)
+    return document
+
+
+def steps(job: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(job.get("steps", []))
+
+
+def test_workflows_pass_actionlint() -> None:
+    # ShellCheck and pyflakes integrations off: the same verdict wherever they are (not) installed.
+    result = subprocess.run(
+        [tool("actionlint"), "-shellcheck=", "-pyflakes=", *map(str, WORKFLOWS)],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert [path.name for path in WORKFLOWS] == ["deploy.yml", "pull-request.yml", "pulumi-up.yml"]
+    assert (result.returncode, result.stdout + result.stderr) == (0, "")
+
+
+def test_actionlint_does_find_mistakes(tmp_path: Path) -> None:
+    broken = tmp_path / ".github" / "workflows" / "broken.yml"
+    broken.parent.mkdir(parents=True)
+    broken.write_text(
+        'on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo "${{ github.event.head_commit.message }}"\n'
+    )
+    result = subprocess.run([tool("actionlint"), "-shellcheck=", "-pyflakes=", str(broken)],
+                            cwd=tmp_path, capture_output=True, text=True, check=False)  # fmt: skip
+    assert result.returncode == 1
+    assert '"github.event.head_commit.message" is potentially untrusted' in result.stdout
+
+
+def test_gitlab_ci_passes_its_published_schema() -> None:
+    result = subprocess.run(
+        [tool("check-jsonschema"), "--builtin-schema", "vendor.gitlab-ci", "--data-transform", "gitlab-ci", str(GITLAB)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert (result.returncode, result.stdout.strip()) == (0, "ok -- validation done"), result.stderr
+
+
+def test_the_schema_check_does_find_mistakes(tmp_path: Path) -> None:
+    broken = tmp_path / ".gitlab-ci.yml"
+    broken.write_text("job:\n  script: [echo]\n  when: sometimes\n")
+    result = subprocess.run(
+        [tool("check-jsonschema"), "--builtin-schema", "vendor.gitlab-ci", "--data-transform", "gitlab-ci", str(broken)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "'sometimes' is not one of" in result.stdout
+
+
+def test_every_action_is_pinned_to_a_full_commit() -> None:
+    uses = [match for path in WORKFLOWS for match in re.findall(r"uses: (\S+)", path.read_text())]
+    third_party = [use for use in uses if not use.startswith("./")]
+    assert third_party
+    assert [use for use in third_party if not re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", use)] == []
+
+
+def test_aws_only_through_oidc_roles() -> None:
+    texts = [path.read_text() for path in WORKFLOWS] + [GITLAB.read_text()]
+    assert not any(
+        re.search(r"aws-access-key-id|aws-secret-access-key|AWS_SECRET_ACCESS_KEY", t) for t in texts
+    )
+    for path in WORKFLOWS:
+        for job in yaml.safe_load(path.read_text())["jobs"].values():
+            assuming = [s for s in steps(job) if "configure-aws-credentials" in s.get("uses", "")]
+            if assuming:
+                assert job["permissions"] == {"contents": "read", "id-token": "write"}, path.name
+                assert all(set(s["with"]) >= {"role-to-assume", "aws-region"} for s in assuming)
+    assert gitlab()[".aws"]["id_tokens"] == {"AWS_ID_TOKEN": {"aud": "sts.amazonaws.com"}}
+
+
+def test_pull_requests_plan_every_stack_comment_once_and_preview_read_only() -> None:
+    jobs = workflow("pull-request.yml")["jobs"]
+    plan_runs = " ".join(s.get("run", "") for s in steps(jobs["plan"]))
+    assert ".github/scripts/plan-difference.sh .base plans dev staging prod" in plan_runs
+    assert "PATCH" in plan_runs and "POST" in plan_runs  # the one comment is updated in place
+    assert jobs["plan"]["permissions"] == {"contents": "read", "pull-requests": "write"}
+    assert [entry["stack"] for entry in jobs["preview"]["strategy"]["matrix"]["include"]] == STACKS
+    (assume,) = [s for s in steps(jobs["preview"]) if "configure-aws-credentials" in s.get("uses", "")]
+    assert assume["with"]["role-to-assume"] == "${{ vars.AWS_PREVIEW_ROLE_ARN }}"
+    assert 'pulumi preview --stack "$STACK" --policy-pack policy' in steps(jobs["preview"])[-1]["run"]
+
+
+def test_merges_deploy_dev_then_staging_then_prod_each_in_its_environment() -> None:
+    deploy = workflow("deploy.yml")
+    assert deploy[True] == {
+        "push": {"branches": ["main"]},
+        "workflow_dispatch": None,
+    }  # YAML reads `on` as True
+    jobs = deploy["jobs"]
+    assert [(name, job.get("needs"), job["with"]["stack"]) for name, job in jobs.items()] == [
+        ("dev", None, "dev"), ("staging", "dev", "staging"), ("prod", "staging", "prod"),
+    ]  # fmt: skip
+    assert {job["uses"] for job in jobs.values()} == {"./.github/workflows/pulumi-up.yml"}
+    (up,) = workflow("pulumi-up.yml")["jobs"].values()
+    assert up["environment"] == "${{ inputs.stack }}"
+    (assume,) = [s for s in steps(up) if "configure-aws-credentials" in s.get("uses", "")]
+    assert assume["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
+    assert 'pulumi up --stack "$STACK" --policy-pack policy --yes' in steps(up)[-2]["run"]
+
+
+def test_gitlab_does_the_same_with_a_manual_prod() -> None:
+    ci = gitlab()
+    assert "plan-difference.sh .base plans dev staging prod" in " ".join(ci["plan"]["script"])
+    assert [ci[f"preview-{stack}"]["variables"]["STACK"] for stack in STACKS] == STACKS
+    assert [(ci[f"deploy-{s}"].get("needs"), ci[f"deploy-{s}"]["environment"]["name"]) for s in STACKS] == [
+        (None, "dev"), (["deploy-dev"], "staging"), (["deploy-staging"], "prod"),
+    ]  # fmt: skip
+    assert ci["deploy-prod"]["rules"][0]["when"] == "manual"
+    assert ci[".deploy"]["variables"]["AWS_ROLE_ARN"] == "$AWS_DEPLOY_ROLE_ARN"
+
+
+def test_the_stacks_the_pipelines_know_are_the_repositorys() -> None:
+    assert sorted(path.name for path in ROOT.glob("Pulumi.*.yaml")) == [
+        f"Pulumi.{s}.yaml" for s in sorted(STACKS)
+    ]
+
+
+def test_plan_difference_script_on_an_unchanged_copy(tmp_path: Path) -> None:
+    base = tmp_path / "base"
+    shutil.copytree(ROOT / "src", base / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "Pulumi.dev.yaml", base)
+    environment = os.environ | {
+        "PYTHONPATH": str(ROOT / "src")
+    }  # this checkout, as the venv may be another's
+    result = subprocess.run(
+        [str(ROOT / ".github" / "scripts" / "plan-difference.sh"), str(base), str(tmp_path / "out"), "dev"],
+        cwd=ROOT, env=environment, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    comment = (tmp_path / "out" / "comment.md").read_text()
+    assert comment.startswith(
+        "<!-- superset-stack plan difference -->\n## Offline plan: this change against the base"
+    )
+    # Same sources in another folder: the build context path is read as this checkout's, nothing differs.
+    assert "- Resources: **0 added, 0 changed, 0 removed**" in comment
+    assert "No resource or policy changes." in comment
+    assert sorted(p.name for p in (tmp_path / "out" / "dev").iterdir()) == [
+        "architecture.svg", "base.json", "base.log", "plan.json", "plan.log", "plan.md",
+    ]  # fmt: skip
+
+
+def test_plan_difference_script_fails_for_a_stack_that_does_not_plan(tmp_path: Path) -> None:
+    stack = "nosuchstack"
+    base = tmp_path / "base"
+    (base / "src").mkdir(parents=True)
+    environment = os.environ | {"PYTHONPATH": str(ROOT / "src")}
+    result = subprocess.run(
+        [str(ROOT / ".github" / "scripts" / "plan-difference.sh"), str(base), str(tmp_path / "out"), stack],
+        cwd=ROOT, env=environment, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    comment = (tmp_path / "out" / "comment.md").read_text()
+    assert f"**Stack `{stack}` fails its plan**" in comment
+    assert f"stack file '{ROOT / f'Pulumi.{stack}.yaml'}' does not exist" in comment
+    assert (tmp_path / "out" / stack / "base.json").read_text() == "{}\n"
