@@ -55,7 +55,8 @@ class BackupArgs:
         schedule_timezone: IANA zone of the schedule. Defaults to UTC. (A database stopped outside
             office hours cannot be backed up: schedule inside them.)
         copy_region: region that receives a copy of each recovery point. Defaults to none.
-        account_id, partition: the account administering the copy region's key (with copy_region).
+        account_id, partition: the account whose AWS Backup may assume the role, and that
+            administers the copy region's key (with copy_region).
         tags: default tags for the copy region's provider (the stack provider's do not carry over).
     """
 
@@ -67,7 +68,7 @@ class BackupArgs:
     schedule: str = BACKUP_SCHEDULE
     schedule_timezone: str = "UTC"
     copy_region: str = ""
-    account_id: pulumi.Input[str] = ""
+    account_id: pulumi.Input[str]
     partition: pulumi.Input[str] = "aws"
     tags: Mapping[str, str] = field(default_factory=dict)
 
@@ -104,7 +105,10 @@ class Backup(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-role",
             description="AWS Backup backs up and restores the Superset metadata database",
-            assume_role_policy=service_trust("backup.amazonaws.com"),
+            # AWS Backup documents no aws:SourceArn for the role it assumes (aws/iam.py)
+            assume_role_policy=service_trust(
+                "backup.amazonaws.com", account_id=args.account_id, source_arn=None
+            ),
             opts=child,
         )
         for index, policy_arn in enumerate(BACKUP_POLICIES):

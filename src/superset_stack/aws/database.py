@@ -33,6 +33,7 @@ from superset_stack.settings import POSTGRES_PORT
 LOG_EXPORTS: tuple[str, ...] = ("postgresql", "upgrade")
 CA_CERTIFICATE = "rds-ca-rsa2048-g1"
 SLOW_STATEMENT_MS = 1000
+SCHEDULE_GROUP = "default"  # the office-hours schedules' group, named in the scheduler role's trust
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,7 +62,9 @@ class DatabaseArgs:
         master_username: Master user (not ``postgres``). Defaults to ``superset_admin``.
         office_hours, office_hours_timezone: stop the instance outside these hours (an IANA zone).
             Defaults to always on.
-        account_id, partition: the account whose scheduler may start and stop it (with office_hours).
+        account_id, region, partition: where the instance lives; the roles RDS (Enhanced
+            Monitoring) and the scheduler (office hours) assume trust only this account's instance
+            and schedule group.
     """
 
     identifier: str
@@ -85,19 +88,18 @@ class DatabaseArgs:
     master_username: str = "superset_admin"
     office_hours: OfficeHours | None = None
     office_hours_timezone: str = "UTC"
-    account_id: pulumi.Input[str] = ""
+    account_id: pulumi.Input[str]
+    region: str
     partition: pulumi.Input[str] = "aws"
 
 
 def _validate(args: DatabaseArgs) -> None:
-    """Two zones at least, a backup retention RDS accepts, an account for the scheduler's trust, a
-    master user name that is not a well-known one, a parameter group family of the engine version."""
+    """Two zones at least, a backup retention RDS accepts, a master user name that is not a
+    well-known one, a parameter group family of the engine version."""
     if len(args.subnet_ids) < 2:
         raise ValueError(f"subnet_ids must cover at least two zones, got {len(args.subnet_ids)} subnet(s)")
     if not 1 <= args.backup_retention_days <= 35:
         raise ValueError(f"backup_retention_days must be 1-35, got {args.backup_retention_days}")
-    if args.office_hours is not None and not args.account_id:
-        raise ValueError("office_hours needs account_id (the scheduler's trust is limited to it)")
     if args.master_username in ("postgres", "admin", "rdsadmin"):
         raise ValueError(f"master_username {args.master_username!r} is a well-known name; pick another")
     major = args.engine_version.split(".")[0]
@@ -189,12 +191,17 @@ class Database(pulumi.ComponentResource):
         ]
 
     def _monitoring_role(self, name: str, args: DatabaseArgs) -> aws.iam.Role:
-        """The Enhanced Monitoring role, with AWS's managed policy for it."""
+        """The Enhanced Monitoring role, with AWS's managed policy for it, for this instance only."""
         child = pulumi.ResourceOptions(parent=self)
+        instance_arn = pulumi.Output.format(
+            "arn:{0}:rds:{1}:{2}:db:{3}", args.partition, args.region, args.account_id, args.identifier
+        )
         role = aws.iam.Role(
             f"{name}-monitoring",
             description=f"Enhanced Monitoring for {args.identifier}",
-            assume_role_policy=service_trust("monitoring.rds.amazonaws.com"),
+            assume_role_policy=service_trust(
+                "monitoring.rds.amazonaws.com", account_id=args.account_id, source_arn=instance_arn
+            ),
             opts=child,
         )
         aws.iam.RolePolicyAttachment(
@@ -262,13 +269,23 @@ class Database(pulumi.ComponentResource):
         )
 
     def _schedule(self, name: str, args: DatabaseArgs, instance: aws.rds.Instance) -> None:
-        """Start and stop the instance around office hours through EventBridge Scheduler."""
+        """Start and stop the instance around office hours through EventBridge Scheduler, with a role
+        only the schedules of this account's group may use (Scheduler sends the group's ARN)."""
         assert args.office_hours is not None
         child = pulumi.ResourceOptions(parent=self)
+        group_arn = pulumi.Output.format(
+            "arn:{0}:scheduler:{1}:{2}:schedule-group/{3}",
+            args.partition,
+            args.region,
+            args.account_id,
+            SCHEDULE_GROUP,
+        )
         role = aws.iam.Role(
             f"{name}-scheduler",
             description="EventBridge Scheduler starts and stops the Superset metadata database",
-            assume_role_policy=service_trust("scheduler.amazonaws.com", args.account_id),
+            assume_role_policy=service_trust(
+                "scheduler.amazonaws.com", account_id=args.account_id, source_arn=group_arn
+            ),
             opts=child,
         )
         aws.iam.RolePolicy(
@@ -289,6 +306,7 @@ class Database(pulumi.ComponentResource):
             aws.scheduler.Schedule(
                 f"{name}-{action}",
                 name=f"{args.identifier}-{action}",
+                group_name=SCHEDULE_GROUP,
                 description=f"{action.capitalize()} {args.identifier} for office hours",
                 schedule_expression=expression,
                 schedule_expression_timezone=args.office_hours_timezone,

@@ -3,15 +3,18 @@
 Creates an ECR repository (immutable tags, scan on push, encrypted with the stack key, never
 force-deleted, a lifecycle rule that keeps the last 30 images) and builds
 src/superset_stack/runtime/Dockerfile for the tasks' CPU architecture with BuildKit, pushing it
-under a tag derived from the build inputs' content: the same sources always give the same tag, and
-any change to the lock, the config or the entrypoint gives a new one. Tasks use the image by
+under a tag derived from every build input: the platform, the build arguments (the base image's
+digest, the RDS CA bundle's checksum, the drivers), the Dockerfile and every file it copies, the
+locks included. The same inputs always give the same tag, and any change gives a new one, which the
+immutable repository requires (a second image under a tag is refused). Tasks use the image by
 digest. With `image_uri` (already digest-pinned) nothing is built and no repository is created.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,23 +26,58 @@ SOURCE_ROOT = Path(__file__).resolve().parents[3]  # the repository: the build c
 DOCKERFILE = SOURCE_ROOT / "src" / "superset_stack" / "runtime" / "Dockerfile"
 DRIVERS = DOCKERFILE.parent / "drivers"
 KEEP_IMAGES = 30
+# The Dockerfile's pins, passed explicitly so the plan shows them and the tag follows them.
+PINNED_ARGS = ("SUPERSET_DIGEST", "RDS_CA_BUNDLE_SHA256")
+PLATFORMS = {"ARM64": "linux/arm64", "X86_64": "linux/amd64"}
 
 
 def build_inputs() -> list[Path]:
-    """Every file the Dockerfile copies (see .dockerignore), in a stable order."""
+    """Every file the build reads (the Dockerfile and what it copies, see .dockerignore), in a
+    stable order: the runtime package with its lock and driver locks, the contract, the sizing."""
     package = SOURCE_ROOT / "src" / "superset_stack"
     files = [DOCKERFILE, package / "__init__.py", package / "contract.py", package / "sizing.py"]
     files += sorted(
-        path for path in (package / "runtime").glob("*") if path.is_file() and path.suffix != ".pyc"
+        path
+        for path in (package / "runtime").rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
     )
     return list(dict.fromkeys(files))
 
 
-def content_tag(drivers: Sequence[str] = ()) -> str:
-    """Tag from the build inputs and the chosen drivers: same sources and drivers, same tag."""
-    digest = hashlib.sha256(" ".join(sorted(drivers)).encode() + b"\0")
-    for path in build_inputs():
-        digest.update(path.relative_to(SOURCE_ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+def dockerfile_defaults(text: str) -> dict[str, str]:
+    """The Dockerfile's `ARG NAME=value` defaults (quotes removed)."""
+    return {
+        match.group(1): match.group(2).strip('"')
+        for match in re.finditer(r"^ARG (\w+)=(.*)$", text, re.MULTILINE)
+    }
+
+
+def build_args(drivers: Sequence[str]) -> dict[str, str]:
+    """The build arguments: the Dockerfile's pins and the chosen drivers, sorted."""
+    defaults = dockerfile_defaults(DOCKERFILE.read_text())
+    return {**{name: defaults[name] for name in PINNED_ARGS}, "WAREHOUSE_DRIVERS": " ".join(sorted(drivers))}
+
+
+def content_tag(
+    platform: str,
+    args: Mapping[str, str],
+    files: Sequence[Path] | None = None,
+    root: Path = SOURCE_ROOT,
+) -> str:
+    """A tag from every build input: the platform, the build arguments and each file's path and
+    bytes. Each field is length-prefixed, so no two different sets of inputs hash alike."""
+    digest = hashlib.sha256()
+
+    def field(data: bytes) -> None:
+        digest.update(len(data).to_bytes(8, "big") + data)
+
+    field(platform.encode())
+    for name in sorted(args):
+        field(name.encode())
+        field(args[name].encode())
+    for path in build_inputs() if files is None else files:
+        field(path.relative_to(root).as_posix().encode())
+        field(path.read_bytes())
     return f"runtime-{digest.hexdigest()[:16]}"
 
 
@@ -68,7 +106,7 @@ class Image(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ImageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("superset:image:Image", name, None, opts)
-        if args.cpu_architecture not in ("ARM64", "X86_64"):
+        if args.cpu_architecture not in PLATFORMS:
             raise ValueError(f"cpu_architecture must be ARM64 or X86_64, got {args.cpu_architecture!r}")
         unknown = [d for d in args.warehouse_drivers if not (DRIVERS / f"{d}.lock").exists()]
         if unknown:
@@ -115,16 +153,15 @@ class Image(pulumi.ComponentResource):
             credentials = aws.ecr.get_authorization_token_output(
                 registry_id=repository.registry_id, opts=pulumi.InvokeOutputOptions(parent=self)
             )
-            platform = "linux/arm64" if args.cpu_architecture == "ARM64" else "linux/amd64"
+            platform = PLATFORMS[args.cpu_architecture]
+            arguments = build_args(args.warehouse_drivers)
             image = docker_build.Image(
                 name,
                 context={"location": str(SOURCE_ROOT)},
                 dockerfile={"location": str(DOCKERFILE)},
                 platforms=[platform],
-                build_args={"WAREHOUSE_DRIVERS": " ".join(sorted(args.warehouse_drivers))},
-                tags=[
-                    pulumi.Output.concat(repository.repository_url, ":", content_tag(args.warehouse_drivers))
-                ],
+                build_args=arguments,
+                tags=[pulumi.Output.concat(repository.repository_url, ":", content_tag(platform, arguments))],
                 push=True,
                 registries=[
                     {

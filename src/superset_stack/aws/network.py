@@ -235,7 +235,14 @@ class Network(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-flow-logs",
             description="VPC flow logs write to their log group",
-            assume_role_policy=service_trust("vpc-flow-logs.amazonaws.com", args.account_id),
+            assume_role_policy=service_trust(
+                "vpc-flow-logs.amazonaws.com",
+                account_id=args.account_id,
+                # the flow log's ID is assigned after its role exists: any flow log of this account
+                source_arn=pulumi.Output.format(
+                    "arn:{0}:ec2:{1}:{2}:vpc-flow-log/*", args.partition, args.region, args.account_id
+                ),
+            ),
             opts=child,
         )
         aws.iam.RolePolicy(

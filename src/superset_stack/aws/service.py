@@ -75,6 +75,7 @@ class ServicesArgs:
 
     Attributes:
         region, account_id: where the tasks run (log configuration, trust conditions).
+        partition: the account's partition (trust conditions). Defaults to ``aws``.
         environment: SUPERSET_ENV (dev / staging / prod).
         public_url: https URL users open.
         image_ref: digest-pinned image.
@@ -110,6 +111,7 @@ class ServicesArgs:
 
     region: str
     account_id: pulumi.Input[str]
+    partition: pulumi.Input[str] = "aws"
     environment: str
     public_url: str
     image_ref: pulumi.Input[str]
@@ -342,11 +344,15 @@ def _ecs_tasks_role(
     *,
     opts: pulumi.ResourceOptions,
 ) -> aws.iam.Role:
-    """A role only this account's ECS tasks may assume, with `statements` as its inline policy."""
+    """A role only this account's ECS tasks in this region may assume (ECS cannot name a cluster in
+    aws:SourceArn), with `statements` as its inline policy."""
+    tasks = pulumi.Output.format("arn:{0}:ecs:{1}:{2}:*", args.partition, args.region, args.account_id)
     role = aws.iam.Role(
         name,
         description=description,
-        assume_role_policy=service_trust("ecs-tasks.amazonaws.com", args.account_id),
+        assume_role_policy=service_trust(
+            "ecs-tasks.amazonaws.com", account_id=args.account_id, source_arn=tasks
+        ),
         opts=opts,
     )
     aws.iam.RolePolicy(name, role=role.id, policy=policy_document(statements), opts=opts)
@@ -361,7 +367,8 @@ def _execution_role(
     opts: pulumi.ResourceOptions,
 ) -> aws.iam.Role:
     """`<name>-execution`: write these log groups, read exactly the named secrets and decrypt them
-    with the stack key, and, for an image from the stack's repository, pull it."""
+    with the stack key through Secrets Manager only, and, for an image from the stack's repository,
+    pull it (ECR decrypts the stack-key-encrypted layers under its own grant)."""
     secret_arns = [
         args.database_secret_arn,
         args.secret_key_arn,
@@ -384,10 +391,11 @@ def _execution_role(
             "Resource": secret_arns,
         },
         {
-            "Sid": "DecryptTheSecrets",
+            "Sid": "DecryptTheSecretsThroughSecretsManager",
             "Effect": "Allow",
             "Action": "kms:Decrypt",
             "Resource": args.kms_key_arn,
+            "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{args.region}.amazonaws.com"}},
         },
     ]
     if args.repository_arn is not None:

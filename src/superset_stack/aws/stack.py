@@ -271,6 +271,7 @@ def database_args(
         office_hours=s.schedule,
         office_hours_timezone=s.office_hours_timezone,
         account_id=account.id,
+        region=s.region,
         partition=account.partition,
     )
 
@@ -374,6 +375,7 @@ def services_args(
     return ServicesArgs(
         region=s.region,
         account_id=account.id,
+        partition=account.partition,
         environment=s.environment,
         public_url=load_balancer.url,
         image_ref=image.image_ref,

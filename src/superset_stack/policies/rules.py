@@ -842,6 +842,49 @@ STORAGE_LOGGING_IAM = [
     ),
 ]
 
+# --- confused deputy: the roles AWS services assume (I2) ----------------------------------------
+
+# Services that document the aws:SourceArn they send when they assume a role (aws/iam.py lists the
+# forms and where AWS documents them). Every service role must also require aws:SourceAccount.
+SOURCE_ARN_SERVICES = frozenset(
+    {
+        "ecs-tasks.amazonaws.com",
+        "monitoring.rds.amazonaws.com",
+        "scheduler.amazonaws.com",
+        "vpc-flow-logs.amazonaws.com",
+    }
+)
+
+
+def _required(statement: dict[str, Any], operators: tuple[str, ...], key: str) -> bool:
+    condition = statement.get("Condition") or {}
+    return any((condition.get(operator) or {}).get(key) for operator in operators)
+
+
+def _confused_deputy_conditions(props: Props, _context: Context) -> str | None:
+    for statement in _statements(props.get("assumeRolePolicy")):
+        principal = statement.get("Principal")
+        services = _as_list(principal.get("Service")) if isinstance(principal, dict) else []
+        if statement.get("Effect") != "Allow" or not any(services):
+            continue
+        if not _required(statement, ("StringEquals",), "aws:SourceAccount"):
+            return "Roles that AWS services assume must require aws:SourceAccount."
+        unscoped = [s for s in services if s in SOURCE_ARN_SERVICES]
+        if unscoped and not _required(statement, ("ArnLike", "ArnEquals"), "aws:SourceArn"):
+            return f"Roles that {', '.join(unscoped)} assumes must require aws:SourceArn."
+    return None
+
+
+CONFUSED_DEPUTY = [
+    Rule(
+        "aws-iam-role-require-confused-deputy-conditions",
+        ROLE,
+        "Services assume roles only for this account and, where documented, this resource.",
+        ("prowler:iam_role_cross_service_confused_deputy_prevention", "I2"),
+        _confused_deputy_conditions,
+    ),
+]
+
 STACK_RULES = [
     StackRule(
         "aws-s3-bucket-require-public-access-block",
@@ -864,7 +907,7 @@ STACK_RULES = [
     ),
 ]
 
-RULES: list[Rule] = [*NETWORK, *EDGE, *COMPUTE, *SECRETS, *DATA, *STORAGE_LOGGING_IAM]
+RULES: list[Rule] = [*NETWORK, *EDGE, *COMPUTE, *SECRETS, *DATA, *STORAGE_LOGGING_IAM, *CONFUSED_DEPUTY]
 
 # A waiver of a production setting (settings.PROD_RULES) also covers the policy that checks the same.
 SETTING_WAIVERS: dict[str, str] = {

@@ -218,7 +218,11 @@ RATELIMIT_STORAGE_URI = _runtime.redis_url(REDIS_DATABASES["rate_limits"])
 RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 RATELIMIT_SWALLOW_ERRORS = True
 AUTH_RATE_LIMITED = True
-AUTH_RATE_LIMIT = "5 per second"
+# One budget per client address for every door that checks a password (the login form and the JWT
+# login API, security_manager.py), kept in Redis so it holds across tasks. 10 a minute is twice what
+# a person mistyping uses and leaves room for colleagues behind one NAT address, while an attacker
+# gets 600 guesses an hour instead of 18,000 ("5 per second"); in prod WAF adds a limit at the edge.
+AUTH_RATE_LIMIT = "10 per minute"
 AUTH_USER_REGISTRATION = False
 PUBLIC_ROLE_LIKE = None
 # ... and no per-request database lookup of the (empty) Public role (security_manager.py)

@@ -78,6 +78,8 @@ def test_aws_config_is_hardened_and_uses_tls_everywhere() -> None:
     assert config["TALISMAN_ENABLED"] is True
     assert config["TALISMAN_CONFIG"]["force_https"] is True
     assert config["RATELIMIT_ENABLED"] is True
+    # per client address, shared by the login form and the login API (security_manager.py)
+    assert (config["AUTH_RATE_LIMITED"], config["AUTH_RATE_LIMIT"]) == (True, "10 per minute")
     # a Redis outage must not turn every request into a 500 (docs/failure-behaviour.md)
     assert (config["RATELIMIT_SWALLOW_ERRORS"], config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"]) == (
         True,

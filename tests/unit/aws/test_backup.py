@@ -20,7 +20,7 @@ TOPIC = "arn:aws:sns:us-east-1:123456789012:alarms"
 
 def backup(**overrides: Any) -> Callable[[], Backup]:
     values: dict[str, Any] = {"kms_key_arn": KEY, "database_arn": DB, "database_identifier": "superset-prod-metadata",
-                              "topic_arn": TOPIC, "retention_days": 35}  # fmt: skip
+                              "topic_arn": TOPIC, "retention_days": 35, "account_id": "123456789012"}  # fmt: skip
     values.update(overrides)
     return lambda: Backup("bk", BackupArgs(**values))
 
@@ -45,9 +45,11 @@ def test_vault_plan_and_selection(build: Build) -> None:
     (selection,) = mocks.inputs_of("aws:backup/selection:Selection")
     assert selection["resources"] == [DB]
     (role,) = mocks.inputs_of("aws:iam/role:Role")
-    assert json.loads(role["assumeRolePolicy"])["Statement"][0]["Principal"] == {
-        "Service": "backup.amazonaws.com"
-    }
+    # this account's AWS Backup only; Backup documents no aws:SourceArn for the role it assumes
+    assert json.loads(role["assumeRolePolicy"])["Statement"] == [{
+        "Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"}, "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}},
+    }]  # fmt: skip
 
 
 def test_database_events_reach_the_topic(build: Build) -> None:
@@ -66,9 +68,7 @@ def test_rejects_zero_retention(mocks: RecordingMocks) -> None:
 def test_copies_every_recovery_point_to_another_region(build: Build) -> None:
     import json
 
-    mocks = build(
-        backup(copy_region="us-west-2", account_id="123456789012", tags={"Project": "superset-stack"})
-    )
+    mocks = build(backup(copy_region="us-west-2", tags={"Project": "superset-stack"}))
     (provider,) = mocks.of_type("pulumi:providers:aws")
     assert provider.inputs["region"] == "us-west-2"
     assert json.loads(provider.inputs["defaultTags"]) == {"tags": {"Project": "superset-stack"}}

@@ -26,6 +26,8 @@ def database(**overrides: Any) -> Callable[[], Database]:
         "kms_key_arn": KEY,
         "instance_class": "db.t4g.small",
         "parameter_group_family": "postgres18",
+        "account_id": "123456789012",
+        "region": "eu-west-1",
     }
     values.update(overrides)
     return lambda: Database("db", DatabaseArgs(**values))
@@ -138,7 +140,7 @@ def test_exported_logs_have_retention_and_encryption(build: Build) -> None:
     ]
 
 
-def test_monitoring_role_trusts_only_rds_monitoring(build: Build) -> None:
+def test_monitoring_role_trusts_only_rds_monitoring_of_this_instance(build: Build) -> None:
     mocks = build(database())
     (role,) = mocks.inputs_of("aws:iam/role:Role")
     assert json.loads(role["assumeRolePolicy"])["Statement"] == [
@@ -146,6 +148,10 @@ def test_monitoring_role_trusts_only_rds_monitoring(build: Build) -> None:
             "Effect": "Allow",
             "Principal": {"Service": "monitoring.rds.amazonaws.com"},
             "Action": "sts:AssumeRole",
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": "123456789012"},
+                "ArnLike": {"aws:SourceArn": "arn:aws:rds:eu-west-1:123456789012:db:superset-test-metadata"},
+            },
         }
     ]
     assert mocks.inputs_of("aws:iam/rolePolicyAttachment:RolePolicyAttachment") == [{
@@ -182,13 +188,13 @@ def test_rejects_bad_args(mocks: RecordingMocks, overrides: dict[str, Any], mess
 
 def test_office_hours_start_and_stop_the_instance_through_a_scoped_scheduler(build: Build) -> None:
     hours = office_hours.parse("MON-FRI 07:00-19:00")
-    mocks = build(
-        database(office_hours=hours, office_hours_timezone="Europe/Berlin", account_id="123456789012")
-    )
+    mocks = build(database(office_hours=hours, office_hours_timezone="Europe/Berlin"))
     (role,) = [r for r in mocks.of_type("aws:iam/role:Role") if r.name == "db-scheduler"]
     assert json.loads(role.inputs["assumeRolePolicy"])["Statement"] == [{
         "Effect": "Allow", "Principal": {"Service": "scheduler.amazonaws.com"}, "Action": "sts:AssumeRole",
-        "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}},
+        # Scheduler sends the schedule group's ARN, never the schedule's
+        "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"},
+                      "ArnLike": {"aws:SourceArn": "arn:aws:scheduler:eu-west-1:123456789012:schedule-group/default"}},
     }]  # fmt: skip
     (policy,) = mocks.inputs_of("aws:iam/rolePolicy:RolePolicy")
     assert json.loads(policy["policy"])["Statement"] == [{
@@ -200,7 +206,7 @@ def test_office_hours_start_and_stop_the_instance_through_a_scoped_scheduler(bui
     for action, api, expression in (("start", "startDBInstance", "cron(30 6 ? * MON-FRI *)"),
                                     ("stop", "stopDBInstance", "cron(15 19 ? * MON-FRI *)")):  # fmt: skip
         assert schedules[f"db-{action}"] == {
-            "name": f"superset-test-metadata-{action}",
+            "name": f"superset-test-metadata-{action}", "groupName": "default",
             "description": f"{action.capitalize()} superset-test-metadata for office hours",
             "scheduleExpression": expression, "scheduleExpressionTimezone": "Europe/Berlin",
             "flexibleTimeWindow": {"mode": "OFF"},
@@ -210,8 +216,3 @@ def test_office_hours_start_and_stop_the_instance_through_a_scoped_scheduler(bui
                 "retryPolicy": {"maximumRetryAttempts": 3, "maximumEventAgeInSeconds": 3600},
             },
         }  # fmt: skip
-
-
-def test_office_hours_need_the_account(mocks: RecordingMocks) -> None:
-    with pytest.raises(ValueError, match="office_hours needs account_id"):
-        database(office_hours=office_hours.parse("MON-FRI 07:00-19:00"))()

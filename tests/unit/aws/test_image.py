@@ -5,11 +5,20 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from superset_stack.aws.image import DOCKERFILE, SOURCE_ROOT, Image, ImageArgs, build_inputs, content_tag
+from superset_stack.aws.image import (
+    DOCKERFILE,
+    SOURCE_ROOT,
+    Image,
+    ImageArgs,
+    build_args,
+    build_inputs,
+    content_tag,
+)
 from superset_stack.plan.recording import SECRET, RecordingMocks
 
 Build = Callable[[Callable[[], Any]], RecordingMocks]
@@ -36,8 +45,12 @@ def test_builds_and_pushes_to_an_immutable_encrypted_repository(build: Build) ->
     (image,) = mocks.inputs_of("docker-build:index:Image")
     url = "123456789012.dkr.ecr.us-east-1.amazonaws.com/img"
     assert image["platforms"] == ["linux/arm64"]
-    assert image["tags"] == [f"{url}:{content_tag(['clickhouse'])}"]
-    assert image["buildArgs"] == {"WAREHOUSE_DRIVERS": "clickhouse"}
+    assert image["buildArgs"] == {
+        "SUPERSET_DIGEST": "sha256:59cd4af66006fe4cc98906eda42a771dbefdacb432f9ab083e02cdc6ff01f29d",
+        "RDS_CA_BUNDLE_SHA256": "",  # to be read from AWS, see the Dockerfile: the build refuses until then
+        "WAREHOUSE_DRIVERS": "clickhouse",
+    }
+    assert image["tags"] == [f"{url}:{content_tag('linux/arm64', image['buildArgs'])}"]
     assert image["push"] is True
     assert image["context"] == {"location": str(SOURCE_ROOT)}
     assert image["dockerfile"] == {"location": str(DOCKERFILE)}
@@ -45,20 +58,26 @@ def test_builds_and_pushes_to_an_immutable_encrypted_repository(build: Build) ->
     assert refs == [f"{url}@sha256:" + "0" * 64]  # the tasks run the digest, never a tag
 
 
-def test_chosen_drivers_are_built_in_and_change_the_tag(build: Build) -> None:
+def test_chosen_drivers_are_built_in_sorted(build: Build) -> None:
     mocks = build(
         lambda: Image("img", ImageArgs(kms_key_arn=KEY, warehouse_drivers=["snowflake", "bigquery"]))
     )
     (image,) = mocks.inputs_of("docker-build:index:Image")
-    assert image["buildArgs"] == {"WAREHOUSE_DRIVERS": "bigquery snowflake"}
-    assert image["tags"][0].endswith(content_tag(["bigquery", "snowflake"]))
-    assert content_tag(["bigquery", "snowflake"]) != content_tag(["clickhouse"])
-    assert content_tag(["snowflake", "bigquery"]) == content_tag(["bigquery", "snowflake"])
+    assert image["buildArgs"]["WAREHOUSE_DRIVERS"] == "bigquery snowflake"
+    assert build_args(["snowflake", "bigquery"]) == build_args(["bigquery", "snowflake"])
+    assert image["tags"][0].endswith(content_tag("linux/arm64", build_args(["bigquery", "snowflake"])))
 
 
-def test_x86_builds_for_amd64(build: Build) -> None:
-    mocks = build(lambda: Image("img", ImageArgs(kms_key_arn=KEY, cpu_architecture="X86_64")))
-    assert mocks.inputs_of("docker-build:index:Image")[0]["platforms"] == ["linux/amd64"]
+def test_x86_builds_for_amd64_under_its_own_tag(build: Build) -> None:
+    def program() -> None:
+        Image("arm", ImageArgs(kms_key_arn=KEY))
+        Image("x86", ImageArgs(kms_key_arn=KEY, cpu_architecture="X86_64"))
+
+    images = {image.name: image.inputs for image in build(program).of_type("docker-build:index:Image")}
+    arm, x86 = images["arm"], images["x86"]
+    assert (arm["platforms"], x86["platforms"]) == (["linux/arm64"], ["linux/amd64"])
+    # same sources, other architecture: the immutable repository must get a new tag
+    assert arm["tags"][0].split(":")[-1] != x86["tags"][0].split(":")[-1]
 
 
 def test_a_prebuilt_image_is_used_as_given(build: Build) -> None:
@@ -71,12 +90,60 @@ def test_a_prebuilt_image_is_used_as_given(build: Build) -> None:
     assert refs == [uri]
 
 
-def test_the_tag_follows_the_build_inputs() -> None:
+def test_the_build_inputs_are_the_dockerfile_and_everything_it_copies() -> None:
     inputs = {path.relative_to(SOURCE_ROOT).as_posix() for path in build_inputs()}
     assert {"src/superset_stack/runtime/Dockerfile", "src/superset_stack/runtime/requirements.lock",
-            "src/superset_stack/runtime/superset_config.py", "src/superset_stack/contract.py"} <= inputs  # fmt: skip
-    assert content_tag() == content_tag()
-    assert content_tag().startswith("runtime-") and len(content_tag()) == len("runtime-") + 16
+            "src/superset_stack/runtime/drivers/clickhouse.lock", "src/superset_stack/runtime/drivers/redshift.lock",
+            "src/superset_stack/runtime/superset_config.py", "src/superset_stack/contract.py",
+            "src/superset_stack/sizing.py"} <= inputs  # fmt: skip
+    assert not any("__pycache__" in path for path in inputs)
+    tag = content_tag("linux/arm64", build_args(["clickhouse"]))
+    assert tag == content_tag("linux/arm64", build_args(["clickhouse"]))
+    assert tag.startswith("runtime-") and len(tag) == len("runtime-") + 16
+
+
+def _copy_inputs(root: Path) -> list[Path]:
+    copies = []
+    for path in build_inputs():
+        copy = root / path.relative_to(SOURCE_ROOT)
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        copy.write_bytes(path.read_bytes())
+        copies.append(copy)
+    return copies
+
+
+ARGS = build_args(["clickhouse"])
+
+
+@pytest.mark.parametrize(
+    ("change", "platform", "args"),
+    [
+        ("architecture", "linux/amd64", ARGS),
+        ("base image digest", "linux/arm64", {**ARGS, "SUPERSET_DIGEST": "sha256:" + "1" * 64}),
+        ("RDS CA checksum", "linux/arm64", {**ARGS, "RDS_CA_BUNDLE_SHA256": "2" * 64}),
+        ("drivers", "linux/arm64", {**ARGS, "WAREHOUSE_DRIVERS": "clickhouse redshift"}),
+        ("another build argument", "linux/arm64", {**ARGS, "SUPERSET_VERSION": "6.1.1"}),
+    ],
+)
+def test_changing_the_platform_or_any_build_argument_changes_the_tag(
+    change: str, platform: str, args: dict[str, str]
+) -> None:
+    assert content_tag(platform, args) != content_tag("linux/arm64", ARGS), change
+
+
+@pytest.mark.parametrize(
+    "changed",
+    ["src/superset_stack/runtime/Dockerfile", "src/superset_stack/runtime/requirements.lock",
+     "src/superset_stack/runtime/drivers/snowflake.lock", "src/superset_stack/runtime/entrypoint.py",
+     "src/superset_stack/contract.py"],
+)  # fmt: skip
+def test_changing_any_input_file_changes_the_tag(tmp_path: Path, changed: str) -> None:
+    files = _copy_inputs(tmp_path)
+    before = content_tag("linux/arm64", ARGS, files, root=tmp_path)
+    assert before == content_tag("linux/arm64", ARGS)  # the copy hashes like the original
+    target = tmp_path / changed
+    target.write_bytes(target.read_bytes() + b"\n")
+    assert content_tag("linux/arm64", ARGS, files, root=tmp_path) != before
 
 
 @pytest.mark.parametrize(

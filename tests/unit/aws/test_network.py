@@ -161,7 +161,8 @@ def test_flow_log_role_is_scoped_to_this_account_and_group(build: Build) -> None
             "Effect": "Allow",
             "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
             "Action": "sts:AssumeRole",
-            "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}},
+            "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"},
+                          "ArnLike": {"aws:SourceArn": "arn:aws:ec2:us-east-1:123456789012:vpc-flow-log/*"}},
         }],
     }  # fmt: skip
     (policy,) = mocks.inputs_of("aws:iam/rolePolicy:RolePolicy")

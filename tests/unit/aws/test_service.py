@@ -158,7 +158,9 @@ def test_execution_role_reads_exactly_the_named_secrets(build: Build) -> None:
         {"Sid": "WriteTaskLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": logs},
         {"Sid": "ReadTheNamedSecrets", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
          "Resource": [DB_SECRET, SECRET_KEY, ADMIN, REDIS]},
-        {"Sid": "DecryptTheSecrets", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY},
+        # the stack key decrypts for Secrets Manager only, not for any call the role makes itself
+        {"Sid": "DecryptTheSecretsThroughSecretsManager", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY,
+         "Condition": {"StringEquals": {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}}},
         {"Sid": "LogInToEcr", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
         {"Sid": "PullTheImage", "Effect": "Allow",
          "Action": ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"], "Resource": REPO},
@@ -177,13 +179,23 @@ def test_task_role_touches_only_the_results_prefix(build: Build) -> None:
     ]  # fmt: skip
 
 
-def test_roles_trust_only_ecs_tasks_of_this_account(build: Build) -> None:
+def test_roles_trust_only_ecs_tasks_of_this_account_and_region(build: Build) -> None:
     mocks = build(lambda: Services("app", args()))
-    for role in mocks.inputs_of("aws:iam/role:Role"):
-        assert json.loads(role["assumeRolePolicy"])["Statement"] == [{
+    roles = mocks.of_type("aws:iam/role:Role")
+    assert sorted(role.name for role in roles) == ["app-execution", "app-task"]
+    for role in roles:
+        assert json.loads(role.inputs["assumeRolePolicy"])["Statement"] == [{
             "Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole",
-            "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}},
+            "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"},
+                          "ArnLike": {"aws:SourceArn": "arn:aws:ecs:us-east-1:123456789012:*"}},
         }]  # fmt: skip
+
+
+def test_the_partition_reaches_the_trust(build: Build) -> None:
+    mocks = build(lambda: Services("app", args(partition="aws-cn")))
+    (execution,) = [role for role in mocks.of_type("aws:iam/role:Role") if role.name == "app-execution"]
+    condition = json.loads(execution.inputs["assumeRolePolicy"])["Statement"][0]["Condition"]
+    assert condition["ArnLike"] == {"aws:SourceArn": "arn:aws-cn:ecs:us-east-1:123456789012:*"}
 
 
 def test_a_key_rotation_gives_only_the_migration_the_previous_key(build: Build) -> None:
@@ -202,7 +214,7 @@ def test_an_outside_image_gets_no_ecr_permissions(build: Build) -> None:
     assert [s["Sid"] for s in _statements(mocks, "app-execution")] == [
         "WriteTaskLogs",
         "ReadTheNamedSecrets",
-        "DecryptTheSecrets",
+        "DecryptTheSecretsThroughSecretsManager",
     ]
 
 

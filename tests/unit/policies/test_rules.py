@@ -255,6 +255,10 @@ CASES: list[tuple[str, str, str | None, Any, str]] = [
     ("aws-iam-role-require-scoped-trust", T + "iam/role:Role", None,
      _policy({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}, key="assumeRolePolicy"),
      "Role trust policies must name their principals."),
+    ("aws-iam-role-require-confused-deputy-conditions", T + "iam/role:Role", "superset-app-execution",
+     _policy({"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"},
+             key="assumeRolePolicy"),
+     "Roles that AWS services assume must require aws:SourceAccount."),
 ]  # fmt: skip
 
 
@@ -308,3 +312,46 @@ def test_open_egress_on_other_protocols_and_ranges() -> None:
         "Egress to the whole internet only on TCP 443, not tcp 25-587; name the destination's addresses instead.",
         "Egress to the whole internet only on TCP 443, not udp 443; name the destination's addresses instead.",
     ]
+
+
+def _trust(condition: dict[str, Any], service: str) -> Resource:
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": "sts:AssumeRole",
+        "Condition": condition,
+    }
+    return Resource("aws:iam/role:Role", "r", {"assumeRolePolicy": json.dumps({"Statement": [statement]})})
+
+
+ACCOUNT = {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+SOURCE = {"ArnLike": {"aws:SourceArn": "arn:aws:ecs:us-east-1:123456789012:*"}}
+
+
+@pytest.mark.parametrize(
+    ("service", "condition", "message"),
+    [("ecs-tasks.amazonaws.com", {**ACCOUNT, **SOURCE}, None),
+     ("ecs-tasks.amazonaws.com", ACCOUNT, "Roles that ecs-tasks.amazonaws.com assumes must require aws:SourceArn."),
+     ("ecs-tasks.amazonaws.com", SOURCE, "Roles that AWS services assume must require aws:SourceAccount."),
+     ("scheduler.amazonaws.com", {**ACCOUNT, "ArnEquals": {"aws:SourceArn": "arn:aws:scheduler:x"}}, None),
+     # AWS Backup documents no aws:SourceArn for its role: the account is all it can carry
+     ("backup.amazonaws.com", ACCOUNT, None),
+     ("backup.amazonaws.com", {}, "Roles that AWS services assume must require aws:SourceAccount.")],
+)  # fmt: skip
+def test_service_roles_carry_the_confused_deputy_conditions(
+    service: str, condition: dict[str, Any], message: str | None
+) -> None:
+    (rule,) = [r for r in RULES if r.name == "aws-iam-role-require-confused-deputy-conditions"]
+    report = evaluate([_trust(condition, service)], [rule])
+    assert [v.message for v in report.violations] == ([message] if message else [])
+
+
+def test_every_recorded_service_role_names_its_service_and_account() -> None:
+    roles = [r for r in recorded("prod") if r.type == "aws:iam/role:Role"]
+    services = {
+        json.loads(r.inputs["assumeRolePolicy"])["Statement"][0]["Principal"]["Service"] for r in roles
+    }
+    assert services == {"ecs-tasks.amazonaws.com", "monitoring.rds.amazonaws.com", "vpc-flow-logs.amazonaws.com",
+                        "backup.amazonaws.com"}  # fmt: skip
+    (rule,) = [r for r in RULES if r.name == "aws-iam-role-require-confused-deputy-conditions"]
+    assert evaluate(roles, [rule]).violations == []

@@ -10,6 +10,8 @@ import ast
 import re
 from pathlib import Path
 
+from superset_stack import locks
+
 ROOT = Path(__file__).resolve().parents[3]
 PACKAGE = ROOT / "src" / "superset_stack"
 DOCKERFILE = (PACKAGE / "runtime" / "Dockerfile").read_text()
@@ -57,27 +59,59 @@ def test_the_runtime_imports_no_tooling() -> None:
     assert all(module.split(".")[1] in ("contract", "sizing", "runtime") for module in runtime_imports())
 
 
-def test_installs_exactly_the_lock() -> None:
-    assert "uv pip install --no-deps -r /app/requirements.lock" in DOCKERFILE
+def test_installs_exactly_the_lock_checking_every_hash() -> None:
+    assert "uv pip install --no-deps --require-hashes -r /app/requirements.lock" in DOCKERFILE
     assert "COPY src/superset_stack/runtime/requirements.lock /app/requirements.lock" in DOCKERFILE
 
 
-def test_pinned_base_non_root_user_and_our_entrypoint() -> None:
+def test_every_pin_of_every_lock_carries_hashes() -> None:
+    for path in locks.lock_files():
+        lines = path.read_text().splitlines()
+        starts = [i for i, line in enumerate(lines) if locks.PIN.match(line)]
+        assert len(starts) == len(locks.pins("\n".join(lines))) > 0, path.name
+        for start in starts:
+            end = start
+            while lines[end].endswith(" \\"):
+                end += 1
+            hashes = lines[start + 1 : end + 1]
+            assert hashes, lines[start]
+            assert all(re.fullmatch(r"    --hash=sha256:[0-9a-f]{64}( \\)?", line) for line in hashes), lines[
+                start
+            ]
+
+
+def test_the_frontend_and_the_base_image_are_pinned_by_digest() -> None:
+    assert re.match(r"# syntax=docker/dockerfile:1\.7@sha256:[0-9a-f]{64}\n", DOCKERFILE)
     assert re.search(r"^ARG SUPERSET_VERSION=6\.1\.0$", DOCKERFILE, re.M)
+    assert re.search(r"^ARG SUPERSET_DIGEST=sha256:[0-9a-f]{64}$", DOCKERFILE, re.M)
+    # an emptied digest leaves "apache/superset:6.1.0@", which no builder accepts
+    (base,) = re.findall(r"^FROM (.+)$", DOCKERFILE, re.M)
+    assert base == "apache/superset:${SUPERSET_VERSION}@${SUPERSET_DIGEST}"
+
+
+def test_the_rds_ca_bundle_is_checked_against_its_checksum() -> None:
+    assert re.search(r"^ARG RDS_CA_BUNDLE_SHA256=([0-9a-f]{64})?$", DOCKERFILE, re.M)
+    assert (
+        "ADD --checksum=sha256:${RDS_CA_BUNDLE_SHA256} --chmod=0644 \\\n"
+        "    https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem /app/rds-ca.pem"
+    ) in DOCKERFILE
+    # the only download of the build, and it is checked
+    downloads = [line for line in DOCKERFILE.splitlines() if "https://" in line and not line.startswith("#")]
+    assert downloads == [
+        "    https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem /app/rds-ca.pem"
+    ]
+
+
+def test_pinned_base_non_root_user_and_our_entrypoint() -> None:
     lock = (PACKAGE / "runtime" / "requirements.lock").read_text()
-    assert "apache_superset==6.1.0" in lock  # the base image and the lock agree
+    assert locks.pins(lock)["apache-superset"] == "6.1.0"  # the base image and the lock agree
     assert DOCKERFILE.rstrip().splitlines()[-4] == "USER superset"
     assert 'ENTRYPOINT ["/app/.venv/bin/python", "-m", "superset_stack.runtime.entrypoint"]' in DOCKERFILE
     assert "SUPERSET_CONFIG_PATH=/app/pythonpath/superset_stack/runtime/superset_config.py" in DOCKERFILE
 
 
 def _pins(path: Path) -> dict[str, str]:
-    pins = {}
-    for line in path.read_text().splitlines():
-        if "==" in line and not line.startswith("#"):
-            name, version = line.split("==", 1)
-            pins[re.sub(r"[-_.]+", "-", name).lower()] = version
-    return pins
+    return locks.pins(path.read_text())
 
 
 def test_driver_locks_only_add_packages_and_agree_with_each_other() -> None:
@@ -96,5 +130,5 @@ def test_driver_locks_only_add_packages_and_agree_with_each_other() -> None:
 
 def test_the_image_installs_the_chosen_drivers() -> None:
     assert 'ARG WAREHOUSE_DRIVERS="clickhouse"' in DOCKERFILE
-    assert 'uv pip install --no-deps -r "/app/drivers/${driver}.lock"' in DOCKERFILE
+    assert 'uv pip install --no-deps --require-hashes -r "/app/drivers/${driver}.lock"' in DOCKERFILE
     assert "COPY src/superset_stack/runtime/drivers/ /app/drivers/" in DOCKERFILE
