@@ -22,7 +22,7 @@ import shutil
 import signal
 import subprocess
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -366,7 +366,7 @@ class Twin:
         try:
             self._start_stores(pids, progress)
             progress("bootstrapping Superset (migrate, init, admin)")
-            self._bootstrap()
+            self.bootstrap()
             for role in SUPERSET_ROLES:
                 progress(f"starting Superset {role}")
                 pids[role] = self.start_role(role)
@@ -423,14 +423,16 @@ class Twin:
             authority.issue_files(self.tls, name, dns_names=(SERVER_NAME,), ip_addresses=SERVER_ADDRESSES)
         return authority
 
-    def _bootstrap(self) -> None:
+    def bootstrap(self, extra_environment: Mapping[str, str] | None = None) -> None:
+        """Run the bootstrap once, as the migration task does (at `up`, or for a key rotation with
+        SUPERSET_PREVIOUS_SECRET_KEY in `extra_environment`); TwinError with its log's tail if it fails."""
         log_file = self.logs / "bootstrap.log"
         with log_file.open("ab") as log:
             result = subprocess.run(
                 self._entrypoint("bootstrap"),
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                env=self.process_environment("bootstrap"),
+                env={**self.process_environment("bootstrap"), **(extra_environment or {})},
                 cwd=self.root,
                 check=False,
                 timeout=600,

@@ -9,11 +9,10 @@ restarted on the new key.
 from __future__ import annotations
 
 import json
-import subprocess
 from dataclasses import dataclass
 from typing import Any
 
-from superset_stack.local.processes import stop, wait_until
+from superset_stack.local.processes import TwinError, stop, wait_until
 from superset_stack.local.twin import SUPERSET_ROLES, Twin
 from superset_stack.ops.rotation import PREVIOUS_KEY, new_secret_key
 from superset_stack.ops.session import OpsError
@@ -63,22 +62,11 @@ class TwinRotation:
         return "new key in secrets.json"
 
     def re_encrypt(self) -> str:
-        log_file = self.twin.logs / "bootstrap.log"
         self.progress("running the bootstrap with both keys")
-        python = self.twin.options.runtime / "bin" / "python"
-        with log_file.open("ab") as log:
-            result = subprocess.run(
-                [str(python), "-m", "superset_stack.runtime.entrypoint", "bootstrap"],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env={**self.twin.process_environment(), PREVIOUS_KEY: self._stored()[PREVIOUS]},
-                cwd=self.twin.root,
-                check=False,
-                timeout=600,
-            )
-        if result.returncode != 0:
-            lines = log_file.read_text(errors="replace").splitlines()[-10:]
-            raise OpsError(f"the bootstrap exited {result.returncode}; {log_file} ends:\n" + "\n".join(lines))
+        try:
+            self.twin.bootstrap({PREVIOUS_KEY: self._stored()[PREVIOUS]})
+        except TwinError as error:
+            raise OpsError(str(error)) from None
         return "bootstrap with SUPERSET_PREVIOUS_SECRET_KEY exited 0"
 
     def restart(self) -> str:
