@@ -89,17 +89,14 @@ def test_the_frontend_and_the_base_image_are_pinned_by_digest() -> None:
     assert base == "apache/superset:${SUPERSET_VERSION}@${SUPERSET_DIGEST}"
 
 
-def test_the_rds_ca_bundle_is_checked_against_its_checksum() -> None:
+def test_the_rds_ca_bundle_is_checked_before_it_is_trusted() -> None:
     assert re.search(r"^ARG RDS_CA_BUNDLE_SHA256=([0-9a-f]{64})?$", DOCKERFILE, re.M)
     assert (
-        "ADD --checksum=sha256:${RDS_CA_BUNDLE_SHA256} --chmod=0644 \\\n"
-        "    https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem /app/rds-ca.pem"
+        'RUN /app/.venv/bin/python /tmp/rds_ca.py --sha256 "${RDS_CA_BUNDLE_SHA256}" /app/rds-ca.pem \\\n'
     ) in DOCKERFILE
-    # the only download of the build, and it is checked
-    downloads = [line for line in DOCKERFILE.splitlines() if "https://" in line and not line.startswith("#")]
-    assert downloads == [
-        "    https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem /app/rds-ca.pem"
-    ]
+    # the build's only download is that check's (runtime/rds_ca.py); nothing is ADDed from the network
+    assert [line for line in DOCKERFILE.splitlines() if "https://" in line and not line.startswith("#")] == []
+    assert not re.search(r"^ADD ", DOCKERFILE, re.M)
 
 
 def test_pinned_base_non_root_user_and_our_entrypoint() -> None:
