@@ -21,6 +21,7 @@ from superset_stack.validators import (
     operations,
     schedules,
     storage,
+    storage_autoscaling,
     tags,
     waivers,
 )
@@ -48,6 +49,7 @@ VALIDATORS: tuple[Validator, ...] = (
     operations.validate_alarm_email,
     operations.validate_aws_backup,
     database.validate_instance,
+    storage_autoscaling.validate_storage_autoscaling,
     database.validate_backups_and_maintenance,
     cache.validate_cache,
     storage.validate_expiration,
