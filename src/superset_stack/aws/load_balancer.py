@@ -249,5 +249,7 @@ class LoadBalancer(pulumi.ComponentResource):
         else the log delivery service principal (see ELB_ACCOUNT_REGIONS)."""
         if region not in ELB_ACCOUNT_REGIONS:
             return {"Service": LOG_DELIVERY_SERVICE}
-        account = aws.elb.get_service_account_output(region=region, opts=pulumi.InvokeOutputOptions(parent=self))
+        account = aws.elb.get_service_account_output(
+            region=region, opts=pulumi.InvokeOutputOptions(parent=self)
+        )
         return {"AWS": account.arn}

@@ -91,15 +91,6 @@ class Secrets(pulumi.ComponentResource):
                     "Resource": "*",
                     "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}},
                 },
-                {
-                    # Alarms and RDS events publish to the encrypted alarm topic.
-                    "Sid": "AlarmsAndDatabaseEventsPublishToTheEncryptedTopic",
-                    "Effect": "Allow",
-                    "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.rds.amazonaws.com"]},
-                    "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-                    "Resource": "*",
-                    "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}},
-                },
             ],
         })  # fmt: skip
         key = aws.kms.Key(

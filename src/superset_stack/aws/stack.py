@@ -19,7 +19,7 @@ import pulumi
 import pulumi_aws as aws
 
 from superset_stack import sizing
-from superset_stack.aws.backup import BACKUP_SCHEDULE, Backup, BackupArgs
+from superset_stack.aws.backup import BACKUP_SCHEDULE, SCHEDULED_STOP_AND_START, Backup, BackupArgs
 from superset_stack.aws.cache import Cache, CacheArgs
 from superset_stack.aws.certificate import Certificate, CertificateArgs
 from superset_stack.aws.database import Database, DatabaseArgs
@@ -134,7 +134,7 @@ class SupersetStack(pulumi.ComponentResource):
         self.observability = Observability(
             f"{name}-ops",
             observability_args(
-                s, account, key,
+                s, account,
                 database=self.database, cache=self.cache, certificate=self.certificate,
                 load_balancer=self.load_balancer, services=self.services,
             ),
@@ -433,7 +433,6 @@ def services_args(
 def observability_args(
     s: Settings,
     account: Account,
-    key: pulumi.Input[str],
     *,
     database: Database,
     cache: Cache,
@@ -446,7 +445,7 @@ def observability_args(
     return ObservabilityArgs(
         region=s.region,
         account_id=account.id,
-        kms_key_arn=key,
+        partition=account.partition,
         dashboard_name=s.resource_prefix,
         metric_namespace=f"Superset/{s.stack}",
         cluster_name=services.cluster_name,
@@ -470,12 +469,15 @@ def observability_args(
 def backup_args(
     s: Settings, account: Account, key: pulumi.Input[str], *, database: Database, observability: Observability
 ) -> BackupArgs:
-    """The daily database backup, reported to the alarm topic and copied to the backup copy region."""
+    """The daily database backup, copied to the backup copy region, and the database's events to the
+    alarm topic (with office hours, not its scheduled stop and start)."""
     return BackupArgs(
         kms_key_arn=key,
         database_arn=database.instance_arn,
         database_identifier=database.instance_identifier,
         topic_arn=observability.topic_arn,
+        # the stop and start of office hours are expected: they do not page
+        quiet_event_ids=SCHEDULED_STOP_AND_START if s.schedule else (),
         retention_days=s.backup_retention_days,
         # a stopped database cannot be backed up: with office hours, back up as the day starts
         schedule=s.schedule.services_start if s.schedule else BACKUP_SCHEDULE,
