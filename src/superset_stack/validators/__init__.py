@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from superset_stack.validators import (
+    backup_window,
     cache,
     compute,
     database,
@@ -60,6 +61,8 @@ VALIDATORS: tuple[Validator, ...] = (
     compute.validate_alarm_thresholds,
     compute.validate_fargate_spot,
     schedules.validate_office_hours,
+    # after the hours, the zone and the window are known to be valid
+    backup_window.validate_backup_window_in_office_hours,
     # after the sizes it adds up, and silent while the class, counts or percents are themselves wrong
     database.validate_connection_budget,
     # last: a production rule is about a value that is valid but risky
