@@ -96,5 +96,6 @@ def test_the_utc_minutes_inside_the_office_day_in_every_season(zone: str, first:
 
 def test_a_daylight_saving_shift_can_leave_no_minute_in_every_season() -> None:
     hours = parse("MON-FRI 07:00-08:00")
-    assert office_hours.utc_minutes_in_every_season(hours, "Europe/Berlin", date(2026, 11, 29)) == set()
-    assert office_hours.utc_minutes_in_every_season(hours, "UTC", date(2026, 11, 29)) == minutes("07:00", "08:00")
+    day = date(2026, 11, 29)
+    assert office_hours.utc_minutes_in_every_season(hours, "Europe/Berlin", day) == set()
+    assert office_hours.utc_minutes_in_every_season(hours, "UTC", day) == minutes("07:00", "08:00")
