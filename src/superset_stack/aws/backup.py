@@ -11,7 +11,7 @@ there, encrypted with a rotating key of that region, for disaster recovery.
 
 The events go through EventBridge rather than an RDS event subscription because the topic is
 encrypted: AWS documents the key policy an EventBridge rule needs to publish to such a topic, and
-says nothing of RDS event subscriptions (observability.py has the policies).
+says nothing of RDS event subscriptions (the policies are in observability.py and secrets.py).
 """
 
 from __future__ import annotations

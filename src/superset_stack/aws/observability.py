@@ -1,8 +1,8 @@
 """Observability: alarms that reach a person, and one dashboard with all of them.
 
-Creates an SNS topic encrypted with a rotating key of its own (CloudWatch alarms of this account and
-EventBridge rules may publish to it, nothing else; see `_topic_key_policy` for why the topic does not
-share the stack key), an optional e-mail subscription, a metric filter counting the error events the
+Creates an SNS topic encrypted with the stack key (this account's CloudWatch alarms and EventBridge
+rules, which bring the database's events, may publish to it, nothing else), an optional e-mail
+subscription, a metric filter counting the error events the
 runtime logs as JSON (runtime/error_events.py) in the web, worker and beat logs, and alarms with
 alarm and OK actions on: web and worker CPU and memory, worker or beat running fewer tasks than
 desired, load balancer target 5xx and load balancer 5xx, no healthy target, unhealthy targets, p99
@@ -45,7 +45,7 @@ class ObservabilityArgs:
 
     Attributes:
         region, account_id: where the metrics are.
-        partition: the account's partition (the topic key's administrator). Defaults to ``aws``.
+        kms_key_arn: key of the topic.
         dashboard_name: CloudWatch dashboard name (unique per account and region).
         metric_namespace: namespace of the application-error metric.
         cluster_name, web_service_name, worker_service_name, beat_service_name: ECS dimensions.
@@ -63,6 +63,7 @@ class ObservabilityArgs:
 
     region: str
     account_id: pulumi.Input[str]
+    kms_key_arn: pulumi.Input[str]
     dashboard_name: str
     metric_namespace: str
     cluster_name: pulumi.Input[str]
@@ -77,7 +78,6 @@ class ObservabilityArgs:
     cache_node_ids: Sequence[pulumi.Input[str]]
     certificate_arn: pulumi.Input[str] | None
     log_group_names: Sequence[pulumi.Input[str]]
-    partition: pulumi.Input[str] = "aws"
     alarm_email: str = ""
     cpu_percent: int = 80
     memory_percent: int = 80
@@ -379,19 +379,11 @@ def _certificate_rows(args: ObservabilityArgs) -> list[Metric]:
 
 
 def _alarm_topic(name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions) -> pulumi.Output[str]:
-    """The topic alarms and database events notify, its key and policy, the e-mail subscription.
+    """The topic alarms notify (encrypted with the stack key), its policy, the e-mail subscription.
 
     Returns the topic's ARN.
     """
-    key = aws.kms.Key(
-        f"{name}-alarms",
-        description=f"Encrypts the {args.dashboard_name} alarm topic",
-        enable_key_rotation=True,
-        deletion_window_in_days=30,
-        policy=_topic_key_policy(args),
-        opts=opts,
-    )
-    topic = aws.sns.Topic(f"{name}-alarms", kms_master_key_id=key.arn, opts=opts)
+    topic = aws.sns.Topic(f"{name}-alarms", kms_master_key_id=args.kms_key_arn, opts=opts)
     aws.sns.TopicPolicy(
         f"{name}-alarms", arn=topic.arn, policy=_publish_policy(topic.arn, args.account_id), opts=opts
     )
@@ -403,52 +395,12 @@ def _alarm_topic(name: str, args: ObservabilityArgs, opts: pulumi.ResourceOption
     return arn
 
 
-def _topic_key_policy(args: ObservabilityArgs) -> pulumi.Output[str]:
-    """Key policy of the topic key: the account administers it; CloudWatch alarms of this account
-    and EventBridge rules may encrypt messages for the topic.
-
-    The statement for EventBridge is the one the SNS guide documents for AWS services publishing to
-    an encrypted topic ("Enable compatibility between event sources from AWS services and encrypted
-    topics"), without conditions: it says aws:SourceAccount and aws:SourceArn in a key policy are not
-    supported for EventBridge-to-encrypted-topic delivery, which then fails silently. An unconditioned
-    grant belongs on a key that protects nothing but these notifications, hence a key of its own.
-    """
-    encrypt_for_the_topic = ["kms:Decrypt", "kms:GenerateDataKey*"]
-    return policy_document(
-        [
-            {
-                "Sid": "AccountAdministersTheKey",
-                "Effect": "Allow",
-                "Principal": {
-                    "AWS": pulumi.Output.format("arn:{0}:iam::{1}:root", args.partition, args.account_id)
-                },
-                "Action": "kms:*",
-                "Resource": "*",
-            },
-            {
-                "Sid": "AlarmsOfThisAccountPublish",
-                "Effect": "Allow",
-                "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                "Action": encrypt_for_the_topic,
-                "Resource": "*",
-                "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}},
-            },
-            {
-                "Sid": "EventBridgeRulesPublish",
-                "Effect": "Allow",
-                "Principal": {"Service": "events.amazonaws.com"},
-                "Action": encrypt_for_the_topic,
-                "Resource": "*",
-            },
-        ]
-    )
-
-
 def _publish_policy(topic_arn: pulumi.Input[str], account_id: pulumi.Input[str]) -> pulumi.Output[str]:
     """Topic policy JSON: only CloudWatch alarms of this account and EventBridge rules may publish.
 
     EventBridge's statement has no condition, as the EventBridge guide documents it for SNS targets
-    ("Amazon SNS permissions"); the database's events arrive through the rule in backup.py.
+    ("Amazon SNS permissions"); the database's events arrive through the rule in backup.py. The
+    stack key lets both encrypt for the topic (secrets.py).
     """
     return policy_document(
         [

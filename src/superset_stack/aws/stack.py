@@ -134,7 +134,7 @@ class SupersetStack(pulumi.ComponentResource):
         self.observability = Observability(
             f"{name}-ops",
             observability_args(
-                s, account,
+                s, account, key,
                 database=self.database, cache=self.cache, certificate=self.certificate,
                 load_balancer=self.load_balancer, services=self.services,
             ),
@@ -433,6 +433,7 @@ def services_args(
 def observability_args(
     s: Settings,
     account: Account,
+    key: pulumi.Input[str],
     *,
     database: Database,
     cache: Cache,
@@ -445,7 +446,7 @@ def observability_args(
     return ObservabilityArgs(
         region=s.region,
         account_id=account.id,
-        partition=account.partition,
+        kms_key_arn=key,
         dashboard_name=s.resource_prefix,
         metric_namespace=f"Superset/{s.stack}",
         cluster_name=services.cluster_name,

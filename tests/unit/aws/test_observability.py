@@ -20,13 +20,13 @@ from superset_stack.aws.observability import (
 from superset_stack.plan.recording import RecordingMocks
 
 Build = Callable[[Callable[[], Any]], RecordingMocks]
-TOPIC_KEY = "arn:aws:kms:us-east-1:123456789012:key/ops-alarms"
+KEY = "arn:aws:kms:us-east-1:123456789012:key/stack"
 TOPIC = "arn:aws:sns:us-east-1:123456789012:ops-alarms"
 
 
 def observability_args(**overrides: Any) -> ObservabilityArgs:
     values: dict[str, Any] = {
-        "region": "us-east-1", "account_id": "123456789012", "dashboard_name": "superset-prod",
+        "region": "us-east-1", "account_id": "123456789012", "kms_key_arn": KEY, "dashboard_name": "superset-prod",
         "metric_namespace": "Superset/prod", "cluster_name": "cluster", "web_service_name": "web",
         "worker_service_name": "worker", "beat_service_name": "beat", "load_balancer_arn_suffix": "app/alb/1", "target_group_arn_suffix": "targetgroup/web/2",
         "database_identifier": "superset-prod-metadata", "database_storage_gib": 100, "database_connections_alarm": 680,
@@ -49,7 +49,7 @@ def alarms(mocks: RecordingMocks) -> dict[str, dict[str, Any]]:
 
 def test_topic_is_encrypted_and_only_alarms_and_eventbridge_publish(build: Build) -> None:
     mocks = build(observability())
-    assert mocks.inputs_of("aws:sns/topic:Topic") == [{"kmsMasterKeyId": TOPIC_KEY}]
+    assert mocks.inputs_of("aws:sns/topic:Topic") == [{"kmsMasterKeyId": KEY}]
     (policy,) = mocks.inputs_of("aws:sns/topicPolicy:TopicPolicy")
     assert json.loads(policy["policy"])["Statement"] == [
         {"Sid": "AlarmsOfThisAccountPublish", "Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"},
@@ -59,25 +59,6 @@ def test_topic_is_encrypted_and_only_alarms_and_eventbridge_publish(build: Build
          "Action": "sns:Publish", "Resource": TOPIC},
     ]  # fmt: skip
     assert mocks.of_type("aws:sns/topicSubscription:TopicSubscription") == []  # no e-mail given
-
-
-def test_the_topic_has_a_key_of_its_own_that_eventbridge_may_use(build: Build) -> None:
-    mocks = build(observability(partition="aws-us-gov"))
-    (key,) = mocks.of_type("aws:kms/key:Key")
-    assert key.name == "ops-alarms"
-    assert (key.inputs["enableKeyRotation"], key.inputs["deletionWindowInDays"]) == (True, 30)
-    assert key.inputs["description"] == "Encrypts the superset-prod alarm topic"
-    assert json.loads(key.inputs["policy"])["Statement"] == [
-        {"Sid": "AccountAdministersTheKey", "Effect": "Allow", "Principal": {"AWS": "arn:aws-us-gov:iam::123456789012:root"},
-         "Action": "kms:*", "Resource": "*"},
-        {"Sid": "AlarmsOfThisAccountPublish", "Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"},
-         "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*",
-         "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}}},
-        # SNS's guide: aws:SourceAccount and aws:SourceArn are not supported for EventBridge to an
-        # encrypted topic (delivery would fail silently), so this key protects nothing else
-        {"Sid": "EventBridgeRulesPublish", "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
-         "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*"},
-    ]  # fmt: skip
 
 
 def test_the_alarm_set(build: Build) -> None:

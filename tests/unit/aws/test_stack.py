@@ -64,7 +64,7 @@ def test_each_preset_builds_end_to_end(
     assert counts["aws:rds/instance:Instance"] == 1
     assert counts["aws:elasticache/replicationGroup:ReplicationGroup"] == 1
     assert counts["aws:s3/bucket:Bucket"] == 2  # SQL Lab results, load balancer access logs
-    assert counts["aws:kms/key:Key"] == 2  # the stack key and the alarm topic's own
+    assert counts["aws:kms/key:Key"] == 1
     assert counts["aws:secretsmanager/secret:Secret"] == 3
     # flow logs, task execution, task, AWS Backup (+ RDS monitoring or the office-hours scheduler)
     assert counts["aws:iam/role:Role"] == 4 + extra_roles
@@ -384,7 +384,7 @@ def test_observability_args_alarm_at_the_connection_budget_and_search_every_log(
                          "migration": "/superset/prod/migration"},
     )  # fmt: skip
     args = observability_args(
-        settings, ACCOUNT,
+        settings, ACCOUNT, KEY,
         database=DATABASE, cache=SimpleNamespace(node_ids=["n1", "n2"]),
         certificate=SimpleNamespace(certificate_arn=CERT_ARN),
         load_balancer=SimpleNamespace(load_balancer_arn_suffix="app/lb", target_group_arn_suffix="tg/web"),
@@ -403,4 +403,3 @@ def test_observability_args_alarm_at_the_connection_budget_and_search_every_log(
     assert (args.database_identifier, args.cache_node_ids, args.certificate_arn) == (
         "superset-metadata", ["n1", "n2"], CERT_ARN
     )  # fmt: skip
-    assert (args.account_id, args.partition) == ("123456789012", "aws-cn")  # the topic key's administrator
