@@ -28,7 +28,7 @@ def test_the_container_health_checks_pass_on_the_twin(twin: Twin) -> None:
     for role in ("web", "worker"):
         result = subprocess.run(
             [str(runtime_python()), "-m", "superset_stack.runtime.health", role],
-            env=twin.process_environment(), capture_output=True, text=True, timeout=60, check=False,
+            env=twin.process_environment(role), capture_output=True, text=True, timeout=60, check=False,
         )  # fmt: skip
         assert result.returncode == 0, result.stderr
     assert result.stdout.endswith(": pong\n")

@@ -39,11 +39,9 @@ def worker_node_name(hostname: str | None = None) -> str:
 
 
 def broker_url(runtime: Runtime) -> str:
-    """The Celery broker URL superset_config.py uses (a test holds the two together)."""
-    url = runtime.redis_url(REDIS_DATABASES["celery_broker"])
-    if runtime.redis_tls and "ssl_cert_reqs=" not in url:
-        url += "?ssl_cert_reqs=required"  # kombu refuses rediss:// without it
-    return url
+    """The Celery broker URL superset_config.py uses, TLS checks included (a test holds the two
+    together)."""
+    return runtime.redis_url(REDIS_DATABASES["celery_broker"])
 
 
 def web_healthy(runtime: Runtime, timeout: float = WEB_TIMEOUT_SECONDS) -> tuple[bool, str]:

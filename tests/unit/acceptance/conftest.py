@@ -1,33 +1,23 @@
-"""moto's server mode on loopback, shared by the acceptance steps' tests (reset for each test)."""
+"""moto's server mode on loopback for the acceptance steps' tests: the day-2 commands' server
+(tests/unit/ops/conftest.py), reset for each test, and boto3 clients of us-east-1 against it."""
 
 from __future__ import annotations
 
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
-from superset_stack.local.processes import free_port
+from tests.unit.ops.conftest import moto_endpoint, moto_server
 
+__all__ = ["moto_endpoint", "moto_server"]  # fixtures, shared with the day-2 commands' tests
 Clients = Callable[[str], Any]
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint() -> Iterator[str]:
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
 
 
 @pytest.fixture
 def aws(moto_endpoint: str) -> Clients:
-    """boto3 clients of us-east-1 against a freshly reset moto (it keeps state across servers)."""
-    urllib.request.urlopen(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST"))
+    """A boto3 client factory for a freshly reset moto (it keeps state across servers)."""
 
     def client(service: str) -> Any:
         return boto3.client(service, endpoint_url=moto_endpoint, region_name="us-east-1",

