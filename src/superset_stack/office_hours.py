@@ -4,7 +4,9 @@ Written `DAYS HH:MM-HH:MM`, e.g. `MON-FRI 07:00-19:00`, in a named time zone. Th
 to zero outside these hours; the database starts DB_START_LEAD_MINUTES earlier (a start takes
 several minutes) and stops DB_STOP_DELAY_MINUTES later (after the tasks have drained). The cost
 model reads the same expressions back (`running_hours_per_week`), so the saving it reports is the
-schedule the stack declares.
+schedule the stack declares. `utc_minutes_in_every_season` says which minutes of the UTC day lie
+inside the office day whatever the season: what RDS's daily backup window (UTC) must hit, since a
+stopped database takes no automated backup.
 """
 
 from __future__ import annotations
@@ -12,11 +14,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 DAY_NAMES: tuple[str, ...] = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 DB_START_LEAD_MINUTES = 30
 DB_STOP_DELAY_MINUTES = 15
 HOURS_PER_WEEK = 168
+DAY_MINUTES = 24 * 60
 
 _TEXT = re.compile(r"^(?P<days>[A-Z,-]+) (?P<h1>\d{2}):(?P<m1>\d{2})-(?P<h2>\d{2}):(?P<m2>\d{2})$")
 _CRON = re.compile(r"^cron\((?P<minute>\d{1,2}) (?P<hour>\d{1,2}) \? \* (?P<days>[A-Z,-]+) \*\)$")
@@ -111,3 +116,27 @@ def running_hours_per_week(start: str, stop: str) -> float:
     if start_days != stop_days or stop_minute <= start_minute:
         raise ValueError(f"{start} and {stop} do not describe one window a day on the same days")
     return len(start_days) * (stop_minute - start_minute) / 60
+
+
+def utc_offsets_minutes(timezone: str, start: date | None = None) -> tuple[int, ...]:
+    """The UTC offsets (minutes east of UTC, smallest first) `timezone` has at noon on some day of
+    the year from `start` (today by default): its winter and summer time. ValueError or
+    ZoneInfoNotFoundError for a zone that does not exist."""
+    zone, first = ZoneInfo(timezone), start or date.today()
+    offsets = set()
+    for day in range(366):
+        offset = datetime.combine(first + timedelta(days=day), time(12), zone).utcoffset()
+        offsets.add(int(offset.total_seconds()) // 60 if offset is not None else 0)
+    return tuple(sorted(offsets))
+
+
+def utc_minutes_in_every_season(hours: OfficeHours, timezone: str, start: date | None = None) -> set[int]:
+    """Minutes of the UTC day (0-1439) inside the office day [start, end) under every UTC offset
+    `timezone` has in the year from `start`: a daily UTC window made of them falls in office hours
+    in winter and in summer time alike. Empty when no minute does."""
+    office_day = range(hours.start_minute, hours.end_minute)
+    seasons = [
+        {(minute - offset) % DAY_MINUTES for minute in office_day}
+        for offset in utc_offsets_minutes(timezone, start)
+    ]
+    return set.intersection(*seasons)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import subprocess
 import time
 
 import redis
@@ -13,11 +14,24 @@ import requests
 from superset_stack.contract import REDIS_DATABASES
 from superset_stack.local.twin import Twin
 from tests.e2e.conftest import Api, Chart, async_query_rows, login
+from tests.runtime_venv import runtime_python
 
 
 def test_health(twin: Twin) -> None:
     response = requests.get(f"{twin.superset_url()}/health", timeout=10)
     assert (response.status_code, response.text) == (200, "OK")
+
+
+def test_the_container_health_checks_pass_on_the_twin(twin: Twin) -> None:
+    """runtime/health.py as ECS runs it in the web and worker containers, with the twin's environment:
+    gunicorn answers /health, the worker answers a ping to the node name the entrypoint gave it."""
+    for role in ("web", "worker"):
+        result = subprocess.run(
+            [str(runtime_python()), "-m", "superset_stack.runtime.health", role],
+            env=twin.process_environment(role), capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+    assert result.stdout.endswith(": pong\n")
 
 
 def test_version_details_are_not_public(twin: Twin) -> None:

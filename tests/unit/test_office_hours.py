@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from superset_stack import office_hours
@@ -59,3 +61,41 @@ def test_a_window_must_be_one_same_day_span() -> None:
         running_hours_per_week("cron(0 19 ? * MON-FRI *)", "cron(0 7 ? * MON-FRI *)")
     with pytest.raises(ValueError, match="not an office-hours cron expression"):
         parse_cron("rate(1 hour)")
+
+
+@pytest.mark.parametrize(
+    ("zone", "offsets"),
+    [("UTC", (0,)), ("Europe/Berlin", (60, 120)), ("America/New_York", (-300, -240)),
+     ("Asia/Kolkata", (330,)), ("Australia/Sydney", (600, 660)), ("Australia/Lord_Howe", (630, 660))],
+)  # fmt: skip
+def test_a_zone_has_its_winter_and_summer_offsets(zone: str, offsets: tuple[int, ...]) -> None:
+    assert office_hours.utc_offsets_minutes(zone, date(2026, 11, 29)) == offsets
+
+
+def minutes(first: str, last: str) -> set[int]:
+    """Minutes of the UTC day from `first` up to, not including, `last` (across midnight if need be)."""
+    start, end = (int(text[:2]) * 60 + int(text[3:]) for text in (first, last))
+    return {(start + offset) % (24 * 60) for offset in range((end - start) % (24 * 60))}
+
+
+@pytest.mark.parametrize(
+    ("zone", "first", "last"),
+    [
+        ("UTC", "07:00", "19:00"),
+        # 06:00-18:00 UTC in winter time, 05:00-17:00 in summer time: both hold 06:00-17:00
+        ("Europe/Berlin", "06:00", "17:00"),
+        ("America/New_York", "12:00", "23:00"),
+        # 21:00-09:00 UTC in winter (AEST), 20:00-08:00 in summer (AEDT): across UTC midnight
+        ("Australia/Sydney", "21:00", "08:00"),
+    ],
+)
+def test_the_utc_minutes_inside_the_office_day_in_every_season(zone: str, first: str, last: str) -> None:
+    inside = office_hours.utc_minutes_in_every_season(parse("MON-FRI 07:00-19:00"), zone, date(2026, 11, 29))
+    assert inside == minutes(first, last)
+
+
+def test_a_daylight_saving_shift_can_leave_no_minute_in_every_season() -> None:
+    hours = parse("MON-FRI 07:00-08:00")
+    day = date(2026, 11, 29)
+    assert office_hours.utc_minutes_in_every_season(hours, "Europe/Berlin", day) == set()
+    assert office_hours.utc_minutes_in_every_season(hours, "UTC", day) == minutes("07:00", "08:00")

@@ -2,16 +2,21 @@
 
 Creates a backup vault encrypted with the stack key, a daily plan whose retention comes from the
 environment, a role AWS Backup assumes (its AWS-managed backup and restore policies), a selection
-holding the database instance, and an RDS event subscription that sends the instance's
-availability, failover, failure, low-storage, maintenance and deletion events to the alarm topic.
-These backups sit beside RDS's own automated backups and point-in-time recovery, and survive the
-instance's deletion. With a copy region, every recovery point is also copied to a vault there,
-encrypted with a rotating key of that region, for disaster recovery.
+holding the database instance, and an EventBridge rule that sends the instance's availability,
+deletion, failover, failure, low-storage, maintenance, notification, recovery and restoration
+events to the alarm topic, less the ones `quiet_event_ids` names (the scheduled stop and start of
+office hours). These backups sit beside RDS's own automated backups and point-in-time recovery, and
+survive the instance's deletion. With a copy region, every recovery point is also copied to a vault
+there, encrypted with a rotating key of that region, for disaster recovery.
+
+The events go through EventBridge rather than an RDS event subscription because the topic is
+encrypted: AWS documents the key policy an EventBridge rule needs to publish to such a topic, and
+says nothing of RDS event subscriptions (the policies are in observability.py and secrets.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +36,10 @@ RDS_EVENT_CATEGORIES = (
     "recovery",
     "restoration",
 )
+# RDS-EVENT-0087 (stopped) and RDS-EVENT-0088 (started), "notification": with office hours they come
+# twice every office day and mean nothing went wrong. (RDS-EVENT-0154, started after seven days
+# stopped, still pages.)
+SCHEDULED_STOP_AND_START = ("RDS-EVENT-0087", "RDS-EVENT-0088")
 BACKUP_POLICIES = (
     "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
     "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
@@ -48,8 +57,10 @@ class BackupArgs:
     Attributes:
         kms_key_arn: key of the vault.
         database_arn: the RDS instance to back up.
-        database_identifier: its identifier (for the event subscription).
+        database_identifier: its identifier (names the event rule ``<identifier>-events``).
         topic_arn: SNS topic for database events.
+        quiet_event_ids: RDS event IDs that do not reach the topic, e.g. SCHEDULED_STOP_AND_START.
+            Defaults to none.
         retention_days: days a backup is kept. Defaults to 35.
         schedule: cron expression. Defaults to ``cron(0 2 * * ? *)`` (02:00, before the RDS backup window).
         schedule_timezone: IANA zone of the schedule. Defaults to UTC. (A database stopped outside
@@ -64,6 +75,7 @@ class BackupArgs:
     database_arn: pulumi.Input[str]
     database_identifier: str
     topic_arn: pulumi.Input[str]
+    quiet_event_ids: Sequence[str] = ()
     retention_days: int = 35
     schedule: str = BACKUP_SCHEDULE
     schedule_timezone: str = "UTC"
@@ -122,20 +134,42 @@ class Backup(pulumi.ComponentResource):
             resources=[args.database_arn],
             opts=child,
         )
-        aws.rds.EventSubscription(
-            f"{name}-database-events",
-            sns_topic=args.topic_arn,
-            source_type="db-instance",
-            source_ids=[args.database_identifier],
-            event_categories=list(RDS_EVENT_CATEGORIES),
-            enabled=True,
-            opts=child,
-        )
+        self._database_events(name, args)
 
         self.copy_region = args.copy_region
         self.vault_name = vault.name
         self.plan_id = plan.id
         self.register_outputs({"vault_name": self.vault_name, "plan_id": self.plan_id})
+
+    def _database_events(self, name: str, args: BackupArgs) -> None:
+        """The rule `<identifier>-events` and its target: matching events reach the topic as one line
+        each, "<instance> at <time>: <message> (<event ID>)"."""
+        child = pulumi.ResourceOptions(parent=self)
+        rule = aws.cloudwatch.EventRule(
+            f"{name}-database-events",
+            name=f"{args.database_identifier}-events",
+            description=f"Events of the {args.database_identifier} database to the alarm topic",
+            event_pattern=pulumi.Output.json_dumps(
+                database_event_pattern(args.database_arn, args.quiet_event_ids)
+            ),
+            state="ENABLED",
+            opts=child,
+        )
+        aws.cloudwatch.EventTarget(
+            f"{name}-database-events",
+            rule=rule.name,
+            arn=args.topic_arn,
+            input_transformer={
+                "input_paths": {
+                    "database": "$.detail.SourceIdentifier",
+                    "time": "$.time",
+                    "message": "$.detail.Message",
+                    "event": "$.detail.EventID",
+                },
+                "input_template": '"<database> at <time>: <message> (<event>)"',
+            },
+            opts=child,
+        )
 
     def _copy_vault(self, name: str, args: BackupArgs) -> aws.backup.Vault:
         """A vault in the copy region, on a rotating key of that region that the account administers."""
@@ -169,3 +203,22 @@ class Backup(pulumi.ComponentResource):
             opts=in_copy_region,
         )
         return aws.backup.Vault(f"{name}-copy", kms_key_arn=key.arn, force_destroy=False, opts=in_copy_region)
+
+
+def database_event_pattern(
+    database_arn: pulumi.Input[str], quiet_event_ids: Sequence[str] = ()
+) -> dict[str, Any]:
+    """EventBridge pattern: the instance's RDS events in RDS_EVENT_CATEGORIES, less quiet_event_ids.
+
+    RDS sends them as "RDS DB Instance Event" from aws.rds, the instance's ARN in `resources`, its
+    categories in detail.EventCategories and the event's ID (RDS-EVENT-nnnn) in detail.EventID.
+    """
+    detail: dict[str, Any] = {"EventCategories": list(RDS_EVENT_CATEGORIES)}
+    if quiet_event_ids:
+        detail["EventID"] = [{"anything-but": list(quiet_event_ids)}]
+    return {
+        "source": ["aws.rds"],
+        "detail-type": ["RDS DB Instance Event"],
+        "resources": [database_arn],
+        "detail": detail,
+    }

@@ -7,7 +7,8 @@ Creates:
 - the CloudWatch log groups RDS exports to, created first so they carry retention and the stack
   key instead of RDS's never-expiring defaults;
 - an Enhanced Monitoring role when monitoring is on;
-- the instance: private, storage encrypted with the stack key, master password generated and
+- the instance: private, gp3 storage encrypted with the stack key (from 400 GiB with its IOPS and
+  throughput set explicitly, see GP3_PROVISIONING_FROM_GIB), master password generated and
   rotated by RDS in its own secret (encrypted with the stack key), IAM authentication on, backups
   with non-overlapping windows, tags copied to snapshots, automated backups kept after deletion,
   Performance Insights on the stack key, postgresql and upgrade logs exported, automatic minor
@@ -20,6 +21,7 @@ Creates:
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -34,6 +36,16 @@ LOG_EXPORTS: tuple[str, ...] = ("postgresql", "upgrade")
 CA_CERTIFICATE = "rds-ca-rsa2048-g1"
 SLOW_STATEMENT_MS = 1000
 SCHEDULE_GROUP = "default"  # the office-hours schedules' group, named in the scheduler role's trust
+# gp3 for RDS PostgreSQL ("Amazon RDS DB instance storage", gp3 storage performance): below 400 GiB
+# the volume runs at 3,000 IOPS and 125 MiBps and neither may be given; from 400 GiB the baseline is
+# 12,000 IOPS and 500 MiBps, up to 64,000 IOPS and 4,000 MiBps, at most 0.25 MiBps per IOPS. A
+# modify that grows storage past 400 GiB fails unless it names the new IOPS (the provider would send
+# the old 3,000), so from there both are always set.
+GP3_MAX_STORAGE_GIB = 65536
+GP3_PROVISIONING_FROM_GIB = 400
+GP3_BASELINE_IOPS, GP3_MAX_IOPS = 12_000, 64_000
+GP3_BASELINE_THROUGHPUT_MIBPS, GP3_MAX_THROUGHPUT_MIBPS = 500, 4_000
+GP3_MAX_MIBPS_PER_IOPS = 0.25
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,7 +60,10 @@ class DatabaseArgs:
         instance_class: RDS instance class, e.g. ``db.t4g.small``.
         parameter_group_family: e.g. ``postgres18``; must match engine_version.
         engine_version: PostgreSQL major version. Defaults to ``18``.
-        allocated_storage_gib: Initial gp3 storage. Defaults to 20.
+        allocated_storage_gib: Initial gp3 storage (20-65536). Defaults to 20.
+        iops, storage_throughput_mibps: gp3 performance from 400 GiB (12000-64000 IOPS, 500-4000
+            MiBps, at most 0.25 MiBps per IOPS); 0 is the baseline, 12000 IOPS and 500 MiBps. Below
+            400 GiB RDS fixes them at 3000 and 125: leave them 0. Default to 0.
         max_allocated_storage_gib: Storage autoscaling ceiling; 0 turns it off. Defaults to 100.
         multi_az: Standby in another zone. Defaults to True.
         deletion_protection: Refuse deletion (and protect in Pulumi). Defaults to True.
@@ -75,6 +90,8 @@ class DatabaseArgs:
     parameter_group_family: str
     engine_version: str = "18"
     allocated_storage_gib: int = 20
+    iops: int = 0
+    storage_throughput_mibps: int = 0
     max_allocated_storage_gib: int = 100
     multi_az: bool = True
     deletion_protection: bool = True
@@ -108,6 +125,41 @@ def _validate(args: DatabaseArgs) -> None:
             f"parameter_group_family {args.parameter_group_family!r} does not match "
             f"engine_version {args.engine_version!r}; expected postgres{major}"
         )
+    gp3_performance(args.allocated_storage_gib, args.iops, args.storage_throughput_mibps)
+
+
+def gp3_performance(
+    storage_gib: int, iops: int = 0, throughput_mibps: int = 0
+) -> tuple[int | None, int | None]:
+    """The (IOPS, MiBps) to give RDS for a gp3 volume of `storage_gib`: none below 400 GiB (RDS
+    refuses them there), else the values asked for or the baseline. ValueError when RDS would refuse
+    the combination (see GP3_PROVISIONING_FROM_GIB)."""
+    if not 20 <= storage_gib <= GP3_MAX_STORAGE_GIB:
+        raise ValueError(f"allocated_storage_gib must be 20-{GP3_MAX_STORAGE_GIB} for gp3, got {storage_gib}")
+    if storage_gib < GP3_PROVISIONING_FROM_GIB:
+        if iops or throughput_mibps:
+            raise ValueError(
+                f"gp3 below {GP3_PROVISIONING_FROM_GIB} GiB runs at 3000 IOPS and 125 MiBps and takes no "
+                f"other values; got iops {iops} and storage_throughput_mibps {throughput_mibps} for "
+                f"{storage_gib} GiB"
+            )
+        return None, None
+    iops = iops or GP3_BASELINE_IOPS
+    throughput_mibps = throughput_mibps or GP3_BASELINE_THROUGHPUT_MIBPS
+    if not GP3_BASELINE_IOPS <= iops <= GP3_MAX_IOPS:
+        raise ValueError(f"iops must be {GP3_BASELINE_IOPS}-{GP3_MAX_IOPS} for gp3 from 400 GiB, got {iops}")
+    if not GP3_BASELINE_THROUGHPUT_MIBPS <= throughput_mibps <= GP3_MAX_THROUGHPUT_MIBPS:
+        raise ValueError(
+            f"storage_throughput_mibps must be {GP3_BASELINE_THROUGHPUT_MIBPS}-{GP3_MAX_THROUGHPUT_MIBPS} "
+            f"for gp3 from 400 GiB, got {throughput_mibps}"
+        )
+    if throughput_mibps > iops * GP3_MAX_MIBPS_PER_IOPS:
+        needed = math.ceil(throughput_mibps / GP3_MAX_MIBPS_PER_IOPS)
+        raise ValueError(
+            f"storage_throughput_mibps {throughput_mibps} needs at least {needed} iops "
+            f"(at most {GP3_MAX_MIBPS_PER_IOPS} MiBps per IOPS), got {iops}"
+        )
+    return iops, throughput_mibps
 
 
 class Database(pulumi.ComponentResource):
@@ -224,6 +276,9 @@ class Database(pulumi.ComponentResource):
     ) -> aws.rds.Instance:
         """The instance, created after its log groups (so RDS finds them instead of making its own);
         with deletion protection also protected in Pulumi."""
+        iops, throughput_mibps = gp3_performance(
+            args.allocated_storage_gib, args.iops, args.storage_throughput_mibps
+        )
         return aws.rds.Instance(
             name,
             identifier=args.identifier,
@@ -233,6 +288,8 @@ class Database(pulumi.ComponentResource):
             allocated_storage=args.allocated_storage_gib,
             max_allocated_storage=args.max_allocated_storage_gib or None,
             storage_type="gp3",
+            iops=iops,
+            storage_throughput=throughput_mibps,
             storage_encrypted=True,
             kms_key_id=args.kms_key_arn,
             db_name=args.database_name,

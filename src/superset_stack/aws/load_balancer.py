@@ -8,9 +8,10 @@ post-quantum policy, an HTTP listener that only answers 301 to HTTPS, and, with 
 the alias record of the host name.
 
 Access logs go to a bucket of their own: private, ACLs off, TLS only, expiring with the log
-retention, writable by Elastic Load Balancing's log delivery for this account's prefix only. It
-uses SSE-S3 because ALB log delivery cannot write to SSE-KMS buckets (the one documented exception
-to the stack key).
+retention, writable by Elastic Load Balancing's log delivery for this account's prefix only: the
+region's Elastic Load Balancing account in regions launched before August 2022, the log delivery
+service principal in the others (which have no such account). It uses SSE-S3 because ALB log
+delivery cannot write to SSE-KMS buckets (the one documented exception to the stack key).
 """
 
 from __future__ import annotations
@@ -25,6 +26,19 @@ from superset_stack.aws.storage import deny_without_tls, private_bucket
 from superset_stack.settings import CONTAINER_PORT
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"  # AWS's current recommendation
+# Regions launched before August 2022 deliver access logs as a regional Elastic Load Balancing
+# account (aws.elb.get_service_account knows it and fails for any other region); the regions
+# launched since then (me-central-1, ap-south-2, ap-southeast-4, eu-central-2, eu-south-2,
+# il-central-1, ca-west-1, ...) deliver as LOG_DELIVERY_SERVICE. "Enable access logs for your
+# Application Load Balancer", step 2, in the Elastic Load Balancing user guide.
+ELB_ACCOUNT_REGIONS = frozenset({
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "af-south-1", "ap-east-1", "ap-south-1",
+    "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2",
+    "ap-southeast-3", "ca-central-1", "eu-central-1", "eu-west-1", "eu-west-2", "eu-west-3",
+    "eu-south-1", "eu-north-1", "me-south-1", "sa-east-1", "us-gov-east-1", "us-gov-west-1",
+    "cn-north-1", "cn-northwest-1",
+})  # fmt: skip
+LOG_DELIVERY_SERVICE = "logdelivery.elasticloadbalancing.amazonaws.com"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,7 +52,7 @@ class LoadBalancerArgs:
         certificate_arn: Validated ACM certificate for the HTTPS listener.
         domain_name: Host name users open.
         account_id: Account whose access-log prefix the log delivery may write.
-        region: Region of the load balancer (its log-delivery account).
+        region: Region of the load balancer; who delivers its access logs depends on it.
         hosted_zone_id: Route 53 zone for the alias record. Defaults to none (DNS managed elsewhere).
         idle_timeout_seconds: Connection idle timeout. Defaults to 65.
         deregistration_delay_seconds: Draining before a task stops. Defaults to 70.
@@ -208,10 +222,6 @@ class LoadBalancer(pulumi.ComponentResource):
             ],
             opts=child,
         )
-        # Older regions deliver as the regional ELB account, newer ones as the service principal.
-        elb_account = aws.elb.get_service_account_output(
-            region=args.region, opts=pulumi.InvokeOutputOptions(parent=self)
-        ).arn
         log_objects = pulumi.Output.concat(bucket.arn, "/alb/AWSLogs/", args.account_id, "/*")
         return aws.s3.BucketPolicy(
             f"{name}-logs",
@@ -224,10 +234,7 @@ class LoadBalancer(pulumi.ComponentResource):
                         {
                             "Sid": "LoadBalancerLogDelivery",
                             "Effect": "Allow",
-                            "Principal": {
-                                "AWS": elb_account,
-                                "Service": "logdelivery.elasticloadbalancing.amazonaws.com",
-                            },
+                            "Principal": self._log_delivery_principal(args.region),
                             "Action": "s3:PutObject",
                             "Resource": log_objects,
                         },
@@ -236,3 +243,13 @@ class LoadBalancer(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=private),
         )
+
+    def _log_delivery_principal(self, region: str) -> dict[str, pulumi.Input[str]]:
+        """Who writes the access logs: the region's Elastic Load Balancing account where it has one,
+        else the log delivery service principal (see ELB_ACCOUNT_REGIONS)."""
+        if region not in ELB_ACCOUNT_REGIONS:
+            return {"Service": LOG_DELIVERY_SERVICE}
+        account = aws.elb.get_service_account_output(
+            region=region, opts=pulumi.InvokeOutputOptions(parent=self)
+        )
+        return {"AWS": account.arn}

@@ -22,6 +22,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
 
 CONTAINER = "migration"
+STARTED_BY = "superset-stack-migration"  # how the run tags its tasks (the live test finds them by it)
 TRIGGERS = ("task_definition_arn", "cluster_arn")
 T = TypeVar("T")
 
@@ -70,7 +71,7 @@ class MigrationRunner(_Poller):
             launchType="FARGATE",
             platformVersion="LATEST",
             count=1,
-            startedBy="superset-stack-migration",
+            startedBy=STARTED_BY,
             propagateTags="TASK_DEFINITION",
             networkConfiguration={
                 "awsvpcConfiguration": {

@@ -1,7 +1,8 @@
 """Observability: alarms that reach a person, and one dashboard with all of them.
 
-Creates an SNS topic encrypted with the stack key (CloudWatch and RDS events may publish to it,
-nothing else), an optional e-mail subscription, a metric filter counting the error events the
+Creates an SNS topic encrypted with the stack key (this account's CloudWatch alarms and EventBridge
+rules, which bring the database's events, may publish to it, nothing else), an optional e-mail
+subscription, a metric filter counting the error events the
 runtime logs as JSON (runtime/error_events.py) in the web, worker and beat logs, and alarms with
 alarm and OK actions on: web and worker CPU and memory, worker or beat running fewer tasks than
 desired, load balancer target 5xx and load balancer 5xx, no healthy target, unhealthy targets, p99
@@ -395,17 +396,29 @@ def _alarm_topic(name: str, args: ObservabilityArgs, opts: pulumi.ResourceOption
 
 
 def _publish_policy(topic_arn: pulumi.Input[str], account_id: pulumi.Input[str]) -> pulumi.Output[str]:
-    """Topic policy JSON: only CloudWatch alarms and RDS events of this account may publish."""
+    """Topic policy JSON: only CloudWatch alarms of this account and EventBridge rules may publish.
+
+    EventBridge's statement has no condition, as the EventBridge guide documents it for SNS targets
+    ("Amazon SNS permissions"); the database's events arrive through the rule in backup.py. The
+    stack key lets both encrypt for the topic (secrets.py).
+    """
     return policy_document(
         [
             {
-                "Sid": "AlarmsAndDatabaseEventsPublish",
+                "Sid": "AlarmsOfThisAccountPublish",
                 "Effect": "Allow",
-                "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.rds.amazonaws.com"]},
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
                 "Action": "sns:Publish",
                 "Resource": topic_arn,
                 "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-            }
+            },
+            {
+                "Sid": "EventBridgeRulesPublish",
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": "sns:Publish",
+                "Resource": topic_arn,
+            },
         ]
     )
 

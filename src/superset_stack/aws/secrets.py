@@ -2,7 +2,8 @@
 
 Creates:
 - a customer-managed KMS key with yearly rotation and an explicit key policy (the account
-  administers it; CloudWatch Logs may use it for this account's log groups only), and an alias;
+  administers it; CloudWatch Logs may use it for this account's log groups only; this account's
+  CloudWatch alarms and EventBridge may encrypt for the alarm topic), and an alias;
 - three secrets on that key, each generated once per stack by pulumi-random and never written to
   config or outputs: the Superset SECRET_KEY (64 characters), the bootstrap admin password and the
   Redis AUTH token. Outputs carry ARNs only; values stay encrypted in state.
@@ -92,13 +93,24 @@ class Secrets(pulumi.ComponentResource):
                     "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}},
                 },
                 {
-                    # Alarms and RDS events publish to the encrypted alarm topic.
-                    "Sid": "AlarmsAndDatabaseEventsPublishToTheEncryptedTopic",
+                    "Sid": "AlarmsOfThisAccountPublishToTheEncryptedTopic",
                     "Effect": "Allow",
-                    "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.rds.amazonaws.com"]},
+                    "Principal": {"Service": "cloudwatch.amazonaws.com"},
                     "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
                     "Resource": "*",
                     "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}},
+                },
+                {
+                    # The database's events reach the alarm topic through an EventBridge rule. This is
+                    # the statement the SNS guide documents for AWS services publishing to an
+                    # encrypted topic; it says aws:SourceAccount and aws:SourceArn are not supported
+                    # for EventBridge, and delivery would fail silently with them. EventBridge only
+                    # encrypts and decrypts the events it carries; it is handed none of this key's data.
+                    "Sid": "EventBridgeRulesPublishToTheEncryptedTopic",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "events.amazonaws.com"},
+                    "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                    "Resource": "*",
                 },
             ],
         })  # fmt: skip

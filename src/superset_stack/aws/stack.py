@@ -19,7 +19,7 @@ import pulumi
 import pulumi_aws as aws
 
 from superset_stack import sizing
-from superset_stack.aws.backup import BACKUP_SCHEDULE, Backup, BackupArgs
+from superset_stack.aws.backup import BACKUP_SCHEDULE, SCHEDULED_STOP_AND_START, Backup, BackupArgs
 from superset_stack.aws.cache import Cache, CacheArgs
 from superset_stack.aws.certificate import Certificate, CertificateArgs
 from superset_stack.aws.database import Database, DatabaseArgs
@@ -470,12 +470,15 @@ def observability_args(
 def backup_args(
     s: Settings, account: Account, key: pulumi.Input[str], *, database: Database, observability: Observability
 ) -> BackupArgs:
-    """The daily database backup, reported to the alarm topic and copied to the backup copy region."""
+    """The daily database backup, copied to the backup copy region, and the database's events to the
+    alarm topic (with office hours, not its scheduled stop and start)."""
     return BackupArgs(
         kms_key_arn=key,
         database_arn=database.instance_arn,
         database_identifier=database.instance_identifier,
         topic_arn=observability.topic_arn,
+        # the stop and start of office hours are expected: they do not page
+        quiet_event_ids=SCHEDULED_STOP_AND_START if s.schedule else (),
         retention_days=s.backup_retention_days,
         # a stopped database cannot be backed up: with office hours, back up as the day starts
         schedule=s.schedule.services_start if s.schedule else BACKUP_SCHEDULE,

@@ -7,8 +7,8 @@ architecture) with one container that:
 - runs as the non-root `superset` user on a read-only root filesystem, with two writable task
   volumes: Superset's home and /tmp;
 - runs under an init process (signals reach gunicorn and Celery, zombies are reaped), has a stop
-  timeout, logs through awslogs to its role's log group, and optionally has a health check and a
-  TCP port.
+  timeout, logs through awslogs to its role's log group, and optionally has a health check (run
+  with the image's own interpreter, no shell) and a TCP port.
 
 What differs between roles (command, size, secrets, stop timeout, health check, port) is a
 :class:`Container`; what every task definition of a stack shares is :class:`TaskDefinitionArgs`.
@@ -27,22 +27,24 @@ from superset_stack import sizing
 
 SUPERSET_HOME = "/app/superset_home"
 USER = "superset"  # the official image's non-root user; runtime/Dockerfile ends with USER superset
+# The interpreter the image's ENTRYPOINT runs (runtime/Dockerfile); the health checks run it too.
+IMAGE_PYTHON = "/app/.venv/bin/python"
 # name -> mount path: the only writable places of the container
 WRITABLE_VOLUMES = {"superset-home": SUPERSET_HOME, "tmp": "/tmp"}
 
 
 @dataclass(frozen=True, kw_only=True)
 class HealthCheck:
-    """A container health check: a shell command ECS runs inside the container.
+    """A container health check: a command ECS runs inside the container.
 
     Attributes:
-        command: run with `CMD-SHELL`; exit 0 means healthy.
+        command: argv run directly (`CMD`, no shell); exit 0 means healthy.
         interval_seconds, timeout_seconds: how often it runs, and how long one run may take.
         start_period_seconds: failures during this grace period after start do not count.
         retries: consecutive failures that make the container unhealthy. Defaults to 3.
     """
 
-    command: str
+    command: tuple[str, ...]
     interval_seconds: int
     timeout_seconds: int
     start_period_seconds: int
@@ -51,7 +53,7 @@ class HealthCheck:
     def definition(self) -> dict[str, Any]:
         """The container definition's `healthCheck` block."""
         return {
-            "command": ["CMD-SHELL", self.command],
+            "command": ["CMD", *self.command],
             "interval": self.interval_seconds,
             "timeout": self.timeout_seconds,
             "retries": self.retries,

@@ -89,6 +89,11 @@ NEEDS: dict[str, Needs] = {
         "backup-storage:MountCapsule", *_USE_KEY,
     )),
     "aws:cloudwatch/dashboard:Dashboard": Needs(("cloudwatch:PutDashboard", "cloudwatch:DeleteDashboards")),
+    # the database's events to the alarm topic; the target names no role (SNS trusts EventBridge)
+    "aws:cloudwatch/eventRule:EventRule": Needs(_tagged(
+        "events", "events:PutRule", "events:DeleteRule", "events:EnableRule", "events:DisableRule",
+    )),
+    "aws:cloudwatch/eventTarget:EventTarget": Needs(("events:PutTargets", "events:RemoveTargets")),
     "aws:cloudwatch/logGroup:LogGroup": Needs(_tagged(
         "logs", "logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy",
         "logs:DeleteRetentionPolicy", "logs:AssociateKmsKey", "logs:DisassociateKmsKey",
@@ -183,10 +188,6 @@ NEEDS: dict[str, Needs] = {
         "elasticloadbalancing:CreateTargetGroup", "elasticloadbalancing:ModifyTargetGroup",
         "elasticloadbalancing:ModifyTargetGroupAttributes", "elasticloadbalancing:DeleteTargetGroup",
         *_TAG_ELB,
-    )),
-    "aws:rds/eventSubscription:EventSubscription": Needs((
-        "rds:CreateEventSubscription", "rds:ModifyEventSubscription", "rds:DeleteEventSubscription",
-        "rds:AddSourceIdentifierToSubscription", "rds:RemoveSourceIdentifierFromSubscription", *_TAG_RDS,
     )),
     "aws:rds/instance:Instance": Needs((
         "rds:CreateDBInstance", "rds:ModifyDBInstance", "rds:RebootDBInstance", "rds:DeleteDBInstance",

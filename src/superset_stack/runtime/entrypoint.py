@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from superset_stack.contract import PROCESSES, ContractError, Runtime, parse
+from superset_stack.runtime.health import worker_node_name
 
 CELERY_APP = "superset.tasks.celery_app:app"
 # A web worker is replaced after this many requests, against slow leaks. Measured on the twin: a
@@ -61,6 +62,7 @@ def command(role: str, runtime: Runtime, python: str = sys.executable) -> list[s
             "celery",
             f"--app={CELERY_APP}",
             "worker",
+            f"--hostname={worker_node_name()}",  # the name the health check pings
             "--pool=prefork",
             "-O",
             "fair",

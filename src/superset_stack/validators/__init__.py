@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from superset_stack.validators import (
+    backup_window,
     cache,
     compute,
     database,
@@ -21,6 +22,7 @@ from superset_stack.validators import (
     operations,
     schedules,
     storage,
+    storage_autoscaling,
     tags,
     waivers,
 )
@@ -48,6 +50,7 @@ VALIDATORS: tuple[Validator, ...] = (
     operations.validate_alarm_email,
     operations.validate_aws_backup,
     database.validate_instance,
+    storage_autoscaling.validate_storage_autoscaling,
     database.validate_backups_and_maintenance,
     cache.validate_cache,
     storage.validate_expiration,
@@ -58,6 +61,8 @@ VALIDATORS: tuple[Validator, ...] = (
     compute.validate_alarm_thresholds,
     compute.validate_fargate_spot,
     schedules.validate_office_hours,
+    # after the hours, the zone and the window are known to be valid
+    backup_window.validate_backup_window_in_office_hours,
     # after the sizes it adds up, and silent while the class, counts or percents are themselves wrong
     database.validate_connection_budget,
     # last: a production rule is about a value that is valid but risky

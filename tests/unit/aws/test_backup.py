@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from superset_stack.aws.backup import Backup, BackupArgs
+from superset_stack.aws.backup import SCHEDULED_STOP_AND_START, Backup, BackupArgs, database_event_pattern
 from superset_stack.plan.recording import RecordingMocks
 
 Build = Callable[[Callable[[], Any]], RecordingMocks]
@@ -30,7 +30,7 @@ def test_creates_exactly_these_resources(build: Build) -> None:
     assert Counter(mocks.types()) == Counter({
         "superset:backup:Backup": 1, "aws:backup/vault:Vault": 1, "aws:backup/plan:Plan": 1, "aws:iam/role:Role": 1,
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 2, "aws:backup/selection:Selection": 1,
-        "aws:rds/eventSubscription:EventSubscription": 1,
+        "aws:cloudwatch/eventRule:EventRule": 1, "aws:cloudwatch/eventTarget:EventTarget": 1,
     })  # fmt: skip
 
 
@@ -52,12 +52,73 @@ def test_vault_plan_and_selection(build: Build) -> None:
     }]  # fmt: skip
 
 
-def test_database_events_reach_the_topic(build: Build) -> None:
+CATEGORIES = ["availability", "deletion", "failover", "failure", "low storage", "maintenance", "notification",
+              "recovery", "restoration"]  # fmt: skip
+
+
+def test_database_events_reach_the_topic_through_eventbridge(build: Build) -> None:
     mocks = build(backup())
-    (subscription,) = mocks.inputs_of("aws:rds/eventSubscription:EventSubscription")
-    assert subscription["snsTopic"] == TOPIC
-    assert subscription["sourceIds"] == ["superset-prod-metadata"]
-    assert {"failover", "failure", "low storage", "deletion"} <= set(subscription["eventCategories"])
+    (rule,) = mocks.inputs_of("aws:cloudwatch/eventRule:EventRule")
+    assert rule["name"] == "superset-prod-metadata-events"
+    assert rule["state"] == "ENABLED"
+    assert json.loads(rule["eventPattern"]) == {
+        "source": ["aws.rds"], "detail-type": ["RDS DB Instance Event"], "resources": [DB],
+        "detail": {"EventCategories": CATEGORIES},
+    }  # fmt: skip
+    (target,) = mocks.inputs_of("aws:cloudwatch/eventTarget:EventTarget")
+    assert (target["rule"], target["arn"]) == ("superset-prod-metadata-events", TOPIC)
+    assert "roleArn" not in target  # SNS authorises EventBridge by its topic policy; a role breaks KMS topics
+    assert target["inputTransformer"] == {
+        "inputPaths": {"database": "$.detail.SourceIdentifier", "time": "$.time", "message": "$.detail.Message",
+                       "event": "$.detail.EventID"},
+        "inputTemplate": '"<database> at <time>: <message> (<event>)"',
+    }  # fmt: skip
+    assert mocks.of_type("aws:rds/eventSubscription:EventSubscription") == []
+
+
+def test_quiet_events_do_not_page(build: Build) -> None:
+    mocks = build(backup(quiet_event_ids=SCHEDULED_STOP_AND_START))
+    (rule,) = mocks.inputs_of("aws:cloudwatch/eventRule:EventRule")
+    assert json.loads(rule["eventPattern"])["detail"] == {
+        "EventCategories": CATEGORIES,
+        "EventID": [{"anything-but": ["RDS-EVENT-0087", "RDS-EVENT-0088"]}],
+    }
+
+
+def test_the_pattern_matches_what_rds_sends_and_not_the_quiet_events() -> None:
+    """EventBridge's matching, on the documented event shape: a category in the list matches, the
+    scheduled stop does not, another instance's event does not."""
+    pattern = database_event_pattern(DB, SCHEDULED_STOP_AND_START)
+
+    def event(event_id: str, categories: list[str], arn: str = DB) -> dict[str, Any]:
+        return {"source": "aws.rds", "detail-type": "RDS DB Instance Event", "resources": [arn],
+                "detail": {"EventCategories": categories, "EventID": event_id, "SourceIdentifier": "x"}}  # fmt: skip
+
+    assert matches(pattern, event("RDS-EVENT-0049", ["failover"]))
+    assert matches(pattern, event("RDS-EVENT-0154", ["notification"]))  # started after 7 days stopped
+    assert not matches(pattern, event("RDS-EVENT-0087", ["notification"]))
+    assert not matches(pattern, event("RDS-EVENT-0088", ["notification"]))
+    assert not matches(pattern, event("RDS-EVENT-0001", ["backup"]))
+    assert not matches(pattern, event("RDS-EVENT-0049", ["failover"], arn=DB.replace("prod", "dev")))
+
+
+def matches(pattern: dict[str, Any], event: dict[str, Any]) -> bool:
+    """EventBridge's rules for what this pattern uses: every key must match; a list of values
+    matches when the event's value (or any of its values) is in it; anything-but excludes."""
+    for key, wanted in pattern.items():
+        value = event.get(key)
+        if isinstance(wanted, dict):
+            if not isinstance(value, dict) or not matches(wanted, value):
+                return False
+            continue
+        values = value if isinstance(value, list) else [value]
+        plain = [item for item in wanted if not isinstance(item, dict)]
+        excluded = [v for item in wanted if isinstance(item, dict) for v in item.get("anything-but", [])]
+        if plain and not any(v in plain for v in values):
+            return False
+        if excluded and any(v in excluded for v in values):
+            return False
+    return True
 
 
 def test_rejects_zero_retention(mocks: RecordingMocks) -> None:

@@ -179,11 +179,36 @@ def test_exposes_the_managed_secret_arn(build: Build) -> None:
                                                    "'18'; expected postgres18"),
         ({"master_username": "postgres"}, "master_username 'postgres' is a well-known name"),
         ({"backup_retention_days": 0}, "backup_retention_days must be 1-35, got 0"),
+        ({"allocated_storage_gib": 65537}, "allocated_storage_gib must be 20-65536 for gp3, got 65537"),
+        ({"iops": 3000}, "gp3 below 400 GiB runs at 3000 IOPS and 125 MiBps and takes no other values; got iops "
+                         "3000 and storage_throughput_mibps 0 for 20 GiB"),
+        ({"allocated_storage_gib": 500, "iops": 3000}, "iops must be 12000-64000 for gp3 from 400 GiB, got 3000"),
+        ({"allocated_storage_gib": 500, "storage_throughput_mibps": 125},
+         "storage_throughput_mibps must be 500-4000 for gp3 from 400 GiB, got 125"),
+        ({"allocated_storage_gib": 500, "storage_throughput_mibps": 4000},
+         "storage_throughput_mibps 4000 needs at least 16000 iops (at most 0.25 MiBps per IOPS), got 12000"),
     ],
 )  # fmt: skip
 def test_rejects_bad_args(mocks: RecordingMocks, overrides: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         database(**overrides)()
+
+
+@pytest.mark.parametrize(
+    ("storage_gib", "asked", "sent"),
+    [
+        (399, {}, {}),  # RDS's fixed 3000 IOPS and 125 MiBps: nothing may be sent
+        (400, {}, {"iops": 12000, "storageThroughput": 500}),  # the baseline, named so a modify carries it
+        (1000, {"iops": 16000, "storage_throughput_mibps": 1000}, {"iops": 16000, "storageThroughput": 1000}),
+    ],
+)
+def test_gp3_names_its_iops_and_throughput_from_400_gib(
+    build: Build, storage_gib: int, asked: dict[str, int], sent: dict[str, int]
+) -> None:
+    mocks = build(database(allocated_storage_gib=storage_gib, max_allocated_storage_gib=0, **asked))
+    (instance,) = mocks.inputs_of(INSTANCE)
+    assert instance["allocatedStorage"] == storage_gib
+    assert {key: instance[key] for key in ("iops", "storageThroughput") if key in instance} == sent
 
 
 def test_office_hours_start_and_stop_the_instance_through_a_scoped_scheduler(build: Build) -> None:

@@ -76,10 +76,34 @@ def test_access_logs_land_in_a_private_tls_only_bucket(build: Build) -> None:
         {"Sid": "DenyRequestsWithoutTls", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
          "Resource": ["arn:aws:s3:::alb-logs-bucket", "arn:aws:s3:::alb-logs-bucket/*"],
          "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
-        {"Sid": "LoadBalancerLogDelivery", "Effect": "Allow",
-         "Principal": {"AWS": "arn:aws:iam::127311923021:root", "Service": "logdelivery.elasticloadbalancing.amazonaws.com"},
+        {"Sid": "LoadBalancerLogDelivery", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::127311923021:root"},
          "Action": "s3:PutObject", "Resource": "arn:aws:s3:::alb-logs-bucket/alb/AWSLogs/123456789012/*"},
     ]  # fmt: skip
+
+
+def log_delivery(mocks: RecordingMocks) -> dict[str, Any]:
+    import json
+
+    (policy,) = mocks.inputs_of("aws:s3/bucketPolicy:BucketPolicy")
+    statement: dict[str, Any] = json.loads(policy["policy"])["Statement"][1]
+    return statement
+
+
+def test_a_region_launched_before_august_2022_delivers_logs_as_its_elb_account(build: Build) -> None:
+    mocks = build(balancer(region="us-east-1"))
+    assert log_delivery(mocks)["Principal"] == {"AWS": "arn:aws:iam::127311923021:root"}
+    (lookup,) = [call for call in mocks.calls if call.token == "aws:elb/getServiceAccount:getServiceAccount"]
+    assert lookup.args == {"region": "us-east-1"}
+
+
+@pytest.mark.parametrize("region", ["eu-central-2", "ap-southeast-4", "il-central-1", "me-central-1"])
+def test_a_region_launched_since_august_2022_delivers_logs_as_the_service_principal(
+    build: Build, region: str
+) -> None:
+    mocks = build(balancer(region=region))
+    assert log_delivery(mocks)["Principal"] == {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
+    # such a region has no ELB account: the provider's lookup would fail there, so it is not made
+    assert [call.token for call in mocks.calls if "elb" in call.token] == []
 
 
 def test_target_group_checks_health_and_drains_quickly(build: Build) -> None:

@@ -47,16 +47,17 @@ def alarms(mocks: RecordingMocks) -> dict[str, dict[str, Any]]:
     }
 
 
-def test_topic_is_encrypted_and_only_alarms_and_rds_events_publish(build: Build) -> None:
+def test_topic_is_encrypted_and_only_alarms_and_eventbridge_publish(build: Build) -> None:
     mocks = build(observability())
     assert mocks.inputs_of("aws:sns/topic:Topic") == [{"kmsMasterKeyId": KEY}]
     (policy,) = mocks.inputs_of("aws:sns/topicPolicy:TopicPolicy")
-    assert json.loads(policy["policy"])["Statement"] == [{
-        "Sid": "AlarmsAndDatabaseEventsPublish", "Effect": "Allow",
-        "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.rds.amazonaws.com"]},
-        "Action": "sns:Publish", "Resource": TOPIC,
-        "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}},
-    }]  # fmt: skip
+    assert json.loads(policy["policy"])["Statement"] == [
+        {"Sid": "AlarmsOfThisAccountPublish", "Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"},
+         "Action": "sns:Publish", "Resource": TOPIC, "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}}},
+        # the EventBridge guide's statement for SNS targets has no condition
+        {"Sid": "EventBridgeRulesPublish", "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+         "Action": "sns:Publish", "Resource": TOPIC},
+    ]  # fmt: skip
     assert mocks.of_type("aws:sns/topicSubscription:TopicSubscription") == []  # no e-mail given
 
 

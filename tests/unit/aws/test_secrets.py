@@ -54,10 +54,14 @@ def test_key_rotates_and_has_an_explicit_least_privilege_policy(build: Build) ->
              "Resource": "*",
              "Condition": {"ArnLike": {
                  "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-east-1:123456789012:log-group:*"}}},
-            {"Sid": "AlarmsAndDatabaseEventsPublishToTheEncryptedTopic", "Effect": "Allow",
-             "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.rds.amazonaws.com"]},
-             "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*",
-             "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}}},
+            {"Sid": "AlarmsOfThisAccountPublishToTheEncryptedTopic", "Effect": "Allow",
+             "Principal": {"Service": "cloudwatch.amazonaws.com"}, "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+             "Resource": "*", "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}}},
+            # SNS's guide: aws:SourceAccount and aws:SourceArn are not supported for EventBridge to an
+            # encrypted topic (delivery would fail silently), so EventBridge's statement has none
+            {"Sid": "EventBridgeRulesPublishToTheEncryptedTopic", "Effect": "Allow",
+             "Principal": {"Service": "events.amazonaws.com"}, "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+             "Resource": "*"},
         ],
     }  # fmt: skip
     assert mocks.inputs_of("aws:kms/alias:Alias") == [

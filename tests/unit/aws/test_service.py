@@ -120,13 +120,14 @@ def test_each_role_runs_its_command_with_its_logs_stop_timeout_and_checks(build:
             role in ("web", "worker"),
         )
     assert found["web"]["portMappings"] == [{"containerPort": 8088, "protocol": "tcp"}]
+    # the image's interpreter runs runtime/health.py: no curl, no shell, no $HOSTNAME
     assert found["web"]["healthCheck"] == {
-        "command": ["CMD-SHELL", "curl -fsS http://127.0.0.1:8088/health || exit 1"],
+        "command": ["CMD", "/app/.venv/bin/python", "-m", "superset_stack.runtime.health", "web"],
         "interval": 15, "timeout": 5, "retries": 3, "startPeriod": 60,
     }  # fmt: skip
     assert found["worker"]["healthCheck"] == {
-        "command": ["CMD-SHELL", "celery -A superset.tasks.celery_app:app inspect ping -d celery@$HOSTNAME"],
-        "interval": 60, "timeout": 30, "retries": 3, "startPeriod": 120,
+        "command": ["CMD", "/app/.venv/bin/python", "-m", "superset_stack.runtime.health", "worker"],
+        "interval": 30, "timeout": 10, "retries": 3, "startPeriod": 120,
     }  # fmt: skip
 
 

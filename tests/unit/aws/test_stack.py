@@ -270,6 +270,8 @@ def test_backup_args_run_as_the_day_starts_with_office_hours_else_at_night_utc(
     )  # fmt: skip
     assert (args.kms_key_arn, args.account_id, args.partition) == (KEY, "123456789012", "aws-cn")
     assert (args.retention_days, args.tags) == (settings.backup_retention_days, settings.tags)
+    # the scheduled stop and start do not page; on a stack that is always on, a stop is news
+    assert args.quiet_event_ids == (("RDS-EVENT-0087", "RDS-EVENT-0088") if hours else ())
 
 
 def test_certificate_args_validate_in_the_zone_without_an_imported_certificate() -> None:

@@ -32,8 +32,8 @@ SHARED = TaskDefinitionArgs(
     execution_role_arn="arn:aws:iam::123456789012:role/execution",
     task_role_arn="arn:aws:iam::123456789012:role/task",
 )
-PING = HealthCheck(command="curl -fsS http://127.0.0.1:8088/health || exit 1", interval_seconds=15,
-                   timeout_seconds=5, start_period_seconds=60)  # fmt: skip
+PING = HealthCheck(command=("/app/.venv/bin/python", "-m", "superset_stack.runtime.health", "web"),
+                   interval_seconds=15, timeout_seconds=5, start_period_seconds=60)  # fmt: skip
 
 
 def container(**overrides: Any) -> Container:
@@ -85,7 +85,7 @@ def test_a_port_and_a_health_check_when_the_role_has_them() -> None:
     )
     assert definition["portMappings"] == [{"containerPort": 8088, "protocol": "tcp"}]
     assert definition["healthCheck"] == {
-        "command": ["CMD-SHELL", "curl -fsS http://127.0.0.1:8088/health || exit 1"],
+        "command": ["CMD", "/app/.venv/bin/python", "-m", "superset_stack.runtime.health", "web"],
         "interval": 15,
         "timeout": 5,
         "retries": 3,

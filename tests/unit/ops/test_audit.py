@@ -39,6 +39,7 @@ ARN = "arn:aws:{}:us-east-1:123456789012:{}"
         (ARN.format("ec2", "security-group-rule/sgr-0123"), ("ec2:security-group-rule", "sgr-0123")),
         ("arn:aws:s3:::superset-storage-1a2b3c4", ("s3:bucket", "superset-storage-1a2b3c4")),
         (ARN.format("sns", "superset-ops-alarms-1a2b3c4"), ("sns:topic", "superset-ops-alarms-1a2b3c4")),
+        (ARN.format("events", "rule/superset-dev-metadata-events"), ("events:rule", "superset-dev-metadata-events")),
     ],
 )  # fmt: skip
 def test_arns_give_their_type_and_name(arn: str, expected: tuple[str, str]) -> None:

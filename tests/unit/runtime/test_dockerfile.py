@@ -7,6 +7,7 @@ what the lock pins); a real build happens where the serving tier builds the imag
 from __future__ import annotations
 
 import ast
+import json
 import re
 from pathlib import Path
 
@@ -129,3 +130,10 @@ def test_the_image_installs_the_chosen_drivers() -> None:
     assert 'ARG WAREHOUSE_DRIVERS="clickhouse"' in DOCKERFILE
     assert 'uv pip install --no-deps --require-hashes -r "/app/drivers/${driver}.lock"' in DOCKERFILE
     assert "COPY src/superset_stack/runtime/drivers/ /app/drivers/" in DOCKERFILE
+
+
+def test_the_health_checks_run_the_interpreter_the_entrypoint_runs() -> None:
+    from superset_stack.aws.task_definition import IMAGE_PYTHON
+
+    (entrypoint,) = re.findall(r"^ENTRYPOINT (\[.*\])$", DOCKERFILE, re.MULTILINE)
+    assert json.loads(entrypoint)[0] == IMAGE_PYTHON == "/app/.venv/bin/python"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -25,8 +26,8 @@ def test_web_runs_gunicorn_with_the_contract_sizes_and_timeouts() -> None:
 def test_worker_and_beat_run_celery_from_superset() -> None:
     runtime = parse({**AWS, "CELERY_CONCURRENCY": "3", "SUPERSET_HOME": "/data"})
     assert command("worker", runtime, python="py") == [
-        "py", "-m", "celery", "--app=superset.tasks.celery_app:app", "worker", "--pool=prefork", "-O", "fair",
-        "--concurrency=3", "--loglevel=INFO",
+        "py", "-m", "celery", "--app=superset.tasks.celery_app:app", "worker",
+        f"--hostname=worker@{socket.gethostname()}", "--pool=prefork", "-O", "fair", "--concurrency=3", "--loglevel=INFO",
     ]  # fmt: skip
     assert command("beat", runtime, python="py") == [
         "py", "-m", "celery", "--app=superset.tasks.celery_app:app", "beat", "--loglevel=INFO",

@@ -1,0 +1,76 @@
+"""Backup window: with office hours, RDS's daily backup window must fall inside the office day.
+
+RDS takes no automated backup while the instance is stopped, and office hours stop it every night
+and weekend: a window outside the office day means no automated backup at all. The window is UTC
+and does not follow daylight saving time, so it must lie inside the office day in winter and in
+summer time alike. Left unset, a window that does is derived (validators/_windows.py).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfoNotFoundError
+
+from superset_stack import office_hours
+from superset_stack.validators._problem import Problem
+from superset_stack.validators._windows import (
+    DAY_MINUTES,
+    OFFICE_BACKUP_WINDOW_MINUTES,
+    backup_minutes,
+    office_backup_window,
+    window_text,
+)
+
+if TYPE_CHECKING:
+    from superset_stack.settings import Settings
+
+
+def validate_backup_window_in_office_hours(s: Settings) -> list[Problem]:
+    """With officeHours, every minute of dbBackupWindow lies inside the office day in every season
+    of officeHoursTimezone; silent while the hours, the zone or the window are invalid themselves
+    (their own validators say so)."""
+    window = backup_minutes(s.db_backup_window)
+    try:
+        hours = office_hours.parse(s.office_hours) if s.office_hours else None
+        inside = office_hours.utc_minutes_in_every_season(hours, s.office_hours_timezone) if hours else set()
+    except (ValueError, ZoneInfoNotFoundError):
+        return []
+    if hours is None or window is None or window <= inside:
+        return []
+    where = f"officeHours {s.office_hours} ({s.office_hours_timezone})"
+    stopped = "and RDS takes no automated backup while office hours keep the database stopped"
+    if not _has_run(inside, OFFICE_BACKUP_WINDOW_MINUTES):
+        return [
+            Problem(
+                "dbBackupWindow",
+                f"{s.db_backup_window} UTC is outside {where}, {stopped}; no {OFFICE_BACKUP_WINDOW_MINUTES} "
+                "minutes of the UTC day lie inside them in both winter and summer time: lengthen officeHours",
+            )
+        ]
+    choose = (
+        f"choose a window inside {', '.join(_runs(inside))} UTC (the office day in both winter and summer "
+        "time)"
+    )
+    suggestion = office_backup_window(s.office_hours, s.office_hours_timezone, s.db_maintenance_window)
+    if (backup_minutes(suggestion) or set()) <= inside:
+        choose += f", e.g. {suggestion}, or leave dbBackupWindow unset to get that one"
+    else:  # the maintenance window takes every place the derivation tries
+        choose += " and clear of dbMaintenanceWindow"
+    return [Problem("dbBackupWindow", f"{s.db_backup_window} UTC is outside {where}, {stopped}; {choose}")]
+
+
+def _has_run(minutes: set[int], length: int) -> bool:
+    """Whether `length` consecutive minutes of the day (not across midnight) are all in `minutes`."""
+    return any(set(range(start, start + length)) <= minutes for start in range(DAY_MINUTES - length + 1))
+
+
+def _runs(minutes: set[int]) -> list[str]:
+    """The minutes as 'hh:mm-hh:mm' runs, in order of the day; a run may cross midnight."""
+    starts = sorted(minute for minute in minutes if (minute - 1) % DAY_MINUTES not in minutes)
+    runs = []
+    for start in starts:
+        end = start
+        while (end + 1) % DAY_MINUTES in minutes and (end + 1) % DAY_MINUTES != start:
+            end += 1
+        runs.append(window_text(start, end + 1))
+    return runs
