@@ -56,6 +56,22 @@ def gunicorn_memory_mib(workers: int) -> int:
     return workers * GUNICORN_WORKER_RSS_MIB + GUNICORN_MASTER_AND_HEADROOM_MIB
 
 
+# --- the Celery worker with its browser ------------------------------------------------------------
+
+# Measured on the twin (tests/e2e/test_reports.py, artifacts/report-memory.json): PSS of the worker's
+# process tree while PNG, CSV and alert reports ran. PLACEHOLDER: replaced by the measured figures.
+CELERY_MAIN_MIB = 300
+CELERY_CHILD_MIB = 350
+REPORT_BROWSER_MIB = 450
+WORKER_HEADROOM_MIB = 256
+
+
+def worker_memory_needed_mib(concurrency: int) -> int:
+    """Memory a worker task needs when each of its `concurrency` Celery processes takes a
+    screenshot at once: the main process, per process its own memory and a browser, and headroom."""
+    return CELERY_MAIN_MIB + concurrency * (CELERY_CHILD_MIB + REPORT_BROWSER_MIB) + WORKER_HEADROOM_MIB
+
+
 @dataclass(frozen=True)
 class PoolSettings:
     """SQLAlchemy pool for the metadata database, per process."""

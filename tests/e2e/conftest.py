@@ -41,8 +41,9 @@ def running_twin(*, like_aws: bool) -> Iterator[Twin]:
     state = Path(tempfile.mkdtemp(prefix="superset-twin-"))
     state.chmod(0o755)
     ports = Ports(
-        web=free_port(), postgres=free_port(), redis=free_port(), https=free_port(), http=free_port()
-    )
+        web=free_port(), postgres=free_port(), redis=free_port(), https=free_port(), http=free_port(),
+        smtp=free_port(),
+    )  # fmt: skip
     subject = Twin(TwinOptions(state_dir=state / "local", runtime=runtime, ports=ports, like_aws=like_aws))
     started = time.monotonic()
     try:
@@ -52,7 +53,7 @@ def running_twin(*, like_aws: bool) -> Iterator[Twin]:
         yield subject
     finally:
         artifacts = ARTIFACTS / ("like-aws-twin-logs" if like_aws else "twin-logs")
-        for name in ("bootstrap", "web", "worker", "beat", "proxy"):
+        for name in ("bootstrap", "web", "worker", "beat", "proxy", "smtp"):
             log = subject.logs / f"{name}.log"
             if log.exists():
                 artifacts.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ from flask_caching.backends.rediscache import RedisCache
 
 from superset_stack import sizing
 from superset_stack.contract import REDIS_DATABASES, parse
+from superset_stack.runtime import reports
 from superset_stack.runtime.celery_teardown import use_fixed_teardown
 from superset_stack.runtime.error_events import ErrorEventsConfigurator
 from superset_stack.runtime.event_logger import SplitEventLogger
@@ -157,6 +158,7 @@ class CeleryConfig:
             "schedule": crontab(minute=25),
             "kwargs": {"retention_period_days": QUERY_HISTORY_RETENTION_DAYS},
         },
+        **reports.beat_schedule(_runtime),  # the dashboard cache warm-up, when scheduled
     }
 
 
@@ -165,7 +167,9 @@ CELERY_CONFIG = CeleryConfig
 task_failure.connect(fail_lost_sql_lab_query)
 # Superset 6.1.0 logs an ERROR after every Celery task; its fixed receiver (celery_teardown.py).
 worker_init.connect(use_fixed_teardown)
-FEATURE_FLAGS = {"ALERT_REPORTS": True}
+FEATURE_FLAGS = reports.feature_flags(_runtime)
+# Alerts, reports and thumbnails: the worker's browser, its way to the web tier, e-mail, Slack.
+globals().update(reports.settings(_runtime))
 
 # API-call events go to the process log (CloudWatch), the browser's activity to the database:
 # no database write per request (event_logger.py).
@@ -175,8 +179,6 @@ LOGGING_CONFIGURATOR = ErrorEventsConfigurator()
 
 # --- web tier behind the load balancer ----------------------------------------------------------
 SUPERSET_WEBSERVER_TIMEOUT = _runtime.gunicorn_timeout
-WEBDRIVER_BASEURL = f"http://127.0.0.1:{_runtime.port}/"
-WEBDRIVER_BASEURL_USER_FRIENDLY = f"{_runtime.public_url}/"
 # The ALB terminates TLS and adds one hop of X-Forwarded-For/Proto/Port; locally there is no proxy
 # to trust. It never sets X-Forwarded-Host or -Prefix but passes a client's through: trusting them
 # would let any client change the host and path of redirects and generated links.
@@ -251,7 +253,12 @@ def _close_the_version_endpoint(app: Any) -> None:
     app.before_request(_no_public_version)
 
 
-FLASK_APP_MUTATOR = _close_the_version_endpoint
+def _mutate_app(app: Any) -> None:
+    _close_the_version_endpoint(app)
+    reports.log_report_executions(app)  # every report and alert run as a JSON event too
+
+
+FLASK_APP_MUTATOR = _mutate_app
 
 # Embedding and global async queries are off; their secrets still must not be the public defaults.
 GUEST_TOKEN_JWT_SECRET = _derived_secret("guest-token-jwt")
