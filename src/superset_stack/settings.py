@@ -273,8 +273,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("gunicornWorkers", "integer", "gunicorn worker processes per web task.", Preset(2, 2, 4)),
     Option("gunicornThreads", "integer", "Threads per gunicorn worker.", Preset(4, 8, 8)),
     Option("workerCpu", "integer", "CPU units of a Celery worker task.", Preset(512, 1024, 2048)),
-    Option("workerMemoryMib", "integer", "Memory of a Celery worker task in MiB.",
-           Preset(1024, 2048, 4096)),
+    Option("workerMemoryMib", "integer", "Memory of a Celery worker task in MiB; must hold every Celery "
+           "process with a report's browser at once (sizing.worker_memory_needed_mib: 1566 MiB at "
+           "concurrency 2, 2746 at 4).", Preset(2048, 3072, 4096)),
     Option("workerTasks", "integer", "Celery worker tasks.", Preset(1, 1, 2)),
     Option("celeryConcurrency", "integer", "Celery prefork processes per worker task.", Preset(2, 4, 4)),
     Option("webDeploymentMaximumPercent", "integer", "Web tasks ECS may run during a deployment, in "

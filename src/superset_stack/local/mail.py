@@ -98,7 +98,8 @@ def _authenticator(user: str, password: str) -> Any:
 
     def check(_server: Any, _session: Any, _envelope: Any, _mechanism: str, data: Any) -> AuthResult:
         given = isinstance(data, LoginPassword) and (data.login.decode(), data.password.decode())
-        return AuthResult(success=given == (user, password), auth_data=user)
+        # handled=False: aiosmtpd answers a failure with 535 (handled=True would answer nothing)
+        return AuthResult(success=given == (user, password), handled=False, auth_data=user)
 
     return check
 
