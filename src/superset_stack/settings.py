@@ -274,10 +274,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("gunicornThreads", "integer", "Threads per gunicorn worker.", Preset(4, 8, 8)),
     Option("workerCpu", "integer", "CPU units of a Celery worker task.", Preset(512, 1024, 2048)),
     Option("workerMemoryMib", "integer", "Memory of a Celery worker task in MiB; must hold every Celery "
-           "process with a report's browser at once (sizing.worker_memory_needed_mib: 1566 MiB at "
-           "concurrency 2, 2746 at 4).", Preset(2048, 3072, 4096)),
+           "process with a report's browser at once (sizing.worker_memory_needed_mib: 976 MiB at "
+           "concurrency 1, 1566 at 2, 2746 at 4).", Preset(1024, 3072, 4096)),
     Option("workerTasks", "integer", "Celery worker tasks.", Preset(1, 1, 2)),
-    Option("celeryConcurrency", "integer", "Celery prefork processes per worker task.", Preset(2, 4, 4)),
+    Option("celeryConcurrency", "integer", "Celery prefork processes per worker task (dev: one, so that "
+           "a report's browser fits the 1 GB worker).", Preset(1, 4, 4)),
     Option("webDeploymentMaximumPercent", "integer", "Web tasks ECS may run during a deployment, in "
            "percent of the running count (100-200). 200 starts the new tasks beside the old ones: "
            "capacity never drops, database connections double for a while. 100 replaces half the "

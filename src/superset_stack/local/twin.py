@@ -312,11 +312,14 @@ class Twin:
             "SMTP_PORT": str(ports.smtp),
             "SMTP_SECURITY": "none",
             "SMTP_MAIL_FROM": "superset@localhost",
+            "SUPERSET_THUMBNAILS": "false",
         }
         if self.like_aws:
             environment.update(self._production_values(values))
         if role == "bootstrap":
             environment["SUPERSET_ADMIN_PASSWORD"] = values["admin_password"]
+        if role == "worker" and self.like_aws:  # on ECS too, only the worker sends mail
+            environment["SMTP_PASSWORD"] = values["smtp_password"]
         return environment
 
     def _production_values(self, values: dict[str, str]) -> dict[str, str]:
@@ -333,7 +336,6 @@ class Twin:
             "SMTP_HOST": SERVER_NAME,
             "SMTP_SECURITY": "starttls",
             "SMTP_USER": SMTP_USER,
-            "SMTP_PASSWORD": values["smtp_password"],
             "GUNICORN_TIMEOUT": str(chain["gunicorn"]),
             "GUNICORN_KEEPALIVE": str(chain["keepalive"]),
         }
