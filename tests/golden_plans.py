@@ -67,7 +67,9 @@ VARIANTS: dict[str, tuple[str, str, dict[str, Any]]] = {
             "thumbnails": True,
             "cacheWarmupCron": "0 6 * * 1-5",
             "cacheWarmupTopDashboards": 20,
-            "egressDestinations": [{"description": "Company mail relay", "port": 465, "cidr": "10.30.0.25/32"}],
+            "egressDestinations": [
+                {"description": "Company mail relay", "port": 465, "cidr": "10.30.0.25/32"}
+            ],
         },
     ),
     "staging-egress-in-place-rollouts": (

@@ -88,17 +88,11 @@ def _smtp_egress(s: Settings) -> list[Problem]:
 
 def validate_cache_warmup(s: Settings) -> list[Problem]:
     """A 5-field cron for the warm-up, and a sensible number of dashboards."""
-    problems = []
-    if s.cache_warmup_cron and len(s.cache_warmup_cron.split()) != 5:
-        problems.append(
-            Problem(
-                "cacheWarmupCron",
-                f"expected 5 cron fields (minute hour day-of-month month day-of-week, UTC), got "
-                f"{s.cache_warmup_cron!r}",
-            )
-        )
-    if not 1 <= s.cache_warmup_top_dashboards <= 1000:
-        problems.append(
-            Problem("cacheWarmupTopDashboards", f"must be 1-1000, got {s.cache_warmup_top_dashboards}")
-        )
-    return problems
+    fields = "minute hour day-of-month month day-of-week, UTC"
+    top = s.cache_warmup_top_dashboards
+    return [
+        *([Problem("cacheWarmupCron", f"expected 5 cron fields ({fields}), got {s.cache_warmup_cron!r}")]
+          if s.cache_warmup_cron and len(s.cache_warmup_cron.split()) != 5 else []),
+        *([Problem("cacheWarmupTopDashboards", f"must be 1-1000, got {top}")]
+          if not 1 <= top <= 1000 else []),
+    ]  # fmt: skip

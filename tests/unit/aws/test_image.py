@@ -53,7 +53,7 @@ def test_builds_and_pushes_to_an_immutable_encrypted_repository(build: Build) ->
     }
     assert image["tags"] == [f"{url}:{content_tag('linux/arm64', image['buildArgs'])}"]
     # the worker adds Debian's Chromium, pinned by version in a fixed snapshot of Debian's archive
-    assert worker["buildArgs"] == {**image["buildArgs"], "DEBIAN_SNAPSHOT": "20261201T000000Z",
+    assert worker["buildArgs"] == {**image["buildArgs"], "DEBIAN_SNAPSHOT": "20261130T000000Z",
                                    "CHROMIUM_VERSION": "156.0.8078.114-1~deb12u1"}  # fmt: skip
     assert worker["tags"] == [f"{url}:{content_tag('linux/arm64', worker['buildArgs'], target='worker')}"]
     assert worker["tags"] != image["tags"]
