@@ -33,6 +33,7 @@ from superset_stack.aws.security_groups import EgressDestination, SecurityGroups
 from superset_stack.aws.service import Services, ServicesArgs
 from superset_stack.aws.storage import Storage, StorageArgs
 from superset_stack.aws.waf import WebFirewall, WebFirewallArgs
+from superset_stack.ops.snapshots import superset_version
 from superset_stack.settings import NatGateways, Settings
 
 
@@ -425,6 +426,9 @@ def services_args(
         fargate_spot=s.fargate_spot,
         office_hours=s.schedule,
         office_hours_timezone=s.office_hours_timezone,
+        superset_version=s.image_uri or superset_version(),
+        pre_deploy_snapshot=s.pre_deploy_snapshot,
+        pre_deploy_snapshots_to_keep=s.pre_deploy_snapshots_to_keep,
     )
 
 
