@@ -99,6 +99,9 @@ NEEDS: dict[str, Needs] = {
     "aws:cloudwatch/metricAlarm:MetricAlarm": Needs(_tagged(
         "cloudwatch", "cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms",
     )),
+    "aws:cloudwatch/queryDefinition:QueryDefinition": Needs((
+        "logs:PutQueryDefinition", "logs:DeleteQueryDefinition",
+    )),
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": Needs((
         "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress", *_TAG_EC2,
     )),

@@ -72,6 +72,7 @@ def test_each_preset_builds_end_to_end(
     assert counts["aws:iam/role:Role"] == 4 + extra_roles
     assert counts["aws:backup/selection:Selection"] == 1
     assert counts["aws:cloudwatch/dashboard:Dashboard"] == 1
+    assert counts["aws:cloudwatch/queryDefinition:QueryDefinition"] == 5
     assert counts["aws:ecs/service:Service"] == 3
     assert counts["aws:ecs/taskDefinition:TaskDefinition"] == 4
     assert counts["aws:lb/listener:Listener"] == 2
@@ -80,7 +81,8 @@ def test_each_preset_builds_end_to_end(
                 "superset:security_groups:SecurityGroups", "superset:storage:Storage",
                 "superset:database:Database", "superset:cache:Cache", "superset:certificate:Certificate",
                 "superset:load_balancer:LoadBalancer", "superset:image:Image", "superset:service:Services",
-                "superset:observability:Observability", "superset:backup:Backup"}  # fmt: skip
+                "superset:observability:Observability", "superset:log_queries:LogQueries",
+                "superset:backup:Backup"}  # fmt: skip
     optional = {"superset:endpoints:VpcEndpoints"} if endpoint_zones else set()
     if environment == "prod":
         optional.add("superset:waf:WebFirewall")
