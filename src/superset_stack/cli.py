@@ -413,7 +413,10 @@ def dr_drill_command(
     region: RegionOption = None,
     report_dir: ReportDirOption = None,
     instance_class: Annotated[
-        str | None, typer.Option(help="Class of the scratch instance. (default: the database's)")
+        str | None,
+        typer.Option(
+            help="Class of the scratch instance. (default: drillInstanceClass, else the database's)"
+        ),
     ] = None,
 ) -> Body:
     """Restore the newest backup into a scratch instance, verify it with the stack's image, delete it.
@@ -425,8 +428,9 @@ def dr_drill_command(
     """
     from superset_stack.ops.drill import DrillOptions, run_drill
 
-    def body(_settings: Settings, names: Any, aws: Any, report: Any, progress: Callable[[str], None]) -> None:
-        run_drill(aws, names, report, options=DrillOptions(instance_class=instance_class), progress=progress)
+    def body(settings: Settings, names: Any, aws: Any, report: Any, progress: Callable[[str], None]) -> None:
+        options = DrillOptions(instance_class=instance_class or settings.drill_instance_class or None)
+        run_drill(aws, names, report, options=options, progress=progress)
 
     return body
 
@@ -438,8 +442,12 @@ def snapshot_command(
     region: RegionOption = None,
     report_dir: ReportDirOption = None,
     keep: Annotated[
-        int, typer.Option(help="Manual snapshots made by this command to keep; older ones are deleted.")
-    ] = 5,
+        int | None,
+        typer.Option(
+            help="Manual snapshots made by this command to keep; older ones are deleted. "
+            "(default: manualSnapshotsToKeep, 5 unless the stack sets it)"
+        ),
+    ] = None,
 ) -> Body:
     """Take a manual snapshot of the metadata database (<prefix>-manual-<UTC time>) and wait for it.
 
@@ -448,9 +456,10 @@ def snapshot_command(
     """
     from superset_stack.ops.snapshots import take_snapshot
 
-    def body(_settings: Settings, names: Any, aws: Any, report: Any, progress: Callable[[str], None]) -> None:
+    def body(settings: Settings, names: Any, aws: Any, report: Any, progress: Callable[[str], None]) -> None:
+        kept = settings.manual_snapshots_to_keep if keep is None else keep
         with report.step("take a manual snapshot") as step:
-            taken = take_snapshot(aws.client("rds"), names, keep=keep, clock=report.clock, progress=progress)
+            taken = take_snapshot(aws.client("rds"), names, keep=kept, clock=report.clock, progress=progress)
             step.detail = f"{taken.identifier} available after {taken.seconds:.0f} s"
         report.facts |= {"snapshot": taken.identifier, "arn": taken.arn, "created": taken.created,
                          "pruned": list(taken.pruned)}  # fmt: skip

@@ -298,6 +298,16 @@ OPTIONS: tuple[Option, ...] = (
            "out 20 points below it.", 80),
     Option("alarmMemoryPercent", "integer", "Memory utilisation that raises an alarm (11-100); services "
            "scale out 10 points below it.", 80),
+    # day-2 commands and snapshots (docs/operations.md)
+    Option("preDeploySnapshot", "boolean", "Before a deployment that changes the Superset version, the "
+           "migration run takes a manual snapshot of the database (tagged with both versions); a failed "
+           "snapshot fails the deployment before anything migrates.", Preset(False, True, True)),
+    Option("preDeploySnapshotsToKeep", "integer", "Snapshots before upgrades kept (1-100); the oldest "
+           "beyond it are deleted after a new one.", 3),
+    Option("manualSnapshotsToKeep", "integer", "Snapshots `superset-stack snapshot` keeps of its own "
+           "(1-100); the oldest beyond it are deleted after a new one. Its --keep overrides it.", 5),
+    Option("drillInstanceClass", "string", "RDS instance class of the scratch instance "
+           "`superset-stack dr-drill` restores into. Empty: the database's own class.", ""),
 )  # fmt: skip
 
 OPTIONS_BY_KEY: dict[str, Option] = {option.key: option for option in OPTIONS}
@@ -392,6 +402,10 @@ class Settings:
     backup_copy_region: str
     alarm_cpu_percent: int
     alarm_memory_percent: int
+    pre_deploy_snapshot: bool
+    pre_deploy_snapshots_to_keep: int
+    manual_snapshots_to_keep: int
+    drill_instance_class: str
 
     # --- derived values --------------------------------------------------------------------------
 

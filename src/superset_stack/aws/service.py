@@ -114,6 +114,8 @@ class ServicesArgs:
         fargate_spot: run the services on Fargate Spot (X86_64 only). Defaults to on demand.
         office_hours, office_hours_timezone: scale every service to zero outside these hours (an
             IANA zone). Defaults to always on.
+        superset_version, pre_deploy_snapshot, pre_deploy_snapshots_to_keep: the migration run's
+            snapshot before a Superset version change (aws/migration.py). Defaults to none.
     """
 
     region: str
@@ -170,6 +172,9 @@ class ServicesArgs:
     fargate_spot: bool = False
     office_hours: OfficeHours | None = None
     office_hours_timezone: str = "UTC"
+    superset_version: str = ""
+    pre_deploy_snapshot: bool = False
+    pre_deploy_snapshots_to_keep: int = 3
 
 
 def container_environment(args: ServicesArgs) -> dict[str, pulumi.Input[str]]:
@@ -537,7 +542,8 @@ def _migration_run(
     opts: pulumi.ResourceOptions,
 ) -> MigrationRun:
     """`<name>-migration`: the migration task run to a clean exit (migration.py), in the services'
-    subnets and group; a stopped database (office hours) is started for it and stopped again."""
+    subnets and group; a stopped database (office hours) is started for it and stopped again, and
+    snapshotted first when the Superset version changes (if asked)."""
     return MigrationRun(
         f"{name}-migration",
         MigrationRunArgs(
@@ -548,6 +554,9 @@ def _migration_run(
             security_group_ids=[args.security_group_id],
             log_group=log_groups["migration"].name,
             database_instance_identifier=args.database_instance_identifier,
+            superset_version=args.superset_version,
+            pre_deploy_snapshot=args.pre_deploy_snapshot,
+            pre_deploy_snapshots_to_keep=args.pre_deploy_snapshots_to_keep,
         ),
         opts=opts,
     )

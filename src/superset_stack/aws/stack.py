@@ -4,7 +4,8 @@ Creates an AWS provider for the stack's region whose default tags (Project, Envi
 CostCenter, Owner, Stack, ManagedBy) land on every taggable resource, then composes, in order:
 Secrets (the stack key and generated secrets) -> Network -> SecurityGroups -> VpcEndpoints
 (optional) -> Storage -> Database -> Cache -> Certificate -> LoadBalancer -> WebFirewall
-(optional) -> Image -> Services -> Observability -> Backup. Every child uses that provider.
+(optional) -> Image -> Services -> Observability -> LogQueries -> Backup. Every child uses that
+provider.
 
 Each component's args come from a module-level builder (`network_args`, `database_args`, ...,
 `backup_args`): a pure function of the settings, the account, the stack key and the components it
@@ -26,6 +27,7 @@ from superset_stack.aws.database import Database, DatabaseArgs
 from superset_stack.aws.endpoints import VpcEndpoints, VpcEndpointsArgs
 from superset_stack.aws.image import Image, ImageArgs
 from superset_stack.aws.load_balancer import LoadBalancer, LoadBalancerArgs
+from superset_stack.aws.log_queries import LogQueries, LogQueriesArgs
 from superset_stack.aws.network import Network, NetworkArgs
 from superset_stack.aws.observability import Observability, ObservabilityArgs
 from superset_stack.aws.secrets import Secrets, SecretsArgs
@@ -33,6 +35,7 @@ from superset_stack.aws.security_groups import EgressDestination, SecurityGroups
 from superset_stack.aws.service import Services, ServicesArgs
 from superset_stack.aws.storage import Storage, StorageArgs
 from superset_stack.aws.waf import WebFirewall, WebFirewallArgs
+from superset_stack.ops.snapshots import superset_version
 from superset_stack.settings import NatGateways, Settings
 
 
@@ -61,6 +64,7 @@ class SupersetStack(pulumi.ComponentResource):
     image: Image
     services: Services
     observability: Observability
+    log_queries: LogQueries
     backup: Backup
 
     def __init__(self, name: str, settings: Settings, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -140,6 +144,9 @@ class SupersetStack(pulumi.ComponentResource):
             ),
             opts=child,
         )  # fmt: skip
+        self.log_queries = LogQueries(
+            f"{name}-queries", log_queries_args(s, services=self.services), opts=child
+        )
         self.backup = Backup(
             f"{name}-backup",
             backup_args(s, account, key, database=self.database, observability=self.observability),
@@ -427,6 +434,9 @@ def services_args(
         fargate_spot=s.fargate_spot,
         office_hours=s.schedule,
         office_hours_timezone=s.office_hours_timezone,
+        superset_version=s.image_uri or superset_version(),
+        pre_deploy_snapshot=s.pre_deploy_snapshot,
+        pre_deploy_snapshots_to_keep=s.pre_deploy_snapshots_to_keep,
     )
 
 
@@ -465,6 +475,11 @@ def observability_args(
         cpu_percent=s.alarm_cpu_percent,
         memory_percent=s.alarm_memory_percent,
     )
+
+
+def log_queries_args(s: Settings, *, services: Services) -> LogQueriesArgs:
+    """The saved queries in the folder superset/<stack>, on the services' log groups."""
+    return LogQueriesArgs(folder=f"superset/{s.stack}", log_group_names=services.log_group_names)
 
 
 def backup_args(

@@ -4,6 +4,7 @@ builders map settings to component args."""
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from types import SimpleNamespace
@@ -24,6 +25,7 @@ from superset_stack.aws.stack import (
     security_groups_args,
     services_args,
 )
+from superset_stack.ops.snapshots import superset_version
 from superset_stack.plan.recording import SECRET, RecordedResource, RecordingMocks
 from superset_stack.settings import Settings
 from tests.conftest import make_settings
@@ -70,6 +72,7 @@ def test_each_preset_builds_end_to_end(
     assert counts["aws:iam/role:Role"] == 4 + extra_roles
     assert counts["aws:backup/selection:Selection"] == 1
     assert counts["aws:cloudwatch/dashboard:Dashboard"] == 1
+    assert counts["aws:cloudwatch/queryDefinition:QueryDefinition"] == 5
     assert counts["aws:ecs/service:Service"] == 3
     assert counts["aws:ecs/taskDefinition:TaskDefinition"] == 4
     assert counts["aws:lb/listener:Listener"] == 2
@@ -78,7 +81,8 @@ def test_each_preset_builds_end_to_end(
                 "superset:security_groups:SecurityGroups", "superset:storage:Storage",
                 "superset:database:Database", "superset:cache:Cache", "superset:certificate:Certificate",
                 "superset:load_balancer:LoadBalancer", "superset:image:Image", "superset:service:Services",
-                "superset:observability:Observability", "superset:backup:Backup"}  # fmt: skip
+                "superset:observability:Observability", "superset:log_queries:LogQueries",
+                "superset:backup:Backup"}  # fmt: skip
     optional = {"superset:endpoints:VpcEndpoints"} if endpoint_zones else set()
     if environment == "prod":
         optional.add("superset:waf:WebFirewall")
@@ -342,19 +346,22 @@ def test_database_args_name_the_instance_after_the_stack_and_stop_it_outside_off
     )  # fmt: skip
 
 
+SERVICE_PARTS: dict[str, Any] = {
+    "network": NETWORK,
+    "security_groups": GROUPS,
+    "secrets": SimpleNamespace(secret_key_arn="arn:key", admin_password_arn="arn:admin",
+                               redis_auth_token_arn="arn:redis"),
+    "storage": SimpleNamespace(bucket_name="results", bucket_arn="arn:bucket", results_prefix="results/"),
+    "database": DATABASE,
+    "cache": SimpleNamespace(primary_endpoint_address="cache.internal", port=6379),
+    "load_balancer": SimpleNamespace(url="https://superset.example.com", target_group_arn="arn:tg",
+                                     load_balancer_arn_suffix="app/lb", target_group_arn_suffix="tg/web"),
+    "image": SimpleNamespace(image_ref="repo@sha256:1", repository_arn="arn:repo"),
+}  # fmt: skip
+
+
 def test_services_args_pass_no_previous_secret_key_unless_one_is_set() -> None:
-    parts = {
-        "network": NETWORK,
-        "security_groups": GROUPS,
-        "secrets": SimpleNamespace(secret_key_arn="arn:key", admin_password_arn="arn:admin",
-                                   redis_auth_token_arn="arn:redis"),
-        "storage": SimpleNamespace(bucket_name="results", bucket_arn="arn:bucket", results_prefix="results/"),
-        "database": DATABASE,
-        "cache": SimpleNamespace(primary_endpoint_address="cache.internal", port=6379),
-        "load_balancer": SimpleNamespace(url="https://superset.example.com", target_group_arn="arn:tg",
-                                         load_balancer_arn_suffix="app/lb", target_group_arn_suffix="tg/web"),
-        "image": SimpleNamespace(image_ref="repo@sha256:1", repository_arn="arn:repo"),
-    }  # fmt: skip
+    parts = SERVICE_PARTS
     rotating = "arn:aws:secretsmanager:us-east-1:123456789012:secret:old-key-AbCdEf"
     plain = services_args(make_settings("prod"), ACCOUNT, KEY, **parts)
     rotation = services_args(
@@ -374,6 +381,20 @@ def test_services_args_pass_no_previous_secret_key_unless_one_is_set() -> None:
         in_place.web_deployment_maximum_percent, in_place.web_deployment_minimum_healthy_percent,
         in_place.worker_deployment_maximum_percent, in_place.worker_deployment_minimum_healthy_percent,
     ) == (100, 50, 100, 50)  # fmt: skip
+
+
+@pytest.mark.parametrize(("environment", "snapshots"), [("dev", False), ("staging", True), ("prod", True)])
+def test_services_args_snapshot_before_a_superset_upgrade_as_the_preset_says(
+    environment: str, snapshots: bool
+) -> None:
+    built = services_args(make_settings(environment), ACCOUNT, KEY, **SERVICE_PARTS)
+    assert (built.superset_version, built.pre_deploy_snapshot, built.pre_deploy_snapshots_to_keep) == (
+        superset_version(), snapshots, 3,
+    )  # fmt: skip
+    assert re.fullmatch(r"\d+\.\d+\.\d+", built.superset_version)  # the runtime lock's pin
+    outside = "registry.example.com/superset@sha256:" + "a" * 64
+    assert services_args(make_settings(environment, imageUri=outside, preDeploySnapshotsToKeep=7), ACCOUNT, KEY,
+                         **SERVICE_PARTS).superset_version == outside  # fmt: skip
 
 
 def test_observability_args_alarm_at_the_connection_budget_and_search_every_log() -> None:
