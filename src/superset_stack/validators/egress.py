@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from superset_stack.config_types import shown
 from superset_stack.policies.rules import OPEN_EGRESS_POLICY
@@ -13,6 +13,22 @@ from superset_stack.validators._problem import Problem
 
 if TYPE_CHECKING:
     from superset_stack.settings import EgressDestination, Settings
+
+
+class Target(Protocol):
+    """What a target check reads: an egress destination, or a warehouse connection's network."""
+
+    @property
+    def cidr(self) -> str | None: ...
+    @property
+    def prefix_list_id(self) -> str | None: ...
+    @property
+    def security_group_id(self) -> str | None: ...
+    @property
+    def targets(self) -> dict[str, str]: ...
+    @property
+    def ports(self) -> tuple[int, int]: ...
+
 
 # The app group holds at most 60 outbound rules (AWS's default quota); the stack's own take up to 5.
 MAX_DESTINATIONS = 50
@@ -43,7 +59,7 @@ def validate_egress_destinations(s: Settings) -> list[Problem]:
         problems += _description(where, destination.description)
         ports = _ports(where, destination)
         problems += ports
-        problems += _target(where, destination, s, check_open=not ports)
+        problems += target_problems(where, destination, s, check_open=not ports)
         identity = (tuple(sorted(destination.targets.items())), destination.ports)
         if identity in seen:
             problems.append(
@@ -93,7 +109,7 @@ def _ports(where: str, d: EgressDestination) -> list[Problem]:
     return problems
 
 
-def _target(where: str, d: EgressDestination, s: Settings, *, check_open: bool) -> list[Problem]:
+def target_problems(where: str, d: Target, s: Settings, *, check_open: bool) -> list[Problem]:
     """Exactly one of cidr, prefixListId and securityGroupId, each in its AWS form."""
     targets = d.targets
     if len(targets) != 1:
