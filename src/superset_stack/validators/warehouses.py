@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from superset_stack.config_types import shown
 from superset_stack.contract import MAX_WAREHOUSE_CONNECTIONS
 from superset_stack.validators._problem import Problem
-from superset_stack.validators.egress import MAX_DESTINATIONS, target_problems
+from superset_stack.validators._targets import target_problems
+from superset_stack.validators.egress import MAX_DESTINATIONS
 from superset_stack.warehouses import ENGINE_FIELDS, ENGINES, WAREHOUSE_CONNECTION, network_paths
 
 if TYPE_CHECKING:
