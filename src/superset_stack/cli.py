@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console, ConsoleDimensions
 from rich.table import Table
+from rich.text import Text
 from rich.tree import Tree
 
 from superset_stack.settings import Settings, SettingsError
@@ -279,12 +280,35 @@ def _print_plan(plan: Plan) -> None:
         )
     costs.add_row("total", "", f"{cost.monthly_min:.2f}", f"{cost.monthly_max:.2f}")
     console.print(costs)
+    _print_connections(plan.document["warehouse_connections"])
     if cost.unpriced:
         console.print("Unpriced (-), so the totals are lower bounds:", highlight=False)
         for note in unpriced_notes(cost.lines):
             console.print(note, markup=False, highlight=False)
     for text in summary(plan):
         console.print(text, markup=False, highlight=False)
+
+
+def _print_connections(connections: list[dict[str, Any]]) -> None:
+    """The declared warehouse connections: address, options, egress, the credential's ARN."""
+    from superset_stack.plan.report import connection_options
+
+    if not connections:
+        return
+    table = Table(title="Warehouse connections (created or updated by the migration task)")
+    for column in ("name", "engine", "address", "options", "egress", "credential"):
+        table.add_column(column)
+    for c in connections:  # as Text: an ARN's ":secret:" is no emoji code, a name no markup
+        cells = (
+            c["name"],
+            c["engine"],
+            c["address"],
+            connection_options(c["options"]),
+            c["egress"],
+            c["credential"],
+        )
+        table.add_row(*map(Text, cells))
+    console.print(table)
 
 
 @app.command("docs")
@@ -566,6 +590,14 @@ def local_up(  # noqa: PLR0917 - one typer option per parameter
     https_port: Annotated[int, typer.Option(help="--like-aws: the load balancer's HTTPS port.")] = 8443,
     http_port: Annotated[int, typer.Option(help="--like-aws: its HTTP port (301 to HTTPS).")] = 8080,
     nginx: Annotated[Path | None, typer.Option(help="--like-aws: this nginx (default: on PATH).")] = None,
+    config_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--config-file",
+            help="A stack file whose warehouseConnections the bootstrap creates or updates, with the "
+            "secrets from the twin's stand-in for Secrets Manager (`local put-secret`).",
+        ),
+    ] = None,
 ) -> None:
     """Start PostgreSQL, Redis, the bootstrap, gunicorn, a Celery worker and beat; print URL and login."""
     import time
@@ -588,6 +620,7 @@ def local_up(  # noqa: PLR0917 - one typer option per parameter
         redis_server=redis_server,
         like_aws=like_aws,
         nginx=nginx,
+        config_file=config_file,
     )
     started = time.monotonic()
     try:
@@ -617,6 +650,26 @@ def local_up(  # noqa: PLR0917 - one typer option per parameter
             highlight=False,
         )
     console.print("  logs: superset-stack local logs [NAME]    stop: superset-stack local down (keeps data)")
+
+
+@local_app.command("put-secret")
+def local_put_secret(
+    arn: Annotated[str, typer.Argument(help="The secret's ARN, as warehouseConnections names it.")],
+    state_dir: StateDirOption = None,
+) -> None:
+    """Store a secret in the twin's stand-in for Secrets Manager (secretsmanager.json in the state
+    folder, mode 0600), read from standard input: a password, a JSON object (for passwordSecretKey)
+    or a service-account key file.
+    The bootstrap reads it at the next `local up` (or rotation)."""
+    import sys
+
+    value = sys.stdin.read().removesuffix("\n")
+    if not value:
+        errors.print("nothing on standard input; pipe the secret's value in")
+        raise typer.Exit(code=2)
+    twin = _twin(state_dir)
+    twin.put_secret(arn, value)
+    console.print(f"stored {arn} in {twin.secrets_manager_file}", highlight=False)
 
 
 @local_app.command("status")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -20,6 +20,14 @@ ENVIRONMENTS = ("dev", "staging", "prod", "local")
 # What the entrypoint runs; it tells the process which one it is (SUPERSET_PROCESS).
 PROCESSES = ("web", "worker", "beat", "bootstrap", "verify")
 SSL_MODES = ("disable", "require", "verify-ca", "verify-full")
+# Warehouse connections (warehouseConnections): at most this many, each credential in its own
+# variable WAREHOUSE_CREDENTIAL_<index>, so one ECS `secrets` valueFrom injects each.
+MAX_WAREHOUSE_CONNECTIONS = 20
+
+
+def warehouse_credential(index: int) -> str:
+    """The variable the credential of warehouse connection `index` (0-based) arrives in."""
+    return f"WAREHOUSE_CREDENTIAL_{index}"
 
 
 @dataclass(frozen=True)
@@ -94,6 +102,22 @@ VARIABLES: tuple[Variable, ...] = (
     Variable(
         "SUPERSET_ADMIN_PASSWORD", "secret", "bootstrap admin password (bootstrap only; empty elsewhere)", ""
     ),
+    Variable(
+        "WAREHOUSE_CONNECTIONS",
+        "env",
+        "the declared warehouse connections the bootstrap creates or updates, JSON without secrets "
+        "(bootstrap only; empty: none)",
+        "",
+    ),
+    *(
+        Variable(
+            warehouse_credential(index),
+            "secret",
+            f"password or key of warehouse connection {index} (bootstrap only)",
+            "",
+        )
+        for index in range(MAX_WAREHOUSE_CONNECTIONS)
+    ),
 )
 
 BY_NAME: dict[str, Variable] = {variable.name: variable for variable in VARIABLES}
@@ -160,6 +184,8 @@ class Runtime:
     admin_username: str
     admin_email: str
     admin_password: str
+    warehouse_connections: str = ""
+    warehouse_credentials: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def local(self) -> bool:
@@ -290,6 +316,12 @@ def parse(environ: Mapping[str, str]) -> Runtime:
         admin_username=_text(environ, "SUPERSET_ADMIN_USERNAME"),
         admin_email=_text(environ, "SUPERSET_ADMIN_EMAIL"),
         admin_password=_text(environ, "SUPERSET_ADMIN_PASSWORD"),
+        warehouse_connections=_text(environ, "WAREHOUSE_CONNECTIONS"),
+        warehouse_credentials={
+            name: environ[name]
+            for name in map(warehouse_credential, range(MAX_WAREHOUSE_CONNECTIONS))
+            if environ.get(name)
+        },
     )
     if problems:
         raise ContractError(problems)

@@ -22,13 +22,22 @@ from pathlib import Path
 from typing import Any, cast
 
 from superset_stack import sizing, stack_file
-from superset_stack.config_types import ConfigType, Field, ObjectType, coerce, shown, snake_case
+from superset_stack.config_types import (
+    ConfigType,
+    Field,
+    ObjectType,
+    coerce,
+    network_targets,
+    shown,
+    snake_case,
+)
 from superset_stack.office_hours import OfficeHours
 from superset_stack.office_hours import parse as parse_office_hours
 from superset_stack.policies.rules import POLICY_NAMES
 from superset_stack.validators import VALIDATORS, required
 from superset_stack.validators._windows import office_backup_window
 from superset_stack.validators.waivers import PROD_RULES
+from superset_stack.warehouses import WAREHOUSE_CONNECTION, WarehouseConnection
 from superset_stack.warehouses import WAREHOUSE_DRIVERS as WAREHOUSE_DRIVERS  # noqa: PLC0414 (re-export)
 
 PROJECT = "superset-stack"
@@ -131,12 +140,7 @@ class EgressDestination:
     @property
     def targets(self) -> dict[str, str]:
         """The targets given, by field key: exactly one in a valid destination."""
-        given = {
-            "cidr": self.cidr,
-            "prefixListId": self.prefix_list_id,
-            "securityGroupId": self.security_group_id,
-        }
-        return {key: value for key, value in given.items() if value is not None}
+        return network_targets(self.cidr, self.prefix_list_id, self.security_group_id)
 
 
 EGRESS_DESTINATION = ObjectType(
@@ -211,7 +215,16 @@ OPTIONS: tuple[Option, ...] = (
     Option("healthCheckGracePeriodSeconds", "integer", "Seconds a new web task may fail health checks "
            "while Superset starts.", 180),
     Option("warehouseDrivers", "array", "Warehouse drivers baked into the image besides PostgreSQL: any of "
-           "clickhouse, redshift, snowflake, bigquery (each pinned in runtime/drivers/).", ["clickhouse"]),
+           f"{', '.join(WAREHOUSE_DRIVERS)} (each pinned in runtime/drivers/). The drivers of "
+           "warehouseConnections' engines are added.", ["clickhouse"]),
+    Option("warehouseConnections", "array", "Warehouse connections the migration task creates or updates "
+           "in Superset (README: Warehouse connections): a list of objects with a name, an engine and its "
+           "fields, the credential's Secrets Manager ARN (the task role for athena), Superset options and "
+           "at most one network target, which opens one egress rule on the connection's port. Passwords "
+           "reach only the migration task, through ECS secrets.", [], items=WAREHOUSE_CONNECTION),
+    Option("removedWarehouseConnections", "array", "Names of connections the migration task deletes from "
+           "Superset (one no longer in warehouseConnections is kept otherwise); refused while datasets or "
+           "reports use it.", []),
     Option("imageUri", "string", "A prebuilt Superset image pinned by digest (repo@sha256:...). Empty: "
            "build src/superset_stack/runtime/Dockerfile and push it to the stack's ECR repository.", ""),
     Option("logRetentionDays", "integer", "Retention of every CloudWatch log group (flow logs, database, "
@@ -359,6 +372,8 @@ class Settings:
     gunicorn_keepalive_seconds: int
     health_check_grace_period_seconds: int
     warehouse_drivers: tuple[str, ...]
+    warehouse_connections: tuple[WarehouseConnection, ...]
+    removed_warehouse_connections: tuple[str, ...]
     image_uri: str
     log_retention_days: int
     secret_recovery_window_days: int

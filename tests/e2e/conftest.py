@@ -113,7 +113,12 @@ def make_chart(twin: Twin, api: Api) -> Chart:
     database = api.post("/api/v1/database/", {"database_name": "analytics", "sqlalchemy_uri": uri,
                                               "expose_in_sqllab": True, "allow_run_async": True})  # fmt: skip
     assert database.status_code == 201, database.text
-    dataset = api.post("/api/v1/dataset/", {"database": database.json()["id"], "schema": "public",
+    return chart_on_sales(api, database.json()["id"])
+
+
+def chart_on_sales(api: Api, database_id: int) -> Chart:
+    """A dataset on the table sales(region, amount) of a registered database, and a chart of it."""
+    dataset = api.post("/api/v1/dataset/", {"database": database_id, "schema": "public",
                                             "table_name": "sales"})  # fmt: skip
     assert dataset.status_code == 201, dataset.text
     metric = {
@@ -135,7 +140,7 @@ def make_chart(twin: Twin, api: Api) -> Chart:
         "result_format": "json",
         "result_type": "full",
     }
-    return Chart(database.json()["id"], dataset.json()["id"], created.json()["id"], query_context)
+    return Chart(database_id, dataset.json()["id"], created.json()["id"], query_context)
 
 
 @pytest.fixture(scope="session")

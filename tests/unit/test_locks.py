@@ -75,4 +75,6 @@ def test_main_rewrites_the_given_locks(tmp_path: Path, capsys: pytest.CaptureFix
 def test_the_locks_are_the_runtime_lock_and_every_driver_lock() -> None:
     names = [path.name for path in locks.lock_files()]
     assert names[0] == "requirements.lock"
-    assert sorted(names[1:]) == ["bigquery.lock", "clickhouse.lock", "redshift.lock", "snowflake.lock"]
+    assert sorted(names[1:]) == [
+        "athena.lock", "bigquery.lock", "clickhouse.lock", "mysql.lock", "redshift.lock", "snowflake.lock"
+    ]  # fmt: skip

@@ -4,7 +4,8 @@ Creates:
 - an ECS cluster with Container Insights (enhanced) and one KMS-encrypted log group per role;
 - an execution role that may pull this stack's image, write these log groups, read exactly the
   named secrets and decrypt them with the stack key, and a separate task role that may touch only
-  the SQL Lab results prefix of the bucket;
+  the SQL Lab results prefix of the bucket and the declared Athena connections' reach
+  (warehouse_grants.py); only the migration gets the warehouse declaration and credentials;
 - task definitions for web (gunicorn on 8088), Celery worker, Celery beat and the one-off
   migration (bootstrap), all from one image and one environment through one builder
   (task_definition.py): plain settings in `environment`, every secret through `secrets` valueFrom
@@ -29,7 +30,7 @@ timeout, health check, port) and its service function (`_web_service`, `_worker_
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -46,8 +47,10 @@ from superset_stack.aws.task_definition import (
     TaskDefinitionArgs,
     task_definition,
 )
+from superset_stack.aws.warehouse_grants import athena_statements
 from superset_stack.office_hours import OfficeHours
 from superset_stack.settings import CONTAINER_PORT
+from superset_stack.warehouses import AthenaAccess
 
 ROLES = ("web", "worker", "beat", "migration")
 RDS_CA_BUNDLE = "/app/rds-ca.pem"  # baked into the image (runtime/Dockerfile)
@@ -116,6 +119,12 @@ class ServicesArgs:
             IANA zone). Defaults to always on.
         superset_version, pre_deploy_snapshot, pre_deploy_snapshots_to_keep: the migration run's
             snapshot before a Superset version change (aws/migration.py). Defaults to none.
+        warehouse_connections: WAREHOUSE_CONNECTIONS, the declaration the migration applies (JSON
+            without secrets). Defaults to none.
+        warehouse_credentials: credential variable -> valueFrom, for the migration task only;
+            warehouse_secret_arns: the secrets behind them, which the execution role may read.
+            Default to none.
+        athena_access: what the task role may reach for each Athena connection. Defaults to none.
     """
 
     region: str
@@ -175,6 +184,10 @@ class ServicesArgs:
     superset_version: str = ""
     pre_deploy_snapshot: bool = False
     pre_deploy_snapshots_to_keep: int = 3
+    warehouse_connections: str = ""
+    warehouse_credentials: Mapping[str, str] = field(default_factory=dict)
+    warehouse_secret_arns: Sequence[str] = ()
+    athena_access: Sequence[AthenaAccess] = ()
 
 
 def container_environment(args: ServicesArgs) -> dict[str, pulumi.Input[str]]:
@@ -204,7 +217,8 @@ def container_environment(args: ServicesArgs) -> dict[str, pulumi.Input[str]]:
 
 
 def container_secrets(args: ServicesArgs, role: str) -> dict[str, pulumi.Input[str]]:
-    """The contract's secrets as ECS `secrets` valueFrom ARNs; only the migration gets the admin password."""
+    """The contract's secrets as ECS `secrets` valueFrom ARNs; only the migration gets the admin
+    password and the warehouse credentials."""
     secrets: dict[str, pulumi.Input[str]] = {
         # RDS keeps {"username": ..., "password": ...}; ECS injects one JSON key (platform >= 1.4).
         "DATABASE_PASSWORD": pulumi.Output.concat(args.database_secret_arn, ":password::"),
@@ -215,6 +229,7 @@ def container_secrets(args: ServicesArgs, role: str) -> dict[str, pulumi.Input[s
         secrets["SUPERSET_ADMIN_PASSWORD"] = args.admin_password_arn
         if args.previous_secret_key_arn is not None:
             secrets["SUPERSET_PREVIOUS_SECRET_KEY"] = args.previous_secret_key_arn
+        secrets.update(args.warehouse_credentials)
     return secrets
 
 
@@ -389,6 +404,7 @@ def _execution_role(
     ]
     if args.previous_secret_key_arn is not None:
         secret_arns.append(args.previous_secret_key_arn)
+    secret_arns += args.warehouse_secret_arns
     statements: list[dict[str, Any]] = [
         {
             "Sid": "WriteTaskLogs",
@@ -436,7 +452,8 @@ def _execution_role(
 
 def _task_role(name: str, args: ServicesArgs, *, opts: pulumi.ResourceOptions) -> aws.iam.Role:
     """`<name>-task`: objects under the SQL Lab results prefix of the bucket, listing only that
-    prefix, and the stack key only through S3 (the bucket's encryption)."""
+    prefix, the stack key only through S3 (the bucket's encryption), and the declared Athena
+    connections' workgroups, catalog, results and data (warehouse_grants.py)."""
     results = pulumi.Output.concat(args.bucket_arn, "/", args.results_prefix, "*")
     statements: list[dict[str, Any]] = [
         {
@@ -459,6 +476,7 @@ def _task_role(name: str, args: ServicesArgs, *, opts: pulumi.ResourceOptions) -
             "Resource": args.kms_key_arn,
             "Condition": {"StringEquals": {"kms:ViaService": f"s3.{args.region}.amazonaws.com"}},
         },
+        *athena_statements(args.athena_access, partition=args.partition, account_id=args.account_id),
     ]
     return _ecs_tasks_role(f"{name}-task", "What Superset itself may do in AWS", args, statements, opts=opts)
 
@@ -502,6 +520,9 @@ def _containers(args: ServicesArgs) -> list[Container]:
             cpu=args.web_cpu,
             memory_mib=args.web_memory_mib,
             secrets=container_secrets(args, "migration"),
+            environment={"WAREHOUSE_CONNECTIONS": args.warehouse_connections}
+            if args.warehouse_connections
+            else {},
         ),
     ]
 

@@ -15,6 +15,7 @@ draws on, so the mapping from settings to args is tested without building anythi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -37,6 +38,14 @@ from superset_stack.aws.storage import Storage, StorageArgs
 from superset_stack.aws.waf import WebFirewall, WebFirewallArgs
 from superset_stack.ops.snapshots import superset_version
 from superset_stack.settings import NatGateways, Settings
+from superset_stack.warehouses import (
+    athena_access,
+    credentials,
+    declaration,
+    image_drivers,
+    network_paths,
+    secret_arns,
+)
 
 
 @dataclass(frozen=True)
@@ -203,7 +212,7 @@ def network_args(s: Settings, account: Account, key: pulumi.Input[str]) -> Netwo
 
 def security_groups_args(s: Settings, *, network: Network) -> SecurityGroupsArgs:
     """The traffic matrix's inputs; tasks get internet egress only when there is a NAT gateway, and
-    one rule per egress destination, in AWS's terms."""
+    one rule per egress destination and per warehouse connections' target and port, in AWS's terms."""
     return SecurityGroupsArgs(
         vpc_id=network.vpc_id,
         s3_prefix_list_id=network.s3_prefix_list_id,
@@ -221,8 +230,25 @@ def security_groups_args(s: Settings, *, network: Network) -> SecurityGroupsArgs
                 referenced_security_group_id=destination.security_group_id,
             )
             for destination in s.egress_destinations
+        )
+        + tuple(
+            EgressDestination(
+                description=path.description,
+                from_port=path.port,
+                to_port=path.port,
+                **{_RULE_TARGETS[path.key]: path.target},
+            )
+            for path in network_paths(s.warehouse_connections)
         ),
     )
+
+
+# a warehouse connection's target field -> EgressDestination's
+_RULE_TARGETS = {
+    "cidr": "cidr_ipv4",
+    "prefixListId": "prefix_list_id",
+    "securityGroupId": "referenced_security_group_id",
+}
 
 
 def endpoints_args(
@@ -354,11 +380,12 @@ def firewall_args(s: Settings, *, load_balancer: LoadBalancer) -> WebFirewallArg
 
 
 def image_args(s: Settings, key: pulumi.Input[str]) -> ImageArgs:
-    """The derived image for the settings' architecture and drivers, or the given image URI."""
+    """The derived image for the settings' architecture and drivers (warehouseDrivers and those of
+    the declared connections), or the given image URI."""
     return ImageArgs(
         kms_key_arn=key,
         cpu_architecture=s.cpu_architecture,
-        warehouse_drivers=s.warehouse_drivers,
+        warehouse_drivers=image_drivers(s.warehouse_connections, s.warehouse_drivers),
         image_uri=s.image_uri,
     )
 
@@ -437,7 +464,22 @@ def services_args(
         superset_version=s.image_uri or superset_version(),
         pre_deploy_snapshot=s.pre_deploy_snapshot,
         pre_deploy_snapshots_to_keep=s.pre_deploy_snapshots_to_keep,
+        **warehouse_args(s),
     )
+
+
+def warehouse_args(s: Settings) -> dict[str, Any]:
+    """The declared connections' share of the services: the migration's declaration and credentials
+    (none without connections or removals), the secrets behind them, the Athena grants."""
+    connections, removed = s.warehouse_connections, s.removed_warehouse_connections
+    if not connections and not removed:
+        return {}
+    return {
+        "warehouse_connections": declaration(connections, removed, region=s.region),
+        "warehouse_credentials": credentials(connections),
+        "warehouse_secret_arns": secret_arns(connections),
+        "athena_access": athena_access(connections, region=s.region),
+    }
 
 
 def observability_args(

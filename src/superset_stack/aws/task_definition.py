@@ -17,7 +17,7 @@ What differs between roles (command, size, secrets, stop timeout, health check, 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -75,6 +75,7 @@ class Container:
             sizing.CONTAINER_STOP_TIMEOUT_SECONDS (gunicorn's graceful timeout plus a margin).
         health_check: Defaults to none: ECS watches only that the process runs.
         port: TCP port the container listens on. Defaults to none: no port mapping.
+        environment: plain settings of this role only, over the shared ones. Defaults to none.
     """
 
     name: str
@@ -85,6 +86,7 @@ class Container:
     stop_timeout_seconds: int = sizing.CONTAINER_STOP_TIMEOUT_SECONDS
     health_check: HealthCheck | None = None
     port: int | None = None
+    environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -124,7 +126,10 @@ def container_definition(container: Container, args: TaskDefinitionArgs) -> dict
         "mountPoints": [
             {"sourceVolume": volume, "containerPath": path} for volume, path in WRITABLE_VOLUMES.items()
         ],
-        "environment": [{"name": key, "value": value} for key, value in sorted(args.environment.items())],
+        "environment": [
+            {"name": key, "value": value}
+            for key, value in sorted({**args.environment, **container.environment}.items())
+        ],
         "secrets": [{"name": key, "valueFrom": value} for key, value in sorted(container.secrets.items())],
         "linuxParameters": {"initProcessEnabled": True},
         "stopTimeout": container.stop_timeout_seconds,

@@ -1,4 +1,5 @@
-"""Bootstrap the metadata database: migrate, init, and the admin user from its secret.
+"""Bootstrap the metadata database: migrate, init, the admin user from its secret, and the
+declared warehouse connections.
 
 Idempotent: safe to run twice and after an upgrade. On ECS it is the one-off migration task that
 runs before the web service changes; locally the twin runs it on every `up`. A PostgreSQL
@@ -17,6 +18,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from superset_stack.contract import ContractError, Runtime, parse
+from superset_stack.runtime.warehouses import sync_warehouses
 
 ADVISORY_LOCK_KEY = 0x5E7E75E7  # "superset" bootstrap; any constant shared by all bootstraps
 
@@ -113,6 +115,7 @@ def main() -> int:
             subprocess.run([sys.executable, "-m", "superset_stack.runtime.reencrypt"], check=True)
         superset("init")
         ensure_admin(runtime)
+        sync_warehouses(runtime)  # the declared warehouse connections (runtime/warehouses.py)
     log("done")
     return 0
 

@@ -25,6 +25,7 @@ from superset_stack.validators import (
     storage_autoscaling,
     tags,
     waivers,
+    warehouses,
 )
 from superset_stack.validators._problem import Problem, required
 
@@ -45,6 +46,7 @@ VALIDATORS: tuple[Validator, ...] = (
     # from the outside in: the private subnets' way out comes after the edge
     network.validate_nat_gateways,
     egress.validate_egress_destinations,
+    warehouses.validate_warehouse_connections,
     operations.validate_retention,
     operations.validate_secret_rotation,
     operations.validate_alarm_email,

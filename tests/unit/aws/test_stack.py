@@ -21,9 +21,11 @@ from superset_stack.aws.stack import (
     certificate_args,
     database_args,
     endpoints_args,
+    image_args,
     observability_args,
     security_groups_args,
     services_args,
+    warehouse_args,
 )
 from superset_stack.ops.snapshots import superset_version
 from superset_stack.plan.recording import SECRET, RecordedResource, RecordingMocks
@@ -330,6 +332,49 @@ def test_security_groups_args_turn_egress_destinations_into_aws_terms() -> None:
             description="LDAP", from_port=636, to_port=636, referenced_security_group_id="sg-0123abcd"
         ),
     )
+
+
+def test_warehouse_connections_add_one_rule_per_target_and_port_after_the_destinations() -> None:
+    from tests.unit.test_warehouses import EVERY_ENGINE
+
+    settings = make_settings("staging", warehouseConnections=EVERY_ENGINE[:4],
+                             egressDestinations=[{"description": "LDAP", "port": 636, "cidr": "10.9.0.0/16"}])  # fmt: skip
+    assert security_groups_args(settings, network=NETWORK).egress_destinations == (
+        EgressDestination(description="LDAP", from_port=636, to_port=636, cidr_ipv4="10.9.0.0/16"),
+        EgressDestination(description="Warehouse Orders (postgresql)", from_port=5432, to_port=5432,
+                          referenced_security_group_id="sg-0123456789abcdef0"),
+        EgressDestination(description="Warehouse Sales (redshift)", from_port=5439, to_port=5439,
+                          cidr_ipv4="10.20.0.0/16"),
+        EgressDestination(description="Warehouse Shop (mysql)", from_port=3306, to_port=3306,
+                          cidr_ipv4="10.30.0.0/16"),
+        EgressDestination(description="Warehouse Events (clickhouse)", from_port=8443, to_port=8443,
+                          prefix_list_id="pl-0123456789abcdef0"),
+    )  # fmt: skip
+
+
+def test_the_image_bakes_the_drivers_the_connections_need() -> None:
+    from tests.unit.test_warehouses import EVERY_ENGINE
+
+    chosen = image_args(make_settings("dev", warehouseDrivers=["clickhouse"]), KEY).warehouse_drivers
+    declared = image_args(
+        make_settings("staging", warehouseDrivers=[], warehouseConnections=EVERY_ENGINE[1:3]), KEY
+    )
+    assert (chosen, declared.warehouse_drivers) == (("clickhouse",), ("mysql", "redshift"))
+
+
+def test_warehouse_args_reach_the_services_only_when_something_is_declared() -> None:
+    from tests.unit.test_warehouses import EVERY_ENGINE
+
+    assert warehouse_args(make_settings("staging")) == {}
+    found = warehouse_args(make_settings("staging", warehouseConnections=EVERY_ENGINE[1:2]))
+    assert (
+        json.loads(found["warehouse_connections"])["connections"][0]["credential"] == "WAREHOUSE_CREDENTIAL_0"
+    )
+    assert (found["warehouse_credentials"], found["warehouse_secret_arns"], found["athena_access"]) == (
+        {"WAREHOUSE_CREDENTIAL_0": EVERY_ENGINE[1]["passwordSecretArn"]}, (EVERY_ENGINE[1]["passwordSecretArn"],), ()
+    )  # fmt: skip
+    removal_only = warehouse_args(make_settings("staging", removedWarehouseConnections=["Old"]))
+    assert json.loads(removal_only["warehouse_connections"]) == {"connections": [], "remove": ["Old"]}
 
 
 def test_database_args_name_the_instance_after_the_stack_and_stop_it_outside_office_hours() -> None:
