@@ -29,7 +29,7 @@ timeout, health check, port) and its service function (`_web_service`, `_worker_
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -107,6 +107,10 @@ class ServicesArgs:
         fargate_spot: run the services on Fargate Spot (X86_64 only). Defaults to on demand.
         office_hours, office_hours_timezone: scale every service to zero outside these hours (an
             IANA zone). Defaults to always on.
+        sign_in_environment: the contract's AUTH_/OIDC_/LDAP_ plain values, for every container
+            (aws/sign_in.py). Defaults to none: database sign-in.
+        sign_in_secret_arns: contract name -> Secrets Manager ARN of the sign-in secret (OIDC client
+            secret, LDAP bind password), for the web tasks only. Defaults to none.
     """
 
     region: str
@@ -163,6 +167,8 @@ class ServicesArgs:
     fargate_spot: bool = False
     office_hours: OfficeHours | None = None
     office_hours_timezone: str = "UTC"
+    sign_in_environment: Mapping[str, str] = field(default_factory=dict)
+    sign_in_secret_arns: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
 
 def container_environment(args: ServicesArgs) -> dict[str, pulumi.Input[str]]:
@@ -188,11 +194,13 @@ def container_environment(args: ServicesArgs) -> dict[str, pulumi.Input[str]]:
         "SUPERSET_HOME": SUPERSET_HOME,
         "RESULTS_S3_BUCKET": args.bucket_name,
         "RESULTS_S3_PREFIX": args.results_prefix,
+        **args.sign_in_environment,
     }
 
 
 def container_secrets(args: ServicesArgs, role: str) -> dict[str, pulumi.Input[str]]:
-    """The contract's secrets as ECS `secrets` valueFrom ARNs; only the migration gets the admin password."""
+    """The contract's secrets as ECS `secrets` valueFrom ARNs; only the migration gets the admin password,
+    only web (which signs people in) the sign-in secret."""
     secrets: dict[str, pulumi.Input[str]] = {
         # RDS keeps {"username": ..., "password": ...}; ECS injects one JSON key (platform >= 1.4).
         "DATABASE_PASSWORD": pulumi.Output.concat(args.database_secret_arn, ":password::"),
@@ -203,6 +211,8 @@ def container_secrets(args: ServicesArgs, role: str) -> dict[str, pulumi.Input[s
         secrets["SUPERSET_ADMIN_PASSWORD"] = args.admin_password_arn
         if args.previous_secret_key_arn is not None:
             secrets["SUPERSET_PREVIOUS_SECRET_KEY"] = args.previous_secret_key_arn
+    if role == "web":
+        secrets.update(args.sign_in_secret_arns)
     return secrets
 
 
@@ -377,6 +387,7 @@ def _execution_role(
     ]
     if args.previous_secret_key_arn is not None:
         secret_arns.append(args.previous_secret_key_arn)
+    secret_arns += args.sign_in_secret_arns.values()
     statements: list[dict[str, Any]] = [
         {
             "Sid": "WriteTaskLogs",

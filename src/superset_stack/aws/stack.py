@@ -31,6 +31,7 @@ from superset_stack.aws.observability import Observability, ObservabilityArgs
 from superset_stack.aws.secrets import Secrets, SecretsArgs
 from superset_stack.aws.security_groups import EgressDestination, SecurityGroups, SecurityGroupsArgs
 from superset_stack.aws.service import Services, ServicesArgs
+from superset_stack.aws.sign_in import sign_in_environment, sign_in_secret_arns
 from superset_stack.aws.storage import Storage, StorageArgs
 from superset_stack.aws.waf import WebFirewall, WebFirewallArgs
 from superset_stack.settings import NatGateways, Settings
@@ -427,6 +428,8 @@ def services_args(
         fargate_spot=s.fargate_spot,
         office_hours=s.schedule,
         office_hours_timezone=s.office_hours_timezone,
+        sign_in_environment=sign_in_environment(s),
+        sign_in_secret_arns=sign_in_secret_arns(s),
     )
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from superset_stack.validators import (
+    auth,
     cache,
     compute,
     database,
@@ -43,6 +44,12 @@ VALIDATORS: tuple[Validator, ...] = (
     # from the outside in: the private subnets' way out comes after the edge
     network.validate_nat_gateways,
     egress.validate_egress_destinations,
+    auth.validate_auth_type,
+    auth.validate_roles,
+    auth.validate_oidc,
+    auth.validate_ldap,
+    # after egress: its destinations are checked before one is looked for on the directory's port
+    auth.validate_auth_network,
     operations.validate_retention,
     operations.validate_secret_rotation,
     operations.validate_alarm_email,
