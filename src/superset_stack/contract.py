@@ -186,7 +186,7 @@ class AuthRuntime:
     @property
     def sso(self) -> bool:
         """Single sign-on (oidc or ldap): users come from the identity provider."""
-        return self.type != "database"
+        return self.type in ("oidc", "ldap")
 
 
 @dataclass(frozen=True)

@@ -807,7 +807,7 @@ def _parse_waivers(raw: Sequence[str], today: date, problems: list[str]) -> tupl
 def _validate(s: Settings, problems: list[str]) -> None:
     """Record every validator's problems as 'key: text', in the registry's order; a key whose value
     was already refused (its type, or required) gets no second problem about the stand-in value."""
-    refused = {problem.split(":", 1)[0] for problem in problems}
+    refused = {re.split(r"[:\[]", problem, maxsplit=1)[0] for problem in problems}  # a list item: its key
     for validator in VALIDATORS:
         problems.extend(str(problem) for problem in validator(s) if problem.key not in refused)
 

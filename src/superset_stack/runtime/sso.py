@@ -10,9 +10,9 @@ Flask-AppBuilder's own rules, and what changes here (auth.py holds the configura
   the registration role for anyone once mail is configured, and Superset a /register/ page. Neither
   exists here: the identity provider is the only way in.
 - OpenID Connect user info. From the ID token authlib validated (signature, issuer, audience,
-  expiry, nonce); the groups from the configured claim, or from the userinfo endpoint when the ID
-  token lacks it (Okta's default), for the same subject only; an e-mail address names a user only
-  when the provider says it is verified.
+  expiry, nonce), completed from the userinfo endpoint (for the same subject only) when the token
+  lacks the groups or the username claim (the specification's default for scope claims, and
+  Okta's); an e-mail address names a user only when the provider says it is verified.
 - LDAP. Every call gives up after AUTH_LDAP_TIMEOUT_SECONDS; for a directory without memberOf, the
   user's groups are found with a search (AUTH_LDAP_GROUP_SEARCH_BASE and _FILTER) while the
   service account is bound.
@@ -94,18 +94,18 @@ class SsoSecurityManager(NoAnonymousSecurityManager):
     # --- OpenID Connect ------------------------------------------------------------------------
 
     def oidc_user_info(self, provider: str, response: dict[str, Any]) -> dict[str, Any]:
-        """Flask-AppBuilder's user info from the validated ID token (and the userinfo endpoint for
-        the groups when the token has none); ValueError refuses the sign-in."""
+        """Flask-AppBuilder's user info from the validated ID token, completed from the userinfo
+        endpoint when the token lacks the groups or the username claim; ValueError refuses the sign-in."""
         settings = next(item for item in self.oauth_providers if item["name"] == provider)
         claims = dict(response.get("userinfo") or {})
         if not claims.get("sub"):
             raise ValueError("no validated ID token in the token response")
         groups_claim, username_claim = settings["groups_claim"], settings["username_claim"]
-        if groups_claim not in claims:
+        if groups_claim not in claims or username_claim not in claims:
             extra = self.oauth_remotes[provider].userinfo(token=response)
             if extra.get("sub") != claims["sub"]:
                 raise ValueError("the userinfo endpoint answered for another subject")
-            claims[groups_claim] = extra.get(groups_claim, [])
+            claims = {**extra, **claims}  # what the ID token says wins
         username = claims.get(username_claim)
         if not username or not isinstance(username, str):
             raise ValueError(f"the ID token has no {username_claim!r} claim to name the user")

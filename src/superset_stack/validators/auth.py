@@ -262,7 +262,7 @@ def _ldap_tls(scheme: str, *, start_tls: bool) -> list[Problem]:
     return []
 
 
-def ldap_port(url: str) -> int | None:
+def _ldap_port(url: str) -> int | None:
     """The TCP port of an ldap(s):// URL (the scheme's default when none is given), None when the
     URL is not one."""
     parts = urlsplit(url)
@@ -283,7 +283,7 @@ def validate_auth_network(s: Settings) -> list[Problem]:
                 "through a NAT gateway, but natGateways is none; choose single or one_per_az",
             )
         ]
-    port = ldap_port(s.ldap_server_url) if s.auth_type == "ldap" else None
+    port = _ldap_port(s.ldap_server_url) if s.auth_type == "ldap" else None
     if port is None:
         return []
     if any(first <= port <= last for first, last in (d.ports for d in s.egress_destinations)):
