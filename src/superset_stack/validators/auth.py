@@ -25,27 +25,21 @@ _CLAIM = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 _ATTRIBUTE = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,63}")
 _PROVIDER_NAME = re.compile(r"[a-z0-9]{1,20}")
 _SCOPE = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]{1,128}")  # RFC 6749 scope-token
-_OWN_SETTINGS = {"oidc": "oidc", "ldap": "ldap"}  # config-key prefix -> the authType that reads it
 
 
 def validate_auth_type(s: Settings) -> list[Problem]:
-    """No setting of another authType: a stack file that sets oidcIssuer under authType database
-    would otherwise look like single sign-on while everyone still signs in with a password."""
+    """Under oidc, no ldap setting, and the other way round: one stack signs in one way. Under
+    database both may stay (ignored), so that switching back to database is a one-line break-glass."""
     from superset_stack.settings import OPTIONS
 
-    problems = []
-    for option in OPTIONS:
-        prefix = re.match(r"(auth|oidc|ldap)[A-Z]", option.key)
-        if prefix is None or option.key == "authType":
-            continue
-        reader = _OWN_SETTINGS.get(prefix[1])
-        read = s.auth_type == reader if reader else s.auth_type != "database"
-        if not read and getattr(s, option.attribute) != _default(option.default):
-            wanted = reader or "oidc or ldap"
-            problems.append(
-                Problem(option.key, f"is read only with authType {wanted}; authType is {s.auth_type}")
-            )
-    return problems
+    other = {"oidc": "ldap", "ldap": "oidc"}.get(s.auth_type)
+    if other is None:
+        return []
+    return [
+        Problem(option.key, f"is read only with authType {other}; authType is {s.auth_type}")
+        for option in OPTIONS
+        if option.key.startswith(other) and getattr(s, option.attribute) != _default(option.default)
+    ]
 
 
 def _default(value: object) -> object:

@@ -48,14 +48,15 @@ def test_well_formed_sign_in_settings_pass() -> None:
     assert problems(**{**OIDC, "authRolesMapping": []}, authDefaultRole="Admin") == []
 
 
-def test_database_sign_in_refuses_settings_it_would_ignore() -> None:
-    assert problems(oidcIssuer="https://idp.example.com", authDefaultRole="Gamma") == [
-        "authDefaultRole: is read only with authType oidc or ldap; authType is database",
-        "oidcIssuer: is read only with authType oidc; authType is database",
-    ]
+def test_one_stack_signs_in_one_way() -> None:
     assert problems(**OIDC, ldapBindDn="cn=x") == [
         "ldapBindDn: is read only with authType ldap; authType is oidc"
     ]
+    assert problems(**LDAP, oidcClientId="x") == [
+        "oidcClientId: is read only with authType oidc; authType is ldap"
+    ]
+    # database sign-in ignores them: switching back to it is one setting (break-glass)
+    assert problems(**{**OIDC, "authType": "database"}) == []
 
 
 def test_oidc_needs_an_https_issuer_a_client_and_its_secret_as_a_full_arn() -> None:
