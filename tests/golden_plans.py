@@ -94,13 +94,6 @@ VARIANTS: dict[str, tuple[str, str, dict[str, Any]]] = {
         "prod",
         "us-east-1",
         {
-            "alarmEmail": "oncall@example.com",
-            "authType": "ldap",
-            "ldapServerUrl": "ldaps://ldap.corp.example.com",
-            "ldapBindDn": "cn=superset,ou=services,dc=corp,dc=example,dc=com",
-            "ldapBindPasswordSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:superset/ldap-bind-Ef34Gh",
-            "ldapUserSearchBase": "ou=people,dc=corp,dc=example,dc=com",
-            "ldapUidField": "sAMAccountName",
             "authRolesMapping": [
                 {"group": "cn=superset-admins,ou=groups,dc=corp,dc=example,dc=com", "roles": "Admin"},
                 {"group": "cn=analysts,ou=groups,dc=corp,dc=example,dc=com", "roles": "Alpha"},
@@ -108,6 +101,13 @@ VARIANTS: dict[str, tuple[str, str, dict[str, Any]]] = {
             "egressDestinations": [
                 {"description": "Corporate LDAP (ldaps)", "port": 636, "cidr": "10.40.0.0/24"}
             ],
+            "authType": "ldap",
+            "ldapServerUrl": "ldaps://ldap.corp.example.com",
+            "ldapUserSearchBase": "ou=people,dc=corp,dc=example,dc=com",
+            "ldapBindDn": "cn=superset,ou=services,dc=corp,dc=example,dc=com",
+            "ldapBindPasswordSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:superset/ldap-bind-Ef34Gh",
+            "ldapUidField": "sAMAccountName",
+            "alarmEmail": "oncall@example.com",
         },
     ),
     "prod-office-hours-waived": (
