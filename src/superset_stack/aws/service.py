@@ -125,6 +125,10 @@ class ServicesArgs:
             warehouse_secret_arns: the secrets behind them, which the execution role may read.
             Default to none.
         athena_access: what the task role may reach for each Athena connection. Defaults to none.
+        sign_in_environment: the contract's AUTH_/OIDC_/LDAP_ plain values, for every container
+            (aws/sign_in.py). Defaults to none: database sign-in.
+        sign_in_secret_arns: contract name -> Secrets Manager ARN of the sign-in secret (OIDC client
+            secret, LDAP bind password), for the web tasks only. Defaults to none.
     """
 
     region: str
@@ -188,6 +192,8 @@ class ServicesArgs:
     warehouse_credentials: Mapping[str, str] = field(default_factory=dict)
     warehouse_secret_arns: Sequence[str] = ()
     athena_access: Sequence[AthenaAccess] = ()
+    sign_in_environment: Mapping[str, str] = field(default_factory=dict)
+    sign_in_secret_arns: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
 
 def container_environment(args: ServicesArgs) -> dict[str, pulumi.Input[str]]:
@@ -213,12 +219,13 @@ def container_environment(args: ServicesArgs) -> dict[str, pulumi.Input[str]]:
         "SUPERSET_HOME": SUPERSET_HOME,
         "RESULTS_S3_BUCKET": args.bucket_name,
         "RESULTS_S3_PREFIX": args.results_prefix,
+        **args.sign_in_environment,
     }
 
 
 def container_secrets(args: ServicesArgs, role: str) -> dict[str, pulumi.Input[str]]:
     """The contract's secrets as ECS `secrets` valueFrom ARNs; only the migration gets the admin
-    password and the warehouse credentials."""
+    password and the warehouse credentials, only web (which signs people in) the sign-in secret."""
     secrets: dict[str, pulumi.Input[str]] = {
         # RDS keeps {"username": ..., "password": ...}; ECS injects one JSON key (platform >= 1.4).
         "DATABASE_PASSWORD": pulumi.Output.concat(args.database_secret_arn, ":password::"),
@@ -230,6 +237,8 @@ def container_secrets(args: ServicesArgs, role: str) -> dict[str, pulumi.Input[s
         if args.previous_secret_key_arn is not None:
             secrets["SUPERSET_PREVIOUS_SECRET_KEY"] = args.previous_secret_key_arn
         secrets.update(args.warehouse_credentials)
+    if role == "web":
+        secrets.update(args.sign_in_secret_arns)
     return secrets
 
 
@@ -405,6 +414,7 @@ def _execution_role(
     if args.previous_secret_key_arn is not None:
         secret_arns.append(args.previous_secret_key_arn)
     secret_arns += args.warehouse_secret_arns
+    secret_arns += args.sign_in_secret_arns.values()
     statements: list[dict[str, Any]] = [
         {
             "Sid": "WriteTaskLogs",

@@ -34,6 +34,7 @@ from superset_stack.aws.observability import Observability, ObservabilityArgs
 from superset_stack.aws.secrets import Secrets, SecretsArgs
 from superset_stack.aws.security_groups import EgressDestination, SecurityGroups, SecurityGroupsArgs
 from superset_stack.aws.service import Services, ServicesArgs
+from superset_stack.aws.sign_in import sign_in_environment, sign_in_secret_arns
 from superset_stack.aws.storage import Storage, StorageArgs
 from superset_stack.aws.waf import WebFirewall, WebFirewallArgs
 from superset_stack.ops.snapshots import superset_version
@@ -465,6 +466,8 @@ def services_args(
         pre_deploy_snapshot=s.pre_deploy_snapshot,
         pre_deploy_snapshots_to_keep=s.pre_deploy_snapshots_to_keep,
         **warehouse_args(s),
+        sign_in_environment=sign_in_environment(s),
+        sign_in_secret_arns=sign_in_secret_arns(s),
     )
 
 

@@ -22,10 +22,12 @@ from flask_caching.backends.rediscache import RedisCache
 
 from superset_stack import sizing
 from superset_stack.contract import REDIS_DATABASES, parse
+from superset_stack.runtime.auth import auth_config
 from superset_stack.runtime.celery_teardown import use_fixed_teardown
 from superset_stack.runtime.error_events import ErrorEventsConfigurator
 from superset_stack.runtime.event_logger import SplitEventLogger
 from superset_stack.runtime.security_manager import NoAnonymousSecurityManager
+from superset_stack.runtime.sso import SsoSecurityManager
 from superset_stack.runtime.worker_lost import fail_lost_sql_lab_query
 
 _runtime = parse(os.environ)
@@ -233,6 +235,14 @@ SHOW_STACKTRACE = False
 PREVENT_UNSAFE_DB_CONNECTIONS = True
 ENABLE_CORS = False
 SCARF_ANALYTICS = False
+
+# --- sign-in: the database, OpenID Connect or LDAP (auth.py) -----------------------------------
+# AUTH_TYPE and its settings; with oidc or ldap also AUTH_USER_REGISTRATION (replacing the False
+# above: users come from the identity provider) and the role mapping.
+globals().update(auth_config(_runtime.auth))
+if _runtime.auth.sso:
+    # NoAnonymousSecurityManager's subclass: roles or refusal, no registration form (sso.py)
+    CUSTOM_SECURITY_MANAGER = SsoSecurityManager  # type: ignore[misc]
 
 
 def _derived_secret(purpose: str) -> str:
