@@ -27,6 +27,7 @@ import pytest
 
 from superset_stack.local.processes import free_port
 from superset_stack.local.tls import CertificateAuthority
+from tests.runtime_venv import runtime_python
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "oidc_provider"
 SLAPD = Path("/usr/sbin/slapd")
@@ -234,6 +235,12 @@ def ldap_directory(folder: Path, *, people: Sequence[Person]) -> Iterator[Direct
     if not SLAPD.exists() or shutil.which("ldapadd") is None:
         missing(
             "slapd and ldapadd are not installed (apt-get install slapd ldap-utils); .ci/run installs them"
+        )
+    python = runtime_python()
+    if subprocess.run([str(python), "-c", "import ldap"], capture_output=True, check=False).returncode:
+        missing(
+            f"python-ldap is not in the runtime {python.parent.parent} (runtime/extras/ldap.lock: `make "
+            "unit` installs it where OpenLDAP's headers are: apt-get install libldap2-dev libsasl2-dev gcc)"
         )
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "data").mkdir()

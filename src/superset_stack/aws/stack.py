@@ -382,11 +382,12 @@ def firewall_args(s: Settings, *, load_balancer: LoadBalancer) -> WebFirewallArg
 
 def image_args(s: Settings, key: pulumi.Input[str]) -> ImageArgs:
     """The derived image for the settings' architecture and drivers (warehouseDrivers and those of
-    the declared connections), or the given image URI."""
+    the declared connections), with python-ldap for LDAP sign-in, or the given image URI."""
     return ImageArgs(
         kms_key_arn=key,
         cpu_architecture=s.cpu_architecture,
         warehouse_drivers=image_drivers(s.warehouse_connections, s.warehouse_drivers),
+        sign_in_extras=("ldap",) if s.auth_type == "ldap" else (),
         image_uri=s.image_uri,
     )
 
