@@ -2,7 +2,9 @@
 
 Logs in through the API, warms the cache with every chart, then times ROUNDS x the dashboard's
 charts' cached chart-data requests through Flask's test client (no HTTP server, no load generator)
-and counts the metadata-database statements each one runs. Prints one JSON line.
+and counts the metadata-database statements each one runs. Prints one JSON line. With a second
+argument, samples where the CPU time goes meanwhile (benchmarks/sampler.py) and writes the stacks
+there as JSON.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.sampler import Sampler
+
 WARM_UP_ROUNDS = 5
 ROUNDS = 60
 
 
-def main(fixture_path: str) -> None:
+def main(fixture_path: str, profile_path: str | None = None) -> None:
     logging.disable(logging.INFO)  # the event lines would cost the logged variants terminal time
     from sqlalchemy import event
     from superset import db
@@ -49,10 +53,14 @@ def main(fixture_path: str) -> None:
 
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", count)
+    sampler = Sampler()
+    if profile_path:
+        sampler.start()
     wall, cpu = time.perf_counter(), time.process_time()
     for _ in range(ROUNDS):
         for query_context in charts:
             ask(query_context)
+    sampler.stop()
     requests = ROUNDS * len(charts)
     print(json.dumps({
         "requests": requests,
@@ -60,7 +68,9 @@ def main(fixture_path: str) -> None:
         "cpu_ms": 1000 * (time.process_time() - cpu) / requests,
         "statements": statements / requests,
     }))  # fmt: skip
+    if profile_path:
+        Path(profile_path).write_text(json.dumps(sampler.stacks()))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:3])

@@ -22,6 +22,7 @@ from flask_caching.backends.rediscache import RedisCache
 
 from superset_stack import sizing
 from superset_stack.contract import REDIS_DATABASES, parse
+from superset_stack.runtime import permission_cache
 from superset_stack.runtime.celery_teardown import use_fixed_teardown
 from superset_stack.runtime.error_events import ErrorEventsConfigurator
 from superset_stack.runtime.event_logger import SplitEventLogger
@@ -227,6 +228,9 @@ AUTH_USER_REGISTRATION = False
 PUBLIC_ROLE_LIKE = None
 # ... and no per-request database lookup of the (empty) Public role (security_manager.py)
 CUSTOM_SECURITY_MANAGER = NoAnonymousSecurityManager
+# Each user's roles and permissions loaded once per change anywhere in the stack, not per request;
+# the version token lives beside the metadata cache (permission_cache.py)
+PERMISSION_CACHE = permission_cache.configure(_cache_url("metadata_cache"), key=f"{_prefix}security_version")
 FAB_API_SWAGGER_UI = False
 DEBUG = False
 SHOW_STACKTRACE = False
