@@ -35,6 +35,7 @@ import typer
 from benchmarks.bench import CONFIGS, ROOT, Bench, WebVariant, warm_up
 from benchmarks.layers import by_layer
 from benchmarks.request_cost import run_probe
+from benchmarks.run import render
 
 ROUNDS = 3
 HTTP_REQUESTS = 360  # per round: as many as the in-process probe asks
@@ -144,7 +145,9 @@ def main(
         "http_requests": HTTP_REQUESTS,
         "steps": steps,
     }, indent=1) + "\n")  # fmt: skip
-    log(f"wrote {out}")
+    benchmarks_md = out.with_name("benchmarks.md")
+    render(json.loads(benchmarks_md.with_suffix(".json").read_text()), benchmarks_md)
+    log(f"wrote {out} and the section of {benchmarks_md} it feeds")
 
 
 def _through_gunicorn_each(

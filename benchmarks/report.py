@@ -6,6 +6,9 @@ import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from benchmarks.profile_report import profile_section
 
 RATIO_SCENARIO, RATIO_USERS = "chart data", 20
 # latency is judged where users behave like people: paced dashboard viewers, not a closed loop
@@ -209,6 +212,7 @@ def document(
     context: dict[str, dict[str, str]],
     *,
     request_costs: Sequence[dict[str, object]] = (),
+    profile: dict[str, Any] | None = None,
     viewer_seconds: int | None = None,
     command: str,
     seconds: int,
@@ -276,6 +280,9 @@ def document(
         "## Server time per cached chart-data request",
         "",
         *request_cost_section(request_costs),
+        "## Where a cached chart-data request's CPU goes, and what each change saved",
+        "",
+        *profile_section(profile),
         "## Targets",
         "",
         *targets(measurements),

@@ -214,9 +214,11 @@ def render(results: dict[str, Any], out: Path) -> None:
     measured = [Measurement(**m) for m in results["measurements"]]
     picture = out.with_name("benchmarks-chart-data.svg")
     chart_data_plot(measured, picture)
+    profiled = out.with_name("benchmarks-profile.json")  # benchmarks/profile.py, run on its own
     out.write_text(report.document(
         measured, results["budget"], results["outages"], results["context"],
         request_costs=results.get("request_cost", []), viewer_seconds=results.get("viewer_seconds"),
+        profile=json.loads(profiled.read_text()) if profiled.exists() else None,
         command=results["command"],
         seconds=results["seconds"], elapsed_seconds=results["elapsed_seconds"], picture=picture.name,
         date=results["date"],

@@ -116,10 +116,10 @@ class PermissionCache:
         if not has_request_context():
             return None
         if not hasattr(g, _REQUEST_TOKEN):
-            token = self.version.read()
-            if token is None:
+            read = self.version.read()
+            if read is None:
                 self._snapshots.clear()
-            setattr(g, _REQUEST_TOKEN, token)
+            setattr(g, _REQUEST_TOKEN, read)
         token: str | None = getattr(g, _REQUEST_TOKEN)
         return token
 

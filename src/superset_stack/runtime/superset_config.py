@@ -230,7 +230,9 @@ PUBLIC_ROLE_LIKE = None
 CUSTOM_SECURITY_MANAGER = NoAnonymousSecurityManager
 # Each user's roles and permissions loaded once per change anywhere in the stack, not per request;
 # the version token lives beside the metadata cache (permission_cache.py)
-PERMISSION_CACHE = permission_cache.configure(_cache_url("metadata_cache"), key=f"{_prefix}security_version")
+PERMISSION_CACHE: permission_cache.PermissionCache | None = permission_cache.configure(
+    _cache_url("metadata_cache"), key=f"{_prefix}security_version"
+)
 FAB_API_SWAGGER_UI = False
 DEBUG = False
 SHOW_STACKTRACE = False
