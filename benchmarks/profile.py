@@ -5,7 +5,7 @@ Starts a throw-away twin as `make bench` does (benchmarks/bench.py), then:
 1. in process (request_cost_probe.py, no HTTP server): each of STEPS, the runtime before issue 20
    and then with each change added in turn, ROUNDS interleaved rounds; CPU ms and metadata-database
    statements per request, the median round;
-2. in process, for the first and the last step: where the CPU goes, by layer (sampler.py: the
+2. in process, for each step: where the CPU goes, by layer (sampler.py: the
    process is sampled every 0.5 ms of its CPU time; layers.py);
 3. through gunicorn as our entrypoint starts it, with one worker and one thread and one client
    asking one request after another: the web process's CPU per request, the same requests as in
@@ -51,22 +51,24 @@ class Step:
 
 
 STEPS: tuple[Step, ...] = (
-    Step("before", "no_permission_cache_config.py", "the runtime on main before issue 20"),
-    Step("permission cache", "tuned_config.py", "user, roles, permissions and row-level security "
-         "filters from a per-user snapshot, checked against a version in Redis once per request"),
+    Step("before", "no_snapshot_cache_config.py", "our runtime before issue 20: Superset's lookups"),
+    Step("user snapshots", "user_snapshots_config.py", "the user, roles, groups, permissions and row-level "
+         "security filters from a snapshot per user (security_manager.py, snapshot_cache.py)"),
+    Step("dataset snapshots", "tuned_config.py", "the dataset, columns, metrics and database from a "
+         "snapshot per dataset (dataset_snapshots.py): no statement left"),
 )  # fmt: skip
 
 
 def in_process(bench: Bench, fixture_path: Path) -> list[dict[str, Any]]:
-    """STEPS' CPU ms and statements per request (median of ROUNDS interleaved rounds), and the
-    layers of the first and the last."""
+    """STEPS' CPU ms and statements per request (median of ROUNDS interleaved rounds), and each
+    one's layers (one more run, sampled)."""
     results: dict[str, list[dict[str, float]]] = {step.name: [] for step in STEPS}
     for round_number in range(1, ROUNDS + 1):
         for step in STEPS:
             bench.log(f"in process, round {round_number}: {step.name}")
             results[step.name].append(run_probe(bench, fixture_path, step.config))
     measured = []
-    for index, step in enumerate(STEPS):
+    for step in STEPS:
         rounds = results[step.name]
         entry: dict[str, Any] = {
             "step": step.name,
@@ -76,11 +78,10 @@ def in_process(bench: Bench, fixture_path: Path) -> list[dict[str, Any]]:
             "cpu_ms": statistics.median(r["cpu_ms"] for r in rounds),
             "statements": statistics.median(r["statements"] for r in rounds),
         }
-        if index in (0, len(STEPS) - 1):
-            bench.log(f"in process, sampled: {step.name}")
-            with tempfile.NamedTemporaryFile(suffix=".json") as stacks:
-                run_probe(bench, fixture_path, step.config, profile=Path(stacks.name))
-                entry["layers"] = by_layer(json.loads(Path(stacks.name).read_text()))
+        bench.log(f"in process, sampled: {step.name}")
+        with tempfile.NamedTemporaryFile(suffix=".json") as stacks:
+            run_probe(bench, fixture_path, step.config, profile=Path(stacks.name))
+            entry["layers"] = by_layer(json.loads(Path(stacks.name).read_text()))
         measured.append(entry)
     return measured
 

@@ -22,6 +22,7 @@ PROBE = Path(__file__).with_name("request_cost_probe.py")
 VARIANTS: tuple[tuple[str, str], ...] = (
     ("Superset's event logger and security manager", "db_event_log_config.py"),
     ("Superset's security manager", "public_lookup_config.py"),
+    ("ours without the snapshot cache", "no_snapshot_cache_config.py"),
     ("ours", "tuned_config.py"),
 )
 

@@ -1,6 +1,6 @@
 """NoAnonymousSecurityManager: Superset's security manager for a stack where nobody is anonymous,
 passwords cannot be guessed at speed, and each user's roles and permissions come from the
-permission cache.
+snapshot cache.
 
 This stack gives anonymous users nothing (PUBLIC_ROLE_LIKE is None; security.md). Flask-AppBuilder
 still asks, before each protected request is authenticated, whether the view is public, by loading
@@ -18,8 +18,8 @@ passwords in a row on each door all reached the password check. Here both doors 
 AUTH_RATE_LIMIT budget per client address.
 
 Then every request loaded the user, their roles and groups, and asked the database about each
-permission and the dataset's row-level security filters. With PERMISSION_CACHE configured
-(permission_cache.py) the answers come from a snapshot per user that is exactly as fresh as the
+permission and the dataset's row-level security filters. With SNAPSHOT_CACHE configured
+(snapshot_cache.py) the answers come from a snapshot per user that is exactly as fresh as the
 database: the user is put into the request's session from the snapshot without a query, and
 permissions are looked up in the set the user's roles held when the snapshot was taken. Without a
 snapshot (no request, Redis unavailable, the cache off), everything is asked as Flask-AppBuilder
@@ -36,7 +36,7 @@ from flask import current_app, g
 from flask_appbuilder.security.sqla.models import assoc_permissionview_role
 from superset.security import SupersetSecurityManager
 
-from superset_stack.runtime.permission_cache import PermissionCache, Snapshot
+from superset_stack.runtime.snapshot_cache import SnapshotCache, UserSnapshot
 
 PASSWORD_SCOPE = "password-login"  # one budget for every door that checks a password
 
@@ -58,27 +58,27 @@ class NoAnonymousSecurityManager(SupersetSecurityManager):  # type: ignore[misc]
         yield self.auth_view
         yield from (view for view in self.appbuilder.baseviews if isinstance(view, self.security_api))
 
-    # --- the permission cache --------------------------------------------------------------------
+    # --- the snapshot cache --------------------------------------------------------------------
 
     @staticmethod
-    def _permission_cache() -> PermissionCache | None:
-        cache = current_app.config.get("PERMISSION_CACHE")
-        return cache if isinstance(cache, PermissionCache) else None
+    def _snapshot_cache() -> SnapshotCache | None:
+        cache = current_app.config.get("SNAPSHOT_CACHE")
+        return cache if isinstance(cache, SnapshotCache) else None
 
-    def _snapshot_of(self, user: Any) -> Snapshot | None:
-        cache = self._permission_cache()
+    def _snapshot_of(self, user: Any) -> UserSnapshot | None:
+        cache = self._snapshot_cache()
         user_id = getattr(user, "id", None)
         if cache is None or user_id is None or not getattr(user, "is_authenticated", False):
             return None
-        return cache.get(user_id)
+        return cache.user(user_id)
 
     def load_user(self, pk: int | str) -> Any | None:
         """The active user with this id, from the snapshot when there is one (no query)."""
-        cache = self._permission_cache()
+        cache = self._snapshot_cache()
         token = cache.request_token() if cache is not None else None
         if cache is None or token is None:
             return super().load_user(pk)
-        snapshot = cache.get(int(pk))
+        snapshot = cache.user(int(pk))
         if snapshot is None:
             snapshot = self._take_snapshot(int(pk), token)
             if snapshot is None:
@@ -88,7 +88,7 @@ class NoAnonymousSecurityManager(SupersetSecurityManager):  # type: ignore[misc]
         user = self.session.merge(snapshot.user, load=False)
         return user if user.is_active else None
 
-    def _take_snapshot(self, user_id: int, token: str) -> Snapshot | None:
+    def _take_snapshot(self, user_id: int, token: str) -> UserSnapshot | None:
         """The user, roles, groups and permissions from the database, read after `token` was."""
         user = self.get_user_by_id(user_id)
         if user is None:
@@ -111,7 +111,7 @@ class NoAnonymousSecurityManager(SupersetSecurityManager):  # type: ignore[misc]
         )
         # a detached copy: shared by the process's threads, never attached to any session
         detached = pickle.loads(pickle.dumps(user))
-        return Snapshot(version=token, user=detached, permissions=frozenset((p, v) for p, v in rows))
+        return UserSnapshot(version=token, user=detached, permissions=frozenset((p, v) for p, v in rows))
 
     def _has_view_access(self, user: Any, permission_name: str, view_name: str) -> bool:
         snapshot = self._snapshot_of(user)

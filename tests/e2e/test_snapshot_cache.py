@@ -1,9 +1,10 @@
-"""The permission cache never serves a revoked permission: every change is seen on the next request.
+"""The snapshot cache never serves what changed: every change is seen on the next request.
 
-Each web worker keeps its users' roles and permissions between requests (runtime/permission_cache.py).
-Here a user's permission is revoked by another process (a Superset command, as `superset init` or an
-administrator's script would), and the user is deactivated through the API (by whichever gunicorn
-worker takes that request); the very next request of the user, on either worker, is refused.
+Each web worker keeps users with their roles and permissions, and datasets, between requests
+(runtime/snapshot_cache.py). Here a user's permission is revoked by another process (a Superset
+command, as `superset init` or an administrator's script would), granted again and the user
+deactivated through the API (by whichever gunicorn worker takes that request), and a dataset gets
+a new metric: the very next request, on either worker, sees each change.
 """
 
 from __future__ import annotations
@@ -120,3 +121,25 @@ def test_a_permission_revoked_elsewhere_is_refused_on_the_next_request(
     finally:
         api.session.delete(f"{api.base}/api/v1/security/users/{created.user}", timeout=60)
         api.session.delete(f"{api.base}/api/v1/security/roles/{created.role}", timeout=60)
+
+
+def test_a_new_metric_is_served_on_the_next_request(twin: Twin, api: Api, chart: Chart) -> None:
+    admin = dict(api.session.headers)
+    assert chart_data(twin, admin, chart, FRESH_CONNECTIONS) == {200}  # both workers hold the dataset
+    dataset = api.get(f"/api/v1/dataset/{chart.dataset_id}").json()["result"]
+    metrics = [
+        {key: metric[key] for key in ("id", "metric_name", "expression")} for metric in dataset["metrics"]
+    ]
+    metric_name = f"doubled_{uuid.uuid4().hex[:6]}"
+    metrics.append({"metric_name": metric_name, "expression": "SUM(amount) * 2"})
+    updated = api.session.put(
+        f"{api.base}/api/v1/dataset/{chart.dataset_id}", json={"metrics": metrics}, timeout=60
+    )
+    assert updated.status_code == 200, updated.text
+    query = {**chart.query_context["queries"][0], "metrics": [metric_name], "orderby": []}
+    doubled = Chart(
+        chart.database_id, chart.dataset_id, chart.chart_id, {**chart.query_context, "queries": [query]}
+    )
+    assert chart_data(twin, admin, doubled, FRESH_CONNECTIONS) == {200}
+    rows = api.post("/api/v1/chart/data", doubled.query_context).json()["result"][0]["data"]
+    assert {row["region"]: row[metric_name] for row in rows} == {"north": 30, "south": 40}

@@ -1,28 +1,28 @@
-"""PermissionCache: each user's account, roles and permissions, loaded once per security change.
+"""SnapshotCache: users and datasets as the metadata database holds them, loaded once per change.
 
-Flask-AppBuilder loads the user, their roles and groups on every API request and asks the
-metadata database whether one of those roles holds the permission; Superset asks again for the
-data source and loads the row-level security filters: six of a cached chart-data request's twelve
-statements (docs/benchmarks.md). Each web process here keeps, per user, what those statements
-return (security_manager.py serves it) for as long as nothing changed, and "nothing changed" is
-exact, not a time:
+A cached chart-data request asked the metadata database twelve questions, and the same answers
+every time: the user, their roles and groups, whether a role holds the permission (twice), the
+row-level security filters, the dataset (twice), its columns, metrics and database, and the
+connection check before them (docs/benchmarks.md). Each web process here keeps snapshots of what
+those statements return, per user (security_manager.py serves them) and per dataset
+(dataset_snapshots.py), for as long as nothing changed, and "nothing changed" is exact, not a time:
 
-- a version token in Redis (SecurityVersion) is read once per request, before anything is loaded;
+- a version token in Redis (MetadataVersion) is read once per request, before anything is loaded;
   a snapshot is served only when it was loaded under the token Redis holds now;
 - every process of the stack (web, Celery, `superset init`, the CLI, migrations) replaces the token
-  whenever one of its statements changes users, roles, groups, permissions or row-level security
-  (security_changes.py): engine events see each statement whatever wrote it, the ORM, bulk
-  updates or Core;
+  whenever one of its statements changes users, roles, groups, permissions, row-level security or
+  a dataset (metadata_changes.py): engine events see each statement whatever wrote it, the ORM,
+  bulk updates or Core;
 - the token is replaced twice: just before the transaction commits, and once its connection is
   back in the pool (after the commit). The first makes the commit fail when Redis cannot be told
-  (UnpublishedSecurityChangeError): no change is ever committed that a process could miss. The second
+  (UnpublishedChangeError): no change is ever committed that a process could miss. The second
   outdates what another process loaded between the two;
-- when Redis cannot be read, nothing is served from the cache (the process drops what it holds and
-  asks the database as Flask-AppBuilder does) until a read succeeds; a 5-second circuit spares
-  each request a connection attempt meanwhile.
+- when Redis cannot be read, nothing is served from snapshots (the process drops what it holds and
+  asks the database as Superset does) until a read succeeds; a 5-second circuit spares each
+  request a connection attempt meanwhile.
 
 Not seen: rows changed outside Superset's processes (psql by hand). Run
-`python -m superset_stack.runtime.permission_cache` afterwards (it replaces the token).
+`python -m superset_stack.runtime.snapshot_cache` afterwards (it replaces the token).
 """
 
 from __future__ import annotations
@@ -42,21 +42,21 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import Pool
 
-from superset_stack.runtime.security_changes import changes_security
+from superset_stack.runtime.metadata_changes import changes_snapshots
 
 BREAK_SECONDS = 5.0
-MAX_USERS = 10_000  # snapshots per process; past it the process starts afresh
-_CHANGED = "superset_stack_security_changed"  # a flag in a pooled connection's info
-_REQUEST_TOKEN = "_superset_stack_security_version"  # the token read for this request, in flask.g
+MAX_SNAPSHOTS = 20_000  # per process; past it the process starts afresh
+_CHANGED = "superset_stack_metadata_changed"  # a flag in a pooled connection's info
+_REQUEST_TOKEN = "_superset_stack_metadata_version"  # the token read for this request, in flask.g
 logger = logging.getLogger(__name__)
 
 
-class UnpublishedSecurityChangeError(RuntimeError):
-    """A security change could not be announced in Redis, so it is not committed."""
+class UnpublishedChangeError(RuntimeError):
+    """A change to users, permissions or datasets could not be announced in Redis: not committed."""
 
 
 @dataclass
-class Snapshot:
+class UserSnapshot:
     """What the database said about one user under one version token."""
 
     version: str
@@ -65,7 +65,18 @@ class Snapshot:
     row_level_filters: dict[int, list[Any]] = field(default_factory=dict)  # dataset id -> filters
 
 
-class SecurityVersion:
+@dataclass(frozen=True)
+class DatasetSnapshot:
+    """A dataset as the database held it under one version token."""
+
+    version: str
+    dataset: Any  # a detached copy of the SqlaTable, its columns, metrics and database loaded
+
+
+Snapshot = UserSnapshot | DatasetSnapshot
+
+
+class MetadataVersion:
     """The version token in Redis: read once per request, replaced on every security change."""
 
     def __init__(self, redis_url: str, key: str) -> None:
@@ -90,11 +101,11 @@ class SecurityVersion:
                 token = self._redis().get(self.key)
         except RedisError as error:
             if not self._open_until:
-                logger.warning("permission cache off while Redis is unavailable: %s", error)
+                logger.warning("snapshot cache off while Redis is unavailable: %s", error)
             self._open_until = time.monotonic() + BREAK_SECONDS
             return None
         if self._open_until:
-            logger.warning("permission cache on again")
+            logger.warning("snapshot cache on again")
             self._open_until = 0.0
         return token.decode() if isinstance(token, bytes) else token
 
@@ -103,13 +114,13 @@ class SecurityVersion:
         self._redis().set(self.key, uuid.uuid4().hex)
 
 
-class PermissionCache:
+class SnapshotCache:
     """The snapshots of one process, and the token they are checked against once per request."""
 
-    def __init__(self, version: SecurityVersion, max_users: int = MAX_USERS) -> None:
+    def __init__(self, version: MetadataVersion, max_snapshots: int = MAX_SNAPSHOTS) -> None:
         self.version = version
-        self._max_users = max_users
-        self._snapshots: dict[int, Snapshot] = {}
+        self._max_snapshots = max_snapshots
+        self._snapshots: dict[tuple[str, int], Snapshot] = {}
 
     def request_token(self) -> str | None:
         """The token for this request, read from Redis on first use; None outside a request."""
@@ -123,34 +134,40 @@ class PermissionCache:
         token: str | None = getattr(g, _REQUEST_TOKEN)
         return token
 
-    def get(self, user_id: int) -> Snapshot | None:
+    def _current(self, key: tuple[str, int]) -> Snapshot | None:
         token = self.request_token()
-        snapshot = self._snapshots.get(user_id)
-        if token is None or snapshot is None or snapshot.version != token:
-            return None
-        return snapshot
+        snapshot = self._snapshots.get(key)
+        return snapshot if token is not None and snapshot is not None and snapshot.version == token else None
 
-    def put(self, user_id: int, snapshot: Snapshot) -> None:
-        if len(self._snapshots) >= self._max_users:
+    def user(self, user_id: int) -> UserSnapshot | None:
+        snapshot = self._current(("user", user_id))
+        return snapshot if isinstance(snapshot, UserSnapshot) else None
+
+    def dataset(self, dataset_id: int) -> DatasetSnapshot | None:
+        snapshot = self._current(("dataset", dataset_id))
+        return snapshot if isinstance(snapshot, DatasetSnapshot) else None
+
+    def put(self, key: int, snapshot: Snapshot) -> None:
+        if len(self._snapshots) >= self._max_snapshots:
             self._snapshots.clear()
-        self._snapshots[user_id] = snapshot
+        self._snapshots[("user" if isinstance(snapshot, UserSnapshot) else "dataset", key)] = snapshot
 
 
 def _mark_changes(connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
-    if changes_security(statement):
+    if changes_snapshots(statement):
         connection.info[_CHANGED] = True
 
 
-def watch(version: SecurityVersion) -> None:
-    """Replace the token around every commit that changed security, in this process, any engine."""
+def watch(version: MetadataVersion) -> None:
+    """Replace the token around every commit that outdates snapshots, in this process, any engine."""
 
     def before_commit(connection: Any) -> None:
         if connection.info.get(_CHANGED):
             try:
                 version.bump()
             except RedisError as error:
-                raise UnpublishedSecurityChangeError(
-                    "users, roles or permissions were not changed: Redis, where every Superset process "
+                raise UnpublishedChangeError(
+                    "users, permissions or datasets were not changed: Redis, where every Superset process "
                     f"learns of such changes, is unavailable ({error}); try again once it is back"
                 ) from error
 
@@ -159,7 +176,7 @@ def watch(version: SecurityVersion) -> None:
             try:
                 version.bump()
             except RedisError:
-                logger.exception("permission change committed, but Redis could not be told afterwards")
+                logger.exception("change committed, but Redis could not be told afterwards")
 
     if not event.contains(Engine, "after_cursor_execute", _mark_changes):
         event.listen(Engine, "after_cursor_execute", _mark_changes)
@@ -167,21 +184,21 @@ def watch(version: SecurityVersion) -> None:
         event.listen(Pool, "checkin", after_commit)
 
 
-def configure(redis_url: str, key: str) -> PermissionCache:
+def configure(redis_url: str, key: str) -> SnapshotCache:
     """The process's cache, with the engine hooks that keep every process's cache exact."""
-    version = SecurityVersion(redis_url, key)
+    version = MetadataVersion(redis_url, key)
     watch(version)
-    return PermissionCache(version)
+    return SnapshotCache(version)
 
 
 def main() -> int:
-    """Outdate every process's snapshots: after changing users or permissions outside Superset."""
+    """Outdate every process's snapshots: after changing users, permissions or datasets by hand."""
     from superset.app import create_app
 
     app = create_app()
-    cache = app.config.get("PERMISSION_CACHE")
-    if not isinstance(cache, PermissionCache):
-        print("no permission cache configured (PERMISSION_CACHE)", file=sys.stderr)
+    cache = app.config.get("SNAPSHOT_CACHE")
+    if not isinstance(cache, SnapshotCache):
+        print("no snapshot cache configured (SNAPSHOT_CACHE)", file=sys.stderr)
         return 1
     cache.version.bump()
     print(f"replaced {cache.version.key} (pid {os.getpid()})")
