@@ -23,7 +23,6 @@ import datetime
 import json
 import statistics
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +31,7 @@ from typing import Annotated, Any
 import requests
 import typer
 
-from benchmarks.bench import CONFIGS, ROOT, Bench, WebVariant, warm_up
+from benchmarks.bench import CONFIGS, ROOT, Bench, WebVariant, elapsed_log, warm_up
 from benchmarks.layers import by_layer
 from benchmarks.request_cost import run_probe
 from benchmarks.run import render
@@ -123,16 +122,10 @@ def main(
     runtime: Annotated[Path, typer.Option(help="The Superset runtime virtualenv.")] = ROOT / ".venv-superset",
 ) -> None:
     """Profile the cached chart-data request and measure each change; writes docs/benchmarks-profile.json."""
-    started = time.monotonic()
-
-    def log(message: str) -> None:
-        print(f"[{time.monotonic() - started:6.0f} s] {message}", flush=True)
-
+    log = elapsed_log()
     bench = Bench(runtime, log)
     try:
-        fixture = bench.up()
-        fixture_path = bench.state / "fixture.json"
-        fixture_path.write_text(json.dumps(fixture))
+        fixture, fixture_path = bench.seeded()
         steps = in_process(bench, fixture_path)
         http = _through_gunicorn_each(bench, fixture, log)
     finally:

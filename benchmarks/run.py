@@ -33,7 +33,7 @@ import psutil
 import typer
 
 from benchmarks import report
-from benchmarks.bench import ROOT, STOCK, TUNED, Bench, warm_up
+from benchmarks.bench import ROOT, STOCK, TUNED, Bench, elapsed_log, warm_up
 from benchmarks.budget import connection_budget
 from benchmarks.load import LocustRun
 from benchmarks.outages import outages
@@ -172,15 +172,10 @@ def main(
     if not counts or min(counts) < 1:
         raise typer.BadParameter(f"levels must be positive integers, got {levels!r}")
     started = time.monotonic()
-
-    def log(message: str) -> None:
-        print(f"[{time.monotonic() - started:6.0f} s] {message}", flush=True)
-
+    log = elapsed_log()
     bench = Bench(runtime, log)
     try:
-        fixture = bench.up()
-        fixture_path = bench.state / "fixture.json"
-        fixture_path.write_text(json.dumps(fixture))
+        fixture, fixture_path = bench.seeded()
         measured = throughput(bench, fixture_path, fixture, counts, seconds)
         costs = request_cost(bench, fixture_path)
         broken = outages(bench, fixture_path, fixture)

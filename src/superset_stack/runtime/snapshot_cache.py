@@ -100,14 +100,21 @@ class MetadataVersion:
                 self._redis().set(self.key, uuid.uuid4().hex, nx=True)
                 token = self._redis().get(self.key)
         except RedisError as error:
-            if not self._open_until:
-                logger.warning("snapshot cache off while Redis is unavailable: %s", error)
-            self._open_until = time.monotonic() + BREAK_SECONDS
+            self._break(error)
             return None
+        self._mend()
+        return token.decode() if isinstance(token, bytes) else token
+
+    def _break(self, error: RedisError) -> None:
+        """For BREAK_SECONDS, no request of this process waits for Redis."""
+        if not self._open_until:
+            logger.warning("snapshot cache off while Redis is unavailable: %s", error)
+        self._open_until = time.monotonic() + BREAK_SECONDS
+
+    def _mend(self) -> None:
         if self._open_until:
             logger.warning("snapshot cache on again")
             self._open_until = 0.0
-        return token.decode() if isinstance(token, bytes) else token
 
     def bump(self) -> None:
         """Outdate every snapshot in every process; raises RedisError when Redis is unavailable."""

@@ -232,7 +232,7 @@ CUSTOM_SECURITY_MANAGER = NoAnonymousSecurityManager
 # stack instead of on every request; the version token lives beside the metadata cache
 # (snapshot_cache.py; datasets: dataset_snapshots.py, installed by _mutate_app)
 SNAPSHOT_CACHE: snapshot_cache.SnapshotCache | None = snapshot_cache.configure(
-    _cache_url("metadata_cache"), key=f"{_prefix}security_version"
+    _cache_url("metadata_cache"), key=f"{_prefix}metadata_version"
 )
 FAB_API_SWAGGER_UI = False
 DEBUG = False
