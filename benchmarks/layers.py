@@ -47,9 +47,10 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("superset/charts/data/api.py:_create_query_context_from_form",),
     ),
     (
-        "Dataset and database loading (ORM)",
+        "Dataset and database: loaded (ORM) or from the snapshot",
         (
             "superset/daos/datasource.py:get_datasource",
+            "runtime/dataset_snapshots.py:get_datasource",
             "superset/common/query_context.py:get_cache_timeout",
         ),
     ),

@@ -143,7 +143,7 @@ def main(
         entry["http_cpu_ms"] = http.get(entry["step"])
     out.write_text(json.dumps(results, indent=1) + "\n")
     benchmarks_md = out.with_name("benchmarks.md")
-    render(json.loads(benchmarks_md.with_suffix(".json").read_text()), benchmarks_md)
+    render(json.loads(benchmarks_md.with_suffix(".json").read_text()), benchmarks_md, plot=False)
     log(f"wrote {out} and the section of {benchmarks_md} it feeds")
 
 

@@ -69,4 +69,14 @@ def profile_section(profile: dict[str, Any] | None) -> list[str]:
         "",
         *layers_table(steps),
         "",
+        *largest_layers(steps[-1]),
     ]
+
+
+def largest_layers(step: dict[str, Any], count: int = 3) -> list[str]:
+    """What the last step still spends most on: where the next milliseconds are."""
+    layers = sorted(step.get("layers", {}).items(), key=lambda item: -item[1])[:count]
+    if not layers:
+        return []
+    named = "; ".join(f"{name} ({share * step['cpu_ms']:.1f} ms)" for name, share in layers)
+    return [f"Largest after {step['step']}: {named}.", ""]

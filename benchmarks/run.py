@@ -202,13 +202,15 @@ def main(
     log(f"wrote {out} and {raw}")
 
 
-def render(results: dict[str, Any], out: Path) -> None:
-    """docs/benchmarks.md and its plot from the raw results."""
-    from benchmarks.plot import chart_data_plot
-
+def render(results: dict[str, Any], out: Path, *, plot: bool = True) -> None:
+    """docs/benchmarks.md and (unless `plot` is off: matplotlib is a bench extra) its plot from the
+    raw results."""
     measured = [Measurement(**m) for m in results["measurements"]]
     picture = out.with_name("benchmarks-chart-data.svg")
-    chart_data_plot(measured, picture)
+    if plot:
+        from benchmarks.plot import chart_data_plot
+
+        chart_data_plot(measured, picture)
     profiled = out.with_name("benchmarks-profile.json")  # benchmarks/profile.py, run on its own
     out.write_text(report.document(
         measured, results["budget"], results["outages"], results["context"],

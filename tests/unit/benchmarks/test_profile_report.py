@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks.profile_report import layers_table, profile_section, steps_table
+from benchmarks.profile_report import largest_layers, layers_table, profile_section, steps_table
 
 STEPS = [
     {"step": "before", "change": "as it was", "statements": 12.0, "cpu_ms": 20.0, "requests": 1080,
@@ -34,3 +34,8 @@ def test_without_results_the_section_says_how_to_get_them() -> None:
     section = "\n".join(profile_section({"command": "python -m benchmarks.profile", "date": "2026-11-30",
                                          "rounds": 3, "http_requests": 360, "steps": STEPS}))  # fmt: skip
     assert "360 times per round, 3 interleaved rounds per step" in section
+
+
+def test_the_largest_layers_left_are_named_with_their_milliseconds() -> None:
+    assert largest_layers(STEPS[0], count=1) == ["Largest after before: Cache key (15.0 ms).", ""]
+    assert largest_layers({"step": "x", "cpu_ms": 1.0}) == []
