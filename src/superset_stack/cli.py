@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console, ConsoleDimensions
 from rich.table import Table
+from rich.text import Text
 from rich.tree import Tree
 
 from superset_stack.settings import Settings, SettingsError
@@ -279,12 +280,35 @@ def _print_plan(plan: Plan) -> None:
         )
     costs.add_row("total", "", f"{cost.monthly_min:.2f}", f"{cost.monthly_max:.2f}")
     console.print(costs)
+    _print_connections(plan.document["warehouse_connections"])
     if cost.unpriced:
         console.print("Unpriced (-), so the totals are lower bounds:", highlight=False)
         for note in unpriced_notes(cost.lines):
             console.print(note, markup=False, highlight=False)
     for text in summary(plan):
         console.print(text, markup=False, highlight=False)
+
+
+def _print_connections(connections: list[dict[str, Any]]) -> None:
+    """The declared warehouse connections: address, options, egress, the credential's ARN."""
+    from superset_stack.plan.report import connection_options
+
+    if not connections:
+        return
+    table = Table(title="Warehouse connections (created or updated by the migration task)")
+    for column in ("name", "engine", "address", "options", "egress", "credential"):
+        table.add_column(column)
+    for c in connections:  # as Text: an ARN's ":secret:" is no emoji code, a name no markup
+        cells = (
+            c["name"],
+            c["engine"],
+            c["address"],
+            connection_options(c["options"]),
+            c["egress"],
+            c["credential"],
+        )
+        table.add_row(*map(Text, cells))
+    console.print(table)
 
 
 @app.command("docs")
@@ -413,7 +437,10 @@ def dr_drill_command(
     region: RegionOption = None,
     report_dir: ReportDirOption = None,
     instance_class: Annotated[
-        str | None, typer.Option(help="Class of the scratch instance. (default: the database's)")
+        str | None,
+        typer.Option(
+            help="Class of the scratch instance. (default: drillInstanceClass, else the database's)"
+        ),
     ] = None,
 ) -> Body:
     """Restore the newest backup into a scratch instance, verify it with the stack's image, delete it.
@@ -425,8 +452,9 @@ def dr_drill_command(
     """
     from superset_stack.ops.drill import DrillOptions, run_drill
 
-    def body(_settings: Settings, names: Any, aws: Any, report: Any, progress: Callable[[str], None]) -> None:
-        run_drill(aws, names, report, options=DrillOptions(instance_class=instance_class), progress=progress)
+    def body(settings: Settings, names: Any, aws: Any, report: Any, progress: Callable[[str], None]) -> None:
+        options = DrillOptions(instance_class=instance_class or settings.drill_instance_class or None)
+        run_drill(aws, names, report, options=options, progress=progress)
 
     return body
 
@@ -438,8 +466,12 @@ def snapshot_command(
     region: RegionOption = None,
     report_dir: ReportDirOption = None,
     keep: Annotated[
-        int, typer.Option(help="Manual snapshots made by this command to keep; older ones are deleted.")
-    ] = 5,
+        int | None,
+        typer.Option(
+            help="Manual snapshots made by this command to keep; older ones are deleted. "
+            "(default: manualSnapshotsToKeep, 5 unless the stack sets it)"
+        ),
+    ] = None,
 ) -> Body:
     """Take a manual snapshot of the metadata database (<prefix>-manual-<UTC time>) and wait for it.
 
@@ -448,9 +480,10 @@ def snapshot_command(
     """
     from superset_stack.ops.snapshots import take_snapshot
 
-    def body(_settings: Settings, names: Any, aws: Any, report: Any, progress: Callable[[str], None]) -> None:
+    def body(settings: Settings, names: Any, aws: Any, report: Any, progress: Callable[[str], None]) -> None:
+        kept = settings.manual_snapshots_to_keep if keep is None else keep
         with report.step("take a manual snapshot") as step:
-            taken = take_snapshot(aws.client("rds"), names, keep=keep, clock=report.clock, progress=progress)
+            taken = take_snapshot(aws.client("rds"), names, keep=kept, clock=report.clock, progress=progress)
             step.detail = f"{taken.identifier} available after {taken.seconds:.0f} s"
         report.facts |= {"snapshot": taken.identifier, "arn": taken.arn, "created": taken.created,
                          "pruned": list(taken.pruned)}  # fmt: skip
@@ -558,6 +591,14 @@ def local_up(  # noqa: PLR0917 - one typer option per parameter
     http_port: Annotated[int, typer.Option(help="--like-aws: its HTTP port (301 to HTTPS).")] = 8080,
     nginx: Annotated[Path | None, typer.Option(help="--like-aws: this nginx (default: on PATH).")] = None,
     smtp_port: Annotated[int, typer.Option(help="The mail relay's port (alert and report e-mail).")] = 8025,
+    config_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--config-file",
+            help="A stack file whose warehouseConnections the bootstrap creates or updates, with the "
+            "secrets from the twin's stand-in for Secrets Manager (`local put-secret`).",
+        ),
+    ] = None,
 ) -> None:
     """Start PostgreSQL, Redis, the bootstrap, gunicorn, a Celery worker and beat; print URL and login."""
     import time
@@ -581,6 +622,7 @@ def local_up(  # noqa: PLR0917 - one typer option per parameter
         redis_server=redis_server,
         like_aws=like_aws,
         nginx=nginx,
+        config_file=config_file,
     )
     started = time.monotonic()
     try:
@@ -617,6 +659,26 @@ def local_up(  # noqa: PLR0917 - one typer option per parameter
             f"  [yellow]screenshots:[/] {missing} (CSV and text reports work without it)", highlight=False
         )
     console.print("  logs: superset-stack local logs [NAME]    stop: superset-stack local down (keeps data)")
+
+
+@local_app.command("put-secret")
+def local_put_secret(
+    arn: Annotated[str, typer.Argument(help="The secret's ARN, as warehouseConnections names it.")],
+    state_dir: StateDirOption = None,
+) -> None:
+    """Store a secret in the twin's stand-in for Secrets Manager (secretsmanager.json in the state
+    folder, mode 0600), read from standard input: a password, a JSON object (for passwordSecretKey)
+    or a service-account key file.
+    The bootstrap reads it at the next `local up` (or rotation)."""
+    import sys
+
+    value = sys.stdin.read().removesuffix("\n")
+    if not value:
+        errors.print("nothing on standard input; pipe the secret's value in")
+        raise typer.Exit(code=2)
+    twin = _twin(state_dir)
+    twin.put_secret(arn, value)
+    console.print(f"stored {arn} in {twin.secrets_manager_file}", highlight=False)
 
 
 @local_app.command("status")

@@ -4,7 +4,8 @@ A stack file gives YAML values (text, numbers, booleans, lists, mappings); the P
 a program text, with lists and objects as JSON text. `coerce` accepts both and checks the kind of a
 value before converting it: an integer is a whole number of at most 15 digits (never a boolean,
 never a fraction); a boolean is exactly true or false; text is text or a number, never a list or a
-mapping turned into the text of one; a list holds texts, or objects of one declared type.
+mapping turned into the text of one; a list holds texts, or objects of one declared type. A field
+of an object is text, an integer, a boolean, or `strings` (a list of texts).
 
 An object type is one small declaration, `ObjectType`: the noun for one item, the fields (key,
 type, description, required or not) and the frozen dataclass built from them, whose attributes are
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 ConfigType = Literal["string", "integer", "boolean", "array"]
-FieldType = Literal["string", "integer"]
+FieldType = Literal["string", "integer", "boolean", "strings"]
 
 MAX_DIGITS = 15  # far above any count, size or port; a longer number is a mistake, not a setting
 MAX_TEXT = 1024  # characters of one text value: longer than any name, ARN, window or waiver
@@ -59,6 +60,15 @@ class ObjectType:
             f"{field.key} ({field.type}{', required' if field.required else ''}): {field.description}"
             for field in self.fields
         )
+
+
+def network_targets(
+    cidr: str | None, prefix_list_id: str | None, security_group_id: str | None
+) -> dict[str, str]:
+    """The network targets an object gives (egress destinations, warehouse connections), by field
+    key; how many a valid one has is a validator's concern."""
+    given = {"cidr": cidr, "prefixListId": prefix_list_id, "securityGroupId": security_group_id}
+    return {key: value for key, value in given.items() if value is not None}
 
 
 def snake_case(key: str) -> str:
@@ -157,6 +167,22 @@ _SCALARS: dict[str, Callable[[Any], tuple[Any, str | None]]] = {
 }
 
 
+def _text_list(raw: Any) -> tuple[tuple[str, ...] | None, str | None]:
+    """A field holding a list of texts (a YAML list): each one text, at most MAX_ITEMS of them."""
+    if not isinstance(raw, list):
+        return None, f"expected a list of texts, got {kind(raw)}"
+    if len(raw) > MAX_ITEMS:
+        return None, f"expected at most {MAX_ITEMS} items, got {len(raw)}"
+    for index, item in enumerate(raw):
+        if not isinstance(item, str) or len(item) > MAX_TEXT:
+            what = kind(item) if not isinstance(item, str) else f"text of {len(item)} characters"
+            return None, f"item {index}: expected text of at most {MAX_TEXT} characters, got {what}"
+    return tuple(item.strip() for item in raw), None
+
+
+_FIELDS: dict[str, Callable[[Any], tuple[Any, str | None]]] = {**_SCALARS, "strings": _text_list}
+
+
 def _list(key: str, raw: Any, what: str, problems: list[str]) -> list[Any] | None:
     """The items of a list value (a YAML list, or JSON text from the Pulumi engine)."""
     items = raw
@@ -216,7 +242,7 @@ def _object(where: str, raw: Any, spec: ObjectType, problems: list[str]) -> Any:
                 problems.append(f"{where}.{field.key}: required ({field.description})")
             values[field.attribute] = None
             continue
-        value, problem = _SCALARS[field.type](given)
+        value, problem = _FIELDS[field.type](given)
         if problem:
             problems.append(f"{where}.{field.key}: {problem}")
         values[field.attribute] = value

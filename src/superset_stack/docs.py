@@ -23,11 +23,11 @@ from superset_stack.plan.diagram import svg
 from superset_stack.settings import DERIVED, ENVIRONMENTS, OPTIONS, REQUIRED, Option, Preset
 
 if TYPE_CHECKING:
-    from superset_stack.plan.cost import CostReport
+    from superset_stack.plan.cost import CostLine, CostReport
     from superset_stack.plan.offline import Plan
 
 README_SECTIONS = ("CONFIGURATION", "ENVIRONMENTS", "BUDGET", "PROD RULES", "PLAN", "ALARMS")
-COST_SECTIONS = ("COSTS", "LEVERS", "EGRESS")
+COST_SECTIONS = ("COSTS", "LEVERS", "EGRESS", "COMMITMENTS")
 # architecture pictures drawn from the example stacks' plans (docs/architecture-<stack>.svg)
 PICTURES = ("dev", "prod")
 
@@ -324,6 +324,49 @@ def levers_table(root: Path) -> str:
     return "\n".join(rows)
 
 
+# The presets, and one variant where a commitment rate was found (x86 tasks on demand, always on).
+COMMITMENT_STACKS: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    ("dev", "dev", {}),
+    ("staging", "staging", {}),
+    ("prod", "prod", {}),
+    ("staging, x86 tasks", "staging", {"cpuArchitecture": "X86_64"}),
+)
+
+
+def commitments_table(root: Path) -> str:
+    """What 1-year, no-upfront commitments make of each preset's lines they apply to (us-east-1,
+    desired counts): on demand, committed, the saving; without a sourced rate, the bound if any."""
+    from superset_stack.plan.cost import CACHE_RESERVED, RDS_RESERVED, SAVINGS_PLAN
+
+    rows = ["| Stack | Commitment | On demand | Committed | Saves | Figure |", "|---|---|---|---|---|---|"]
+    for label, environment, overrides in COMMITMENT_STACKS:
+        lines = _priced(root, environment, **overrides).lines
+        for kind in (SAVINGS_PLAN, RDS_RESERVED, CACHE_RESERVED):
+            covered = [line for line in lines if line.commitment and line.commitment.kind == kind]
+            if covered:
+                rows.append(f"| {label} | {kind} | {_commitment_cells(covered)} |")
+    return "\n".join(rows)
+
+
+def _commitment_cells(lines: list[CostLine]) -> str:
+    """On demand | committed | saves | figure, for the lines of one commitment kind."""
+    commitments = [line.commitment for line in lines if line.commitment]
+    on_demand = sum(line.monthly_min for line in lines)
+    if all(c.monthly is not None for c in commitments):
+        committed = sum(c.monthly or 0.0 for c in commitments)
+        saves = f"{on_demand - committed:.2f}" if committed < on_demand else "nothing: it bills every hour"
+        figure = "estimate" if any(c.estimate for c in commitments) else "sourced"
+        return f"{on_demand:.2f} | {committed:.2f} | {saves} | {figure}"
+    if any(c.note.startswith("Savings Plans do not cover") for c in commitments):
+        return f"{on_demand:.2f} | - | - | Spot is not covered"
+    bounds = [c.at_best for c in commitments]
+    if all(bound is not None for bound in bounds):
+        best = sum(bound or 0.0 for bound in bounds)
+        saves = f"at most {on_demand - best:.2f}" if best < on_demand else "nothing: it bills every hour"
+        return f"{on_demand:.2f} | - | {saves} | no sourced rate; the published ceiling bounds it"
+    return f"{on_demand:.2f} | - | - | no sourced rate"
+
+
 @dataclass(frozen=True)
 class _Declared:
     """A resource as the cost model reads it: an alternative no preset declares, or a plan's
@@ -367,6 +410,7 @@ def render_cost_doc(text: str, root: Path) -> str:
         "COSTS": lambda: cost_table(root),
         "LEVERS": lambda: levers_table(root),
         "EGRESS": egress_table,
+        "COMMITMENTS": lambda: commitments_table(root),
     })  # fmt: skip
 
 

@@ -152,7 +152,10 @@ def test_plan_json_follows_the_contract_and_masks_secrets() -> None:
     result = runner.invoke(app, ["plan", "--stack", "prod", "--format", "json"])
     assert result.exit_code == 0, result.output
     document = json.loads(result.output)
-    assert list(document) == ["stack", "environment", "region", "resources", "policies", "cost"]
+    # the contract's keys, then one more (ARCHITECTURE.md allows it): the declared warehouse connections
+    assert list(document) == ["stack", "environment", "region", "resources", "policies", "cost",
+                              "warehouse_connections"]  # fmt: skip
+    assert document["warehouse_connections"] == []
     assert (document["stack"], document["environment"], document["region"]) == ("prod", "prod", "us-east-1")
     assert all(set(r) == {"type", "name", "parent", "inputs"} for r in document["resources"])
     assert not any(r["type"].startswith("pulumi:providers:") for r in document["resources"])
@@ -380,3 +383,25 @@ def test_the_same_stack_file_gives_the_same_bytes_in_two_processes(tmp_path: Pat
     assert json.loads((tmp_path / "1" / "stdout.json").read_text()) == json.loads(
         (tmp_path / "1" / "out" / "plan.json").read_text()
     )
+
+
+def test_plan_lists_the_warehouse_connections_with_their_egress_and_secret_arns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import yaml
+
+    from tests.unit.test_warehouses import EVERY_ENGINE
+
+    document = yaml.safe_load((ROOT / "Pulumi.staging.yaml").read_text())
+    document["config"]["superset-stack:warehouseConnections"] = EVERY_ENGINE[1:2]
+    path = tmp_path / "Pulumi.staging.yaml"
+    path.write_text(yaml.safe_dump(document))
+    monkeypatch.setenv("COLUMNS", "400")
+    result = runner.invoke(app, ["plan", "--stack", "staging", "--config-file", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Warehouse connections (created or updated by the migration task)" in result.output
+    row = re.search(r"│ Sales +│ redshift +│ analytics\.abc123\.us-east-1\.redshift\.amazonaws\.com:5439 +│ "
+                    r"exposeInSqlLab, allowRunAsync, cache 600 s +│ egress rule: TCP 5439 to cidr 10\.20\.0\.0/16 +│ "
+                    r"arn:aws:secretsmanager:us-east-1:123456789012:secret:redshift-AbCdEf +│", result.output)  # fmt: skip
+    assert row, result.output  # the ARN as written: ":secret:" is no emoji code
+    assert "superset-sg-destination-10-20-0-0-16-5439 aws:vpc/securityGroupEgressRule" in result.output

@@ -159,3 +159,48 @@ def test_long_values_are_cut_in_messages() -> None:
     assert shown("a" * 100) == "'" + "a" * 56 + "... (100 characters)"
     assert shown("short") == "'short'"
     assert kind(3.5) == "3.5"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Mount:
+    path: str
+    read_only: bool | None = None
+    options: tuple[str, ...] | None = None
+
+
+MOUNT = ObjectType(
+    noun="mount",
+    fields=(
+        Field("path", "string", "where", required=True),
+        Field("readOnly", "boolean", "no writes"),
+        Field("options", "strings", "mount options"),
+    ),
+    build=Mount,
+)
+
+
+def test_object_fields_may_be_booleans_and_lists_of_texts() -> None:
+    raw = [
+        {"path": "/a", "readOnly": "true", "options": [" noexec ", "nosuid"]},
+        {"path": "/b", "options": []},
+    ]
+    assert checked("array", raw, items=MOUNT) == (
+        (Mount(path="/a", read_only=True, options=("noexec", "nosuid")), Mount(path="/b", options=())),
+        [],
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "problem"),
+    [
+        ({"readOnly": 1}, "key[0].readOnly: expected true or false, got 1"),
+        ({"options": "noexec"}, "key[0].options: expected a list of texts, got 'noexec'"),
+        (
+            {"options": ["noexec", 5]},
+            "key[0].options: item 1: expected text of at most 1024 characters, got 5",
+        ),
+        ({"options": ["x"] * 101}, "key[0].options: expected at most 100 items, got 101"),
+    ],
+)
+def test_boolean_and_text_list_fields_are_checked_by_kind(field: dict[str, Any], problem: str) -> None:
+    assert checked("array", [{"path": "/a", **field}], items=MOUNT) == (None, [problem])

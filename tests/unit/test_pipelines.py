@@ -56,7 +56,12 @@ def test_workflows_pass_actionlint() -> None:
         [tool("actionlint"), "-shellcheck=", "-pyflakes=", *map(str, WORKFLOWS)],
         cwd=ROOT, capture_output=True, text=True, check=False,
     )  # fmt: skip
-    assert [path.name for path in WORKFLOWS] == ["deploy.yml", "pull-request.yml", "pulumi-up.yml"]
+    assert [path.name for path in WORKFLOWS] == [
+        "deploy.yml",
+        "dr-drill.yml",
+        "pull-request.yml",
+        "pulumi-up.yml",
+    ]
     assert (result.returncode, result.stdout + result.stderr) == (0, "")
 
 
@@ -140,6 +145,22 @@ def test_merges_deploy_dev_then_staging_then_prod_each_in_its_environment() -> N
     (assume,) = [s for s in steps(up) if "configure-aws-credentials" in s.get("uses", "")]
     assert assume["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
     assert 'pulumi up --stack "$STACK" --policy-pack policy --yes' in steps(up)[-2]["run"]
+
+
+def test_the_restore_drill_runs_monthly_for_prod_as_its_deploy_role_and_keeps_the_report() -> None:
+    drill = workflow("dr-drill.yml")
+    assert drill[True]["schedule"] == [{"cron": "17 6 3 * *"}]  # once a month
+    assert drill[True]["workflow_dispatch"]["inputs"]["stack"]["options"] == ["prod", "staging", "dev"]
+    (job,) = drill["jobs"].values()
+    assert job["environment"] == "${{ inputs.stack || 'prod' }}"  # a schedule has no inputs: prod
+    (assume,) = [s for s in steps(job) if "configure-aws-credentials" in s.get("uses", "")]
+    assert assume["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
+    runs = [s.get("run", "") for s in steps(job)]
+    assert any(
+        'superset-stack dr-drill --stack "$STACK" --report-dir "dr-drill-$STACK"' in run for run in runs
+    )
+    (keep,) = [s for s in steps(job) if "upload-artifact" in s.get("uses", "")]
+    assert (keep["if"], keep["with"]["path"]) == ("always()", "dr-drill-${{ inputs.stack || 'prod' }}/")
 
 
 def test_gitlab_does_the_same_with_a_manual_prod() -> None:

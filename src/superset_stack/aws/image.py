@@ -6,12 +6,12 @@ src/superset_stack/runtime/Dockerfile for the tasks' CPU architecture with Build
 beat and the migration) and `worker` (the same plus Debian's Chromium and chromedriver for report
 screenshots, hundreds of MiB that the other tasks do without). Each is pushed under a tag derived
 from every build input: the target, the platform, the build arguments (the base image's digest,
-the RDS CA bundle's checksum, the drivers; for the worker the Debian snapshot and Chromium's
-version), the Dockerfile and every file it copies, the locks included. The same inputs always give
-the same tag, and any change gives a new one, which the immutable repository requires (a second
-image under a tag is refused). Tasks use the images by digest. With `image_uri` (already
-digest-pinned, with Chromium in it for screenshots) nothing is built and no repository is created:
-every task runs that image.
+the RDS CA bundle's checksum, the drivers, the sign-in extras; for the worker the Debian snapshot
+and Chromium's version), the Dockerfile and every file it copies, the locks included. The same
+inputs always give the same tag, and any change gives a new one, which the immutable repository
+requires (a second image under a tag is refused). Tasks use the images by digest. With `image_uri`
+(already digest-pinned, with Chromium in it for screenshots) nothing is built and no repository is
+created: every task runs that image.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import pulumi_docker_build as docker_build
 SOURCE_ROOT = Path(__file__).resolve().parents[3]  # the repository: the build context
 DOCKERFILE = SOURCE_ROOT / "src" / "superset_stack" / "runtime" / "Dockerfile"
 DRIVERS = DOCKERFILE.parent / "drivers"
+EXTRAS = DOCKERFILE.parent / "extras"
 KEEP_IMAGES = 30
 # The Dockerfile's pins, passed explicitly so the plan shows them and the tag follows them.
 PINNED_ARGS = ("SUPERSET_DIGEST", "RDS_CA_BUNDLE_SHA256")
@@ -59,11 +60,16 @@ def dockerfile_defaults(text: str) -> dict[str, str]:
     }
 
 
-def build_args(drivers: Sequence[str], target: str = "web") -> dict[str, str]:
-    """The build arguments of a target: the Dockerfile's pins it uses and the chosen drivers, sorted."""
+def build_args(drivers: Sequence[str], extras: Sequence[str] = (), target: str = "web") -> dict[str, str]:
+    """The build arguments of a target: the Dockerfile's pins it uses, the chosen drivers and sign-in
+    extras, sorted."""
     defaults = dockerfile_defaults(DOCKERFILE.read_text())
     pins = PINNED_ARGS + (WORKER_PINNED_ARGS if target == "worker" else ())
-    return {**{name: defaults[name] for name in pins}, "WAREHOUSE_DRIVERS": " ".join(sorted(drivers))}
+    return {
+        **{name: defaults[name] for name in pins},
+        "WAREHOUSE_DRIVERS": " ".join(sorted(drivers)),
+        "SIGN_IN_EXTRAS": " ".join(sorted(extras)),
+    }
 
 
 def content_tag(
@@ -99,6 +105,8 @@ class ImageArgs:
         kms_key_arn: Key that encrypts the repository.
         cpu_architecture: ``ARM64`` or ``X86_64``, as the task definitions run.
         warehouse_drivers: drivers from runtime/drivers/ to install. Defaults to ClickHouse.
+        sign_in_extras: extras from runtime/extras/ to install (``ldap`` for LDAP sign-in), in both
+            targets. Defaults to none.
         image_uri: A prebuilt image pinned by digest, for every task (with Chromium, for screenshots);
             skips the repository and the builds. Defaults to none.
     """
@@ -106,6 +114,7 @@ class ImageArgs:
     kms_key_arn: pulumi.Input[str]
     cpu_architecture: str = "ARM64"
     warehouse_drivers: Sequence[str] = ("clickhouse",)
+    sign_in_extras: Sequence[str] = ()
     image_uri: str = ""
 
 
@@ -123,6 +132,9 @@ class Image(pulumi.ComponentResource):
         unknown = [d for d in args.warehouse_drivers if not (DRIVERS / f"{d}.lock").exists()]
         if unknown:
             raise ValueError(f"no driver lock for {unknown} in {DRIVERS}")
+        unknown = [e for e in args.sign_in_extras if not (EXTRAS / f"{e}.lock").exists()]
+        if unknown:
+            raise ValueError(f"no extra lock for {unknown} in {EXTRAS}")
         if args.image_uri and "@sha256:" not in args.image_uri:
             raise ValueError(
                 f"image_uri must be pinned by digest (repository@sha256:...), got {args.image_uri!r}"
@@ -168,7 +180,7 @@ class Image(pulumi.ComponentResource):
             platform = PLATFORMS[args.cpu_architecture]
             refs: dict[str, pulumi.Output[str]] = {}
             for target in TARGETS:
-                arguments = build_args(args.warehouse_drivers, target)
+                arguments = build_args(args.warehouse_drivers, args.sign_in_extras, target)
                 tag = content_tag(platform, arguments, target=target)
                 image = docker_build.Image(
                     name if target == "web" else f"{name}-{target}",

@@ -9,6 +9,13 @@ every web task, and a failed migration leaves the old services serving.
 
 With office hours the database is stopped at night: a deploy then starts it for the migration and
 stops it again afterwards (DatabaseWaker), so that deploying is not bound to the office day.
+
+Before a migration that changes the Superset version (an update whose previous run recorded another
+version; never the first deploy), the run takes a manual snapshot of the database when asked
+(`pre_deploy_snapshot`), tagged with both versions, and deletes this tool's older pre-deploy
+snapshots beyond `pre_deploy_snapshots_to_keep` (ops/snapshots.py). A snapshot that fails fails the
+deployment before anything migrates. Pulumi pickles the provider into the state: it holds nothing
+but an optional client factory, and imports boto3 and the snapshot code inside its methods.
 """
 
 from __future__ import annotations
@@ -23,7 +30,9 @@ from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider,
 
 CONTAINER = "migration"
 STARTED_BY = "superset-stack-migration"  # how the run tags its tasks (the live test finds them by it)
+# the Superset version is part of the image, so a new version always brings a new task definition
 TRIGGERS = ("task_definition_arn", "cluster_arn")
+DEFAULT_SNAPSHOTS_TO_KEEP = 3
 T = TypeVar("T")
 
 
@@ -161,18 +170,22 @@ class MigrationRunProvider(ResourceProvider):
 
         return boto3.client(service, region_name=region)
 
-    def _run(self, props: dict[str, Any]) -> dict[str, Any]:
+    def _run(self, props: dict[str, Any], *, previous_version: str = "") -> dict[str, Any]:
+        """Wake the database, snapshot it before a version change, migrate, put it back to sleep."""
         database: str = props.get("database_instance_identifier") or ""
-        waker = DatabaseWaker(client=self._boto3("rds", props["region"])) if database else None
+        rds = self._boto3("rds", props["region"]) if database else None
+        waker = DatabaseWaker(client=rds) if database else None
         started_database = waker.wake(database) if waker else False
         try:
-            return MigrationRunner(client=self._boto3("ecs", props["region"])).run(
+            snapshot = _pre_deploy_snapshot(rds, props, previous_version) if database else ""
+            result = MigrationRunner(client=self._boto3("ecs", props["region"])).run(
                 cluster=props["cluster_arn"],
                 task_definition=props["task_definition_arn"],
                 subnets=props["subnet_ids"],
                 security_groups=props["security_group_ids"],
                 log_group=props["log_group"],
             )
+            return {**result, "pre_deploy_snapshot_identifier": snapshot}
         finally:
             if waker and started_database:  # as it was found: asleep outside office hours
                 waker.put_back_to_sleep(database)
@@ -185,8 +198,37 @@ class MigrationRunProvider(ResourceProvider):
         changed = [key for key in TRIGGERS if olds.get(key) != news.get(key)]
         return DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
 
-    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(outs={**news, **self._run(news)})
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        previous = str(olds.get("superset_version") or "")  # none before this field existed
+        return UpdateResult(outs={**news, **self._run(news, previous_version=previous)})
+
+
+def _pre_deploy_snapshot(rds: Any, props: dict[str, Any], previous_version: str) -> str:
+    """The snapshot taken before migrating from `previous_version`, or "" when none was due (turned
+    off, first deploy, same version). MigrationError when it fails: nothing has migrated yet."""
+    if not props.get("pre_deploy_snapshot"):
+        return ""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from superset_stack.ops.session import OpsError
+    from superset_stack.ops.snapshots import pre_deploy_snapshot
+
+    version = str(props.get("superset_version") or "")
+    keep = int(props.get("pre_deploy_snapshots_to_keep") or DEFAULT_SNAPSHOTS_TO_KEEP)  # a float in the state
+    try:
+        taken = pre_deploy_snapshot(
+            rds,
+            database_identifier=props["database_instance_identifier"],
+            from_version=previous_version,
+            to_version=version,
+            keep=keep,
+        )
+    except (OpsError, ClientError, BotoCoreError) as error:
+        raise MigrationError(
+            f"the snapshot before upgrading Superset {previous_version} -> {version} failed: {error}; "
+            "the migration did not run and the services were not changed"
+        ) from error
+    return taken.identifier if taken else ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -202,6 +244,12 @@ class MigrationRunArgs:
         log_group: Where the task logs, named in error messages.
         database_instance_identifier: The metadata database; when it is stopped (office hours), the
             run starts it first and stops it again afterwards. Defaults to none: not checked.
+        superset_version: The Superset version the image runs (the runtime lock's pin, or an outside
+            image's URI); recorded with each run. Defaults to empty: unknown.
+        pre_deploy_snapshot: Snapshot the database before a run whose Superset version differs from
+            the previous run's. Needs database_instance_identifier. Defaults to off.
+        pre_deploy_snapshots_to_keep: This tool's pre-deploy snapshots kept (the oldest beyond it
+            are deleted after a new one). Defaults to 3.
     """
 
     region: str
@@ -211,12 +259,17 @@ class MigrationRunArgs:
     security_group_ids: Sequence[pulumi.Input[str]]
     log_group: pulumi.Input[str]
     database_instance_identifier: pulumi.Input[str] | None = None
+    superset_version: str = ""
+    pre_deploy_snapshot: bool = False
+    pre_deploy_snapshots_to_keep: int = DEFAULT_SNAPSHOTS_TO_KEEP
 
 
 class MigrationRun(Resource):
-    """One completed run of the migration task for the current task definition."""
+    """One completed run of the migration task for the current task definition; the snapshot taken
+    before it, if any (`pre_deploy_snapshot_identifier`, "" otherwise)."""
 
     task_arn: pulumi.Output[str]
+    pre_deploy_snapshot_identifier: pulumi.Output[str]
 
     def __init__(self, name: str, args: MigrationRunArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(
@@ -230,8 +283,12 @@ class MigrationRun(Resource):
                 "security_group_ids": list(args.security_group_ids),
                 "log_group": args.log_group,
                 "database_instance_identifier": args.database_instance_identifier,
+                "superset_version": args.superset_version,
+                "pre_deploy_snapshot": args.pre_deploy_snapshot,
+                "pre_deploy_snapshots_to_keep": args.pre_deploy_snapshots_to_keep,
                 "task_arn": None,
                 "exit_code": None,
+                "pre_deploy_snapshot_identifier": None,
             },
             opts,
         )

@@ -4,7 +4,8 @@ Creates:
 - an ECS cluster with Container Insights (enhanced) and one KMS-encrypted log group per role;
 - an execution role that may pull this stack's image, write these log groups, read exactly the
   named secrets and decrypt them with the stack key, and a separate task role that may touch only
-  the SQL Lab results prefix of the bucket;
+  the SQL Lab results prefix of the bucket and the declared Athena connections' reach
+  (warehouse_grants.py); only the migration gets the warehouse declaration and credentials;
 - task definitions for web (gunicorn on 8088), Celery worker, Celery beat and the one-off
   migration (bootstrap), all from one image and one environment through one builder
   (task_definition.py): plain settings in `environment`, every secret through `secrets` valueFrom
@@ -33,7 +34,7 @@ timeout, health check, port) and its service function (`_web_service`, `_worker_
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -50,8 +51,10 @@ from superset_stack.aws.task_definition import (
     TaskDefinitionArgs,
     task_definition,
 )
+from superset_stack.aws.warehouse_grants import athena_statements
 from superset_stack.office_hours import OfficeHours
 from superset_stack.settings import CONTAINER_PORT
+from superset_stack.warehouses import AthenaAccess
 
 # The web service's name in the private DNS namespace (the worker's browser opens it).
 WEB_DISCOVERY_NAME = "web"
@@ -175,6 +178,18 @@ class ServicesArgs:
         fargate_spot: run the services on Fargate Spot (X86_64 only). Defaults to on demand.
         office_hours, office_hours_timezone: scale every service to zero outside these hours (an
             IANA zone). Defaults to always on.
+        superset_version, pre_deploy_snapshot, pre_deploy_snapshots_to_keep: the migration run's
+            snapshot before a Superset version change (aws/migration.py). Defaults to none.
+        warehouse_connections: WAREHOUSE_CONNECTIONS, the declaration the migration applies (JSON
+            without secrets). Defaults to none.
+        warehouse_credentials: credential variable -> valueFrom, for the migration task only;
+            warehouse_secret_arns: the secrets behind them, which the execution role may read.
+            Default to none.
+        athena_access: what the task role may reach for each Athena connection. Defaults to none.
+        sign_in_environment: the contract's AUTH_/OIDC_/LDAP_ plain values, for every container
+            (aws/sign_in.py). Defaults to none: database sign-in.
+        sign_in_secret_arns: contract name -> Secrets Manager ARN of the sign-in secret (OIDC client
+            secret, LDAP bind password), for the web tasks only. Defaults to none.
         reports: how alerts and reports are delivered. Defaults to no e-mail, no Slack.
     """
 
@@ -234,6 +249,15 @@ class ServicesArgs:
     fargate_spot: bool = False
     office_hours: OfficeHours | None = None
     office_hours_timezone: str = "UTC"
+    superset_version: str = ""
+    pre_deploy_snapshot: bool = False
+    pre_deploy_snapshots_to_keep: int = 3
+    warehouse_connections: str = ""
+    warehouse_credentials: Mapping[str, str] = field(default_factory=dict)
+    warehouse_secret_arns: Sequence[str] = ()
+    athena_access: Sequence[AthenaAccess] = ()
+    sign_in_environment: Mapping[str, str] = field(default_factory=dict)
+    sign_in_secret_arns: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     reports: ReportDelivery = ReportDelivery()
 
 
@@ -272,11 +296,13 @@ def container_environment(args: ServicesArgs) -> dict[str, pulumi.Input[str]]:
         "RESULTS_S3_PREFIX": args.results_prefix,
         "SUPERSET_INTERNAL_URL": internal_url(args),
         **args.reports.environment(),
+        **args.sign_in_environment,
     }
 
 
 def container_secrets(args: ServicesArgs, role: str) -> dict[str, pulumi.Input[str]]:
-    """The contract's secrets as ECS `secrets` valueFrom ARNs; only the migration gets the admin password,
+    """The contract's secrets as ECS `secrets` valueFrom ARNs; only the migration gets the admin
+    password and the warehouse credentials, only web (which signs people in) the sign-in secrets,
     only the worker (which sends alerts and reports) the SMTP password and the Slack token."""
     secrets: dict[str, pulumi.Input[str]] = {
         # RDS keeps {"username": ..., "password": ...}; ECS injects one JSON key (platform >= 1.4).
@@ -288,8 +314,11 @@ def container_secrets(args: ServicesArgs, role: str) -> dict[str, pulumi.Input[s
         secrets["SUPERSET_ADMIN_PASSWORD"] = args.admin_password_arn
         if args.previous_secret_key_arn is not None:
             secrets["SUPERSET_PREVIOUS_SECRET_KEY"] = args.previous_secret_key_arn
+        secrets.update(args.warehouse_credentials)
+    if role == "web":
+        secrets.update(args.sign_in_secret_arns)
     if role == "worker":
-        secrets |= args.reports.secrets()
+        secrets.update(args.reports.secrets())
     return secrets
 
 
@@ -465,6 +494,8 @@ def _execution_role(
     ]
     if args.previous_secret_key_arn is not None:
         secret_arns.append(args.previous_secret_key_arn)
+    secret_arns += args.warehouse_secret_arns
+    secret_arns += args.sign_in_secret_arns.values()
     secret_arns += args.reports.secrets().values()
     statements: list[dict[str, Any]] = [
         {
@@ -513,7 +544,8 @@ def _execution_role(
 
 def _task_role(name: str, args: ServicesArgs, *, opts: pulumi.ResourceOptions) -> aws.iam.Role:
     """`<name>-task`: objects under the SQL Lab results prefix of the bucket, listing only that
-    prefix, and the stack key only through S3 (the bucket's encryption)."""
+    prefix, the stack key only through S3 (the bucket's encryption), and the declared Athena
+    connections' workgroups, catalog, results and data (warehouse_grants.py)."""
     results = pulumi.Output.concat(args.bucket_arn, "/", args.results_prefix, "*")
     statements: list[dict[str, Any]] = [
         {
@@ -536,6 +568,7 @@ def _task_role(name: str, args: ServicesArgs, *, opts: pulumi.ResourceOptions) -
             "Resource": args.kms_key_arn,
             "Condition": {"StringEquals": {"kms:ViaService": f"s3.{args.region}.amazonaws.com"}},
         },
+        *athena_statements(args.athena_access, partition=args.partition, account_id=args.account_id),
     ]
     return _ecs_tasks_role(f"{name}-task", "What Superset itself may do in AWS", args, statements, opts=opts)
 
@@ -580,6 +613,9 @@ def _containers(args: ServicesArgs) -> list[Container]:
             cpu=args.web_cpu,
             memory_mib=args.web_memory_mib,
             secrets=container_secrets(args, "migration"),
+            environment={"WAREHOUSE_CONNECTIONS": args.warehouse_connections}
+            if args.warehouse_connections
+            else {},
         ),
     ]
 
@@ -620,7 +656,8 @@ def _migration_run(
     opts: pulumi.ResourceOptions,
 ) -> MigrationRun:
     """`<name>-migration`: the migration task run to a clean exit (migration.py), in the services'
-    subnets and group; a stopped database (office hours) is started for it and stopped again."""
+    subnets and group; a stopped database (office hours) is started for it and stopped again, and
+    snapshotted first when the Superset version changes (if asked)."""
     return MigrationRun(
         f"{name}-migration",
         MigrationRunArgs(
@@ -631,6 +668,9 @@ def _migration_run(
             security_group_ids=[args.security_group_id],
             log_group=log_groups["migration"].name,
             database_instance_identifier=args.database_instance_identifier,
+            superset_version=args.superset_version,
+            pre_deploy_snapshot=args.pre_deploy_snapshot,
+            pre_deploy_snapshots_to_keep=args.pre_deploy_snapshots_to_keep,
         ),
         opts=opts,
     )

@@ -4,7 +4,8 @@ Creates an AWS provider for the stack's region whose default tags (Project, Envi
 CostCenter, Owner, Stack, ManagedBy) land on every taggable resource, then composes, in order:
 Secrets (the stack key and generated secrets) -> Network -> SecurityGroups -> VpcEndpoints
 (optional) -> Storage -> Database -> Cache -> Certificate -> LoadBalancer -> WebFirewall
-(optional) -> Image -> Services -> Observability -> Backup. Every child uses that provider.
+(optional) -> Image -> Services -> Observability -> LogQueries -> Backup. Every child uses that
+provider.
 
 Each component's args come from a module-level builder (`network_args`, `database_args`, ...,
 `backup_args`): a pure function of the settings, the account, the stack key and the components it
@@ -14,6 +15,7 @@ draws on, so the mapping from settings to args is tested without building anythi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -26,14 +28,25 @@ from superset_stack.aws.database import Database, DatabaseArgs
 from superset_stack.aws.endpoints import VpcEndpoints, VpcEndpointsArgs
 from superset_stack.aws.image import Image, ImageArgs
 from superset_stack.aws.load_balancer import LoadBalancer, LoadBalancerArgs
+from superset_stack.aws.log_queries import LogQueries, LogQueriesArgs
 from superset_stack.aws.network import Network, NetworkArgs
 from superset_stack.aws.observability import Observability, ObservabilityArgs
 from superset_stack.aws.secrets import Secrets, SecretsArgs
 from superset_stack.aws.security_groups import EgressDestination, SecurityGroups, SecurityGroupsArgs
 from superset_stack.aws.service import ReportDelivery, Services, ServicesArgs
+from superset_stack.aws.sign_in import sign_in_environment, sign_in_secret_arns
 from superset_stack.aws.storage import Storage, StorageArgs
 from superset_stack.aws.waf import WebFirewall, WebFirewallArgs
+from superset_stack.ops.snapshots import superset_version
 from superset_stack.settings import NatGateways, Settings
+from superset_stack.warehouses import (
+    athena_access,
+    credentials,
+    declaration,
+    image_drivers,
+    network_paths,
+    secret_arns,
+)
 
 
 @dataclass(frozen=True)
@@ -61,6 +74,7 @@ class SupersetStack(pulumi.ComponentResource):
     image: Image
     services: Services
     observability: Observability
+    log_queries: LogQueries
     backup: Backup
 
     def __init__(self, name: str, settings: Settings, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -140,6 +154,9 @@ class SupersetStack(pulumi.ComponentResource):
             ),
             opts=child,
         )  # fmt: skip
+        self.log_queries = LogQueries(
+            f"{name}-queries", log_queries_args(s, services=self.services), opts=child
+        )
         self.backup = Backup(
             f"{name}-backup",
             backup_args(s, account, key, database=self.database, observability=self.observability),
@@ -196,7 +213,7 @@ def network_args(s: Settings, account: Account, key: pulumi.Input[str]) -> Netwo
 
 def security_groups_args(s: Settings, *, network: Network) -> SecurityGroupsArgs:
     """The traffic matrix's inputs; tasks get internet egress only when there is a NAT gateway, and
-    one rule per egress destination, in AWS's terms."""
+    one rule per egress destination and per warehouse connections' target and port, in AWS's terms."""
     return SecurityGroupsArgs(
         vpc_id=network.vpc_id,
         s3_prefix_list_id=network.s3_prefix_list_id,
@@ -214,8 +231,25 @@ def security_groups_args(s: Settings, *, network: Network) -> SecurityGroupsArgs
                 referenced_security_group_id=destination.security_group_id,
             )
             for destination in s.egress_destinations
+        )
+        + tuple(
+            EgressDestination(
+                description=path.description,
+                from_port=path.port,
+                to_port=path.port,
+                **{_RULE_TARGETS[path.key]: path.target},
+            )
+            for path in network_paths(s.warehouse_connections)
         ),
     )
+
+
+# a warehouse connection's target field -> EgressDestination's
+_RULE_TARGETS = {
+    "cidr": "cidr_ipv4",
+    "prefixListId": "prefix_list_id",
+    "securityGroupId": "referenced_security_group_id",
+}
 
 
 def endpoints_args(
@@ -347,11 +381,13 @@ def firewall_args(s: Settings, *, load_balancer: LoadBalancer) -> WebFirewallArg
 
 
 def image_args(s: Settings, key: pulumi.Input[str]) -> ImageArgs:
-    """The derived image for the settings' architecture and drivers, or the given image URI."""
+    """The derived image for the settings' architecture and drivers (warehouseDrivers and those of
+    the declared connections), with python-ldap for LDAP sign-in, or the given image URI."""
     return ImageArgs(
         kms_key_arn=key,
         cpu_architecture=s.cpu_architecture,
-        warehouse_drivers=s.warehouse_drivers,
+        warehouse_drivers=image_drivers(s.warehouse_connections, s.warehouse_drivers),
+        sign_in_extras=("ldap",) if s.auth_type == "ldap" else (),
         image_uri=s.image_uri,
     )
 
@@ -429,6 +465,12 @@ def services_args(
         fargate_spot=s.fargate_spot,
         office_hours=s.schedule,
         office_hours_timezone=s.office_hours_timezone,
+        superset_version=s.image_uri or superset_version(),
+        pre_deploy_snapshot=s.pre_deploy_snapshot,
+        pre_deploy_snapshots_to_keep=s.pre_deploy_snapshots_to_keep,
+        **warehouse_args(s),
+        sign_in_environment=sign_in_environment(s),
+        sign_in_secret_arns=sign_in_secret_arns(s),
         reports=report_delivery(s),
     )
 
@@ -447,6 +489,20 @@ def report_delivery(s: Settings) -> ReportDelivery:
         cache_warmup_cron=s.cache_warmup_cron,
         cache_warmup_top_dashboards=s.cache_warmup_top_dashboards,
     )
+
+
+def warehouse_args(s: Settings) -> dict[str, Any]:
+    """The declared connections' share of the services: the migration's declaration and credentials
+    (none without connections or removals), the secrets behind them, the Athena grants."""
+    connections, removed = s.warehouse_connections, s.removed_warehouse_connections
+    if not connections and not removed:
+        return {}
+    return {
+        "warehouse_connections": declaration(connections, removed, region=s.region),
+        "warehouse_credentials": credentials(connections),
+        "warehouse_secret_arns": secret_arns(connections),
+        "athena_access": athena_access(connections, region=s.region),
+    }
 
 
 def observability_args(
@@ -484,6 +540,11 @@ def observability_args(
         cpu_percent=s.alarm_cpu_percent,
         memory_percent=s.alarm_memory_percent,
     )
+
+
+def log_queries_args(s: Settings, *, services: Services) -> LogQueriesArgs:
+    """The saved queries in the folder superset/<stack>, on the services' log groups."""
+    return LogQueriesArgs(folder=f"superset/{s.stack}", log_group_names=services.log_group_names)
 
 
 def backup_args(

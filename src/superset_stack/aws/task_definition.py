@@ -17,7 +17,7 @@ What differs between roles (command, size, secrets, stop timeout, health check, 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -76,6 +76,7 @@ class Container:
         health_check: Defaults to none: ECS watches only that the process runs.
         port: TCP port the container listens on. Defaults to none: no port mapping.
         image: this role's own image (the worker's, with the browser). Defaults to the shared one.
+        environment: plain settings of this role only, over the shared ones. Defaults to none.
     """
 
     name: str
@@ -87,6 +88,7 @@ class Container:
     health_check: HealthCheck | None = None
     port: int | None = None
     image: pulumi.Input[str] | None = None
+    environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -126,7 +128,10 @@ def container_definition(container: Container, args: TaskDefinitionArgs) -> dict
         "mountPoints": [
             {"sourceVolume": volume, "containerPath": path} for volume, path in WRITABLE_VOLUMES.items()
         ],
-        "environment": [{"name": key, "value": value} for key, value in sorted(args.environment.items())],
+        "environment": [
+            {"name": key, "value": value}
+            for key, value in sorted({**args.environment, **container.environment}.items())
+        ],
         "secrets": [{"name": key, "valueFrom": value} for key, value in sorted(container.secrets.items())],
         "linuxParameters": {"initProcessEnabled": True},
         "stopTimeout": container.stop_timeout_seconds,

@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from superset_stack.contract import parse
+from superset_stack.contract import AUTH_VARIABLES, BY_NAME, parse
 from superset_stack.local import postgres, proxy, redis
 from superset_stack.local.files import make_private, private_folder, service_user, write_private
 from superset_stack.local.mail import MailServer
@@ -97,6 +97,11 @@ class TwinOptions:
     celery_concurrency: int = 2
     like_aws: bool = False
     nginx: Path | None = None
+    config_file: Path | None = None  # a stack file whose warehouseConnections the bootstrap applies
+    # Single sign-on: the contract's AUTH_/OIDC_/LDAP_ variables, secrets included (only web gets
+    # those, as on ECS), and the CA of an identity provider whose certificate no system CA signs.
+    sign_in: Mapping[str, str] = field(default_factory=dict)
+    identity_provider_ca: Path | None = None
 
 
 def timeout_chain() -> dict[str, int]:
@@ -127,6 +132,7 @@ class Twin:
         self.tls = self.root / "tls"
         self.state_file = self.root / "state.json"
         self.secrets_file = self.root / "secrets.json"
+        self.secrets_manager_file = self.root / "secretsmanager.json"  # the stand-in for Secrets Manager
 
     # --- persisted state -----------------------------------------------------------------------
 
@@ -316,8 +322,10 @@ class Twin:
         }
         if self.like_aws:
             environment.update(self._production_values(values))
+        environment.update(self._sign_in(role))
         if role == "bootstrap":
             environment["SUPERSET_ADMIN_PASSWORD"] = values["admin_password"]
+            environment.update(self.warehouse_environment())
         if role == "worker" and self.like_aws:  # on ECS too, only the worker sends mail
             environment["SMTP_PASSWORD"] = values["smtp_password"]
         return environment
@@ -340,11 +348,84 @@ class Twin:
             "GUNICORN_KEEPALIVE": str(chain["keepalive"]),
         }
 
+    # --- warehouse connections declared in a stack file (`local up --config-file`) ----------------
+
+    def config_file(self) -> Path | None:
+        saved = self.state().get("config_file")
+        return Path(saved) if saved else self.options.config_file
+
+    def secrets_manager(self) -> dict[str, str]:
+        """The stand-in for Secrets Manager: secret ARN -> its value (SecretString: text, a JSON
+        object for secrets read by key), kept with mode 0600."""
+        if not self.secrets_manager_file.exists():
+            return {}
+        make_private(self.secrets_manager_file)
+        stored: dict[str, str] = json.loads(self.secrets_manager_file.read_text())
+        return stored
+
+    def put_secret(self, arn: str, value: str) -> None:
+        """Store (or replace) one secret in the stand-in, as `put-secret-value` would."""
+        stored = {**self.secrets_manager(), arn: value}
+        if not self.root.exists():
+            private_folder(self.root)
+        write_private(self.secrets_manager_file, json.dumps(stored, indent=2))
+
+    def warehouse_environment(self, config_file: Path | None = None) -> dict[str, str]:
+        """WAREHOUSE_CONNECTIONS and each credential, as ECS gives them to the migration task: the
+        stack file's warehouseConnections (read through Settings, as the program reads them) and
+        the stand-in's secrets. Empty without a stack file (`config_file`, else the twin's) or
+        connections; TwinError for a stack file that is not valid or a secret the stand-in lacks."""
+        path = config_file or self.config_file()
+        if path is None:
+            return {}
+        from superset_stack import warehouses
+        from superset_stack.settings import Settings, SettingsError
+
+        try:
+            settings = Settings.from_stack_file(path)
+        except SettingsError as error:
+            raise TwinError(f"{path}: {error}") from None
+        connections, removed = settings.warehouse_connections, settings.removed_warehouse_connections
+        if not connections and not removed:
+            return {}
+        environment = {
+            "WAREHOUSE_CONNECTIONS": warehouses.declaration(connections, removed, region=settings.region)
+        }
+        stored = self.secrets_manager()
+        missing = []
+        for name, value_from in warehouses.credentials(connections).items():
+            value = secret_value(stored, value_from)
+            if value is None:
+                missing.append(value_from)
+            else:
+                environment[name] = value
+        if missing:
+            raise TwinError(
+                f"the stand-in for Secrets Manager ({self.secrets_manager_file}) lacks {', '.join(missing)}; "
+                "store each with `superset-stack local put-secret ARN` (the value on standard input)"
+            )
+        return environment
+
+    def _sign_in(self, role: str) -> dict[str, str]:
+        """The sign-in variables of TwinOptions.sign_in; the secret ones for web only."""
+        allowed = {variable.name for variable in AUTH_VARIABLES}
+        unknown = sorted(set(self.options.sign_in) - allowed)
+        if unknown:
+            raise TwinError(f"not sign-in variables of the contract: {', '.join(unknown)}")
+        return {
+            name: value
+            for name, value in self.options.sign_in.items()
+            if role == "web" or BY_NAME[name].kind != "secret"
+        }
+
     def process_environment(self, role: str = "web") -> dict[str, str]:
         """What a Superset process gets: the contract, plus where to find the code and config."""
         inherited = {
             key: os.environ[key] for key in ("PATH", "LANG", "LC_ALL", "TZ", "HOME") if key in os.environ
         }
+        if self.options.identity_provider_ca is not None:
+            # requests (authlib's HTTP client) trusts it instead of the system bundle; twin only
+            inherited["REQUESTS_CA_BUNDLE"] = str(self.options.identity_provider_ca)
         trust = {"SSL_CERT_FILE": str(self.trust_bundle)} if self.like_aws else {}
         return {
             **inherited,
@@ -396,6 +477,8 @@ class Twin:
         if problems:
             raise TwinError("; ".join(problems))
         self._python()
+        if self.options.config_file is not None:  # a stack file that is not valid, or a missing secret
+            self.warehouse_environment(self.options.config_file)
         binaries = self._resolve_binaries()
         for name, port in ports.items():
             if not port_is_free(port):
@@ -408,7 +491,8 @@ class Twin:
         self.prepare_state_folder()
         self._save_state(
             {"ports": asdict(self.options.ports), "like_aws": self.options.like_aws, "binaries": binaries,
-             "processes": {}}
+             "processes": {},
+             "config_file": str(self.options.config_file.resolve()) if self.options.config_file else None}
         )  # fmt: skip
         pids: dict[str, int] = {}
         try:
@@ -607,6 +691,20 @@ def browser_problem() -> str | None:
     if missing:
         return f"no {' or '.join(missing)}; the worker's browser is Debian's: {BROWSER_HINT}"
     return None
+
+
+def secret_value(stored: Mapping[str, str], value_from: str) -> str | None:
+    """What ECS injects for a valueFrom (`<secret ARN>` or `<secret ARN>:<JSON key>::`) from the
+    stand-in's secrets; None when the secret, or its key in its JSON, is not there."""
+    parts = value_from.split(":")
+    arn, key = ":".join(parts[:7]), (parts[7] if len(parts) > 7 else "")
+    value: Any = stored.get(arn)
+    if key and isinstance(value, str):
+        try:
+            value = json.loads(value).get(key)
+        except (ValueError, AttributeError):
+            return None
+    return value if isinstance(value, str) and value else None
 
 
 class TwinAlreadyRunningError(TwinError):

@@ -101,6 +101,7 @@ UNMATCHABLE: dict[str, str] = {
     "aws:appautoscaling/scheduledAction:ScheduledAction": "scheduled actions cannot be tagged",
     "aws:cloudwatch/logMetricFilter:LogMetricFilter": "metric filters cannot be tagged",
     "aws:cloudwatch/dashboard:Dashboard": "dashboards cannot be tagged",
+    "aws:cloudwatch/queryDefinition:QueryDefinition": "saved Logs Insights queries cannot be tagged",
     "aws:scheduler/schedule:Schedule": "EventBridge Scheduler schedules cannot be tagged",
     "aws:backup/selection:Selection": "a selection is part of its plan",
     "aws:route53/record:Record": "DNS records cannot be tagged",

@@ -24,8 +24,10 @@ from superset_stack.ops.session import OpsError, error_code
 from superset_stack.ops.waiting import Clock, Progress, Wait, quiet, wait_for
 
 RUNTIME_LOCK = Path(__file__).resolve().parents[1] / "runtime" / "requirements.lock"
-DEFAULT_KEEP = 5  # manual snapshots the `snapshot` command keeps
-PRE_DEPLOY_KEEP = 3  # snapshots before upgrades the migration run keeps
+# the defaults of manualSnapshotsToKeep and preDeploySnapshotsToKeep, which the `snapshot` command
+# and the migration run (aws/migration.py) pass in
+DEFAULT_KEEP = 5
+PRE_DEPLOY_KEEP = 3
 SNAPSHOT_WAIT = Wait(poll_seconds=15, timeout_seconds=3600)
 FAILED = ("failed", "incompatible-restore", "incompatible-parameters")
 RESTORE_SOURCES = ("automated", "awsbackup")

@@ -16,6 +16,12 @@ one pricer and one row in the table.
 
 A price the region lacks (plan/prices.py holds only sourced figures) is never guessed: the lines
 that need it are still listed, unpriced, with the reason, and the totals add up the priced lines.
+
+Commitments are a lever beside on demand, not in the totals: a Fargate service, an RDS instance and a
+cache's nodes each say what they would cost under a 1-year, no-upfront Compute Savings Plan or
+reservation (`Commitment`), sized to the desired counts and billed every hour of the term (so a
+service or database stopped at night pays for the night too), or why there is no figure: Spot is
+not covered, or no rate was found (prices.COMMITMENTS). The plan JSON shows a figure as `committed`.
 """
 
 from __future__ import annotations
@@ -23,11 +29,18 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from superset_stack.office_hours import HOURS_PER_WEEK, running_hours_per_week
-from superset_stack.plan.prices import HOURS_PER_MONTH, Price, missing_reason, prices_for
+from superset_stack.plan.prices import (
+    COMMITMENT_TERM,
+    HOURS_PER_MONTH,
+    Price,
+    commitments_for,
+    missing_reason,
+    prices_for,
+)
 
 LCU_AVERAGE = 0.25
 NAT_GB_PER_MONTH = 10
@@ -35,10 +48,35 @@ LOG_GB_PER_MONTH = 5
 S3_GB_PER_BUCKET = 10
 
 
+SAVINGS_PLAN = "Compute Savings Plan"
+RDS_RESERVED = "RDS reserved instance"
+CACHE_RESERVED = "ElastiCache reserved nodes"
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """A line under a 1-year, no-upfront commitment, USD a month at the desired counts.
+
+    Attributes:
+        kind: SAVINGS_PLAN, RDS_RESERVED or CACHE_RESERVED.
+        monthly: what the line would cost under it; None without a sourced rate.
+        note: where the rate comes from, or why there is no figure.
+        estimate: the rate is an estimate.
+        at_best: without a rate, the least a published ceiling allows; None without one either.
+    """
+
+    kind: str
+    monthly: float | None
+    note: str
+    estimate: bool = False
+    at_best: float | None = None
+
+
 @dataclass(frozen=True)
 class CostLine:
     """What one resource costs a month for one item, USD; `unpriced` says why a line has no figure
-    (then both amounts are 0 and count in no total)."""
+    (then both amounts are 0 and count in no total); `commitment` what a 1-year commitment makes of
+    it, for the lines one applies to."""
 
     resource: str
     item: str
@@ -46,6 +84,7 @@ class CostLine:
     monthly_max: float
     estimate: bool
     unpriced: str = ""
+    commitment: Commitment | None = None
 
 
 @dataclass(frozen=True)
@@ -89,7 +128,10 @@ class MissingPrice(Price):
 def _contract_line(line: CostLine) -> dict[str, Any]:
     if line.unpriced:
         return {"resource": line.resource, "item": line.item, "monthly": None, "unpriced": line.unpriced}
-    return {"resource": line.resource, "item": line.item, "monthly": round(line.monthly_min, 2)}
+    contract = {"resource": line.resource, "item": line.item, "monthly": round(line.monthly_min, 2)}
+    if line.commitment is not None and line.commitment.monthly is not None:
+        contract |= {"committed": round(line.commitment.monthly, 2), "commitment": line.commitment.kind}
+    return contract
 
 
 class Declared(Protocol):
@@ -167,6 +209,7 @@ class Pricing:
     ceilings: Mapping[str, int]  # autoscaling maximum capacity by ECS service name
     service_hours: Mapping[str, float]  # hours a week, by ECS service name (office hours)
     database_hours: Mapping[str, float]  # hours a week, by RDS instance identifier
+    commitments: Mapping[str, Price] = field(default_factory=dict)  # prices.COMMITMENTS of the region
 
     @classmethod
     def of_plan(cls, resources: Sequence[Declared], region: str) -> Pricing:
@@ -186,6 +229,7 @@ class Pricing:
             },
             service_hours=_service_hours(by_type.get(SCHEDULED_ACTION, [])),
             database_hours=_database_hours(by_type.get(SCHEDULE, [])),
+            commitments=commitments_for(region),
         )
 
     def price(self, key: str) -> Price:
@@ -199,10 +243,17 @@ class Pricing:
 
 
 def _line(
-    resource: str, item: str, prices_used: Sequence[Price], low: float, high: float | None = None
+    resource: str,
+    item: str,
+    prices_used: Sequence[Price],
+    low: float,
+    high: float | None = None,
+    *,
+    commitment: Commitment | None = None,
 ) -> CostLine:
     """A cost line, USD a month rounded to 4 places; an estimate when any price used is one;
-    unpriced when any price used is missing (or the amount is NaN, from a price not listed)."""
+    unpriced when any price used is missing (or the amount is NaN, from a price not listed), and
+    then without its commitment."""
     high = low if high is None else high
     missing = [p for p in prices_used if isinstance(p, MissingPrice)]
     if missing:
@@ -210,7 +261,42 @@ def _line(
         return CostLine(resource, item, 0.0, 0.0, estimate=False, unpriced=reason)
     if math.isnan(low) or math.isnan(high):  # a pricer used a missing price it did not list
         return CostLine(resource, item, 0.0, 0.0, estimate=False, unpriced="a unit price is missing")
-    return CostLine(resource, item, round(low, 4), round(high, 4), any(p.estimate for p in prices_used))
+    estimate = any(p.estimate for p in prices_used)
+    return CostLine(resource, item, round(low, 4), round(high, 4), estimate, commitment=commitment)
+
+
+# --- commitments (1 year, no upfront): sized to the desired counts, billed every hour -------------
+
+
+def _savings_plan(pricing: Pricing, arch: str, *, on_spot: bool, always_on: float) -> Commitment:
+    """A Compute Savings Plan covering a service's desired count around the clock (`always_on`: its
+    on-demand month at that count, every hour)."""
+    if on_spot:
+        return Commitment(SAVINGS_PLAN, None, "Savings Plans do not cover Fargate Spot")
+    factor = pricing.commitments.get(f"fargate.{arch}.savings_plan")
+    if factor is None:
+        what = f"Savings Plans rate for Fargate {arch.upper()}"
+        return Commitment(SAVINGS_PLAN, None, _not_found(pricing, what))
+    return Commitment(SAVINGS_PLAN, round(always_on * factor.usd, 4), factor.source, factor.estimate)
+
+
+def _reservation(
+    pricing: Pricing, *, kind: str, key: str, what: str, always_on: float, count: int
+) -> Commitment:
+    """`count` reservations at the hourly rate `key`; without one, the bound a ceiling gives
+    against `always_on` (the on-demand month of every hour), if the kind has a ceiling."""
+    rate = pricing.commitments.get(key)
+    if rate is not None:
+        monthly = rate.usd * HOURS_PER_MONTH * count
+        return Commitment(kind, round(monthly, 4), rate.source, rate.estimate)
+    ceiling = pricing.commitments.get("rds.reserved.ceiling") if kind == RDS_RESERVED else None
+    at_best = round(always_on * ceiling.usd, 4) if ceiling else None
+    bound = f"; at best {ceiling.source}" if ceiling else ""
+    return Commitment(kind, None, _not_found(pricing, f"reserved rate for {what}") + bound, at_best=at_best)
+
+
+def _not_found(pricing: Pricing, what: str) -> str:
+    return f"no sourced {COMMITMENT_TERM} {what} in {pricing.region} (plan/prices.py)"
 
 
 Pricer = Callable[[Declared, Pricing], Iterator[CostLine]]
@@ -229,9 +315,7 @@ def _fargate_service(service: Declared, pricing: Pricing) -> Iterator[CostLine]:
     providers = {s.get("capacityProvider") for s in service.inputs.get("capacityProviderStrategies") or []}
     spot = pricing.price("fargate.spot.factor") if providers == {"FARGATE_SPOT"} else None
     share, hours = _running(pricing.service_hours.get(service.name))
-    per_task = (
-        (vcpu * vcpu_hour.usd + gb * gb_hour.usd) * (spot.usd if spot else 1.0) * HOURS_PER_MONTH * share
-    )
+    every_hour = (vcpu * vcpu_hour.usd + gb * gb_hour.usd) * (spot.usd if spot else 1.0) * HOURS_PER_MONTH
     low = int(service.inputs.get("desiredCount", 1))
     high = max(low, pricing.ceilings.get(service.name, low))
     yield _line(
@@ -239,8 +323,9 @@ def _fargate_service(service: Declared, pricing: Pricing) -> Iterator[CostLine]:
         f"Fargate {arch.upper()}{' Spot' if spot else ''} {vcpu:g} vCPU / {gb:g} GB "
         f"x {low}-{high} tasks{hours}",
         [vcpu_hour, gb_hour, spot] if spot else [vcpu_hour, gb_hour],
-        per_task * low,
-        per_task * high,
+        every_hour * share * low,
+        every_hour * share * high,
+        commitment=_savings_plan(pricing, arch, on_spot=spot is not None, always_on=every_hour * low),
     )
 
 
@@ -253,11 +338,22 @@ def _rds_instance(database: Declared, pricing: Pricing) -> Iterator[CostLine]:
     gib = int(inputs.get("allocatedStorage", 20))
     # a stopped instance pays storage but no instance hours
     share, hours = _running(pricing.database_hours.get(str(inputs.get("identifier"))))
+    deployment = "Multi-AZ" if copies == 2 else "Single-AZ"
+    every_hour = klass.usd * HOURS_PER_MONTH * copies
+    reserved = _reservation(
+        pricing,
+        kind=RDS_RESERVED,
+        key=f"rds.reserved.{inputs['instanceClass']}.{deployment.lower()}",  # per instance-hour
+        what=f"{inputs['instanceClass']} {deployment}",
+        always_on=every_hour,
+        count=1,
+    )
     yield _line(
         database.name,
         f"RDS {inputs['instanceClass']}{' Multi-AZ' if copies == 2 else ''}{hours}",
         [klass],
-        klass.usd * HOURS_PER_MONTH * copies * share,
+        every_hour * share,
+        commitment=reserved,
     )
     yield _line(
         database.name,
@@ -275,11 +371,22 @@ def _cache_nodes(group: Declared, pricing: Pricing) -> Iterator[CostLine]:
     node = pricing.price(f"elasticache.redis.{group.inputs['nodeType']}")
     valkey = pricing.price("elasticache.valkey.factor") if group.inputs.get("engine") == "valkey" else None
     nodes = int(group.inputs.get("numCacheClusters", 1))
+    engine, node_type = group.inputs.get("engine"), group.inputs["nodeType"]
+    monthly = node.usd * (valkey.usd if valkey else 1.0) * nodes * HOURS_PER_MONTH
+    reserved = _reservation(
+        pricing,
+        kind=CACHE_RESERVED,
+        key=f"elasticache.reserved.{engine}.{node_type}",  # per node-hour
+        what=f"{engine} {node_type}",
+        always_on=monthly,
+        count=nodes,
+    )
     yield _line(
         group.name,
-        f"ElastiCache {group.inputs.get('engine')} {group.inputs['nodeType']} x {nodes}",
+        f"ElastiCache {engine} {node_type} x {nodes}",
         [node, valkey] if valkey else [node],
-        node.usd * (valkey.usd if valkey else 1.0) * nodes * HOURS_PER_MONTH,
+        monthly,
+        commitment=reserved,
     )
 
 

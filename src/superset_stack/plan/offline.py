@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 
 from superset_stack.plan.recording import RecordingMocks, install, run
-from superset_stack.settings import PROJECT, Settings, read_stack_file, stack_name_from_path
+from superset_stack.settings import PROJECT, NatGateways, Settings, read_stack_file, stack_name_from_path
+from superset_stack.warehouses import plan_entries
 
 if TYPE_CHECKING:
     from superset_stack.plan.cost import CostReport
@@ -115,5 +116,11 @@ def plan_stack_file(path: Path, *, stack: str | None = None) -> Plan:
         ],
         "policies": {"violations": [dataclasses.asdict(v) for v in report.violations]},
         "cost": cost.as_contract(),
+        # beyond the contract's keys: the declared warehouse connections, their egress, no secret
+        "warehouse_connections": plan_entries(
+            settings.warehouse_connections,
+            region=settings.region,
+            internet_egress=settings.nat_gateways is not NatGateways.NONE,
+        ),
     }
     return Plan(settings, mocks, report, cost, document)

@@ -10,6 +10,9 @@ a published source gives for that region; nothing is carried over from another r
 price of theirs is missing, and a cost line that needs a missing price is reported unpriced, with
 the reason, instead of guessed (plan/cost.py). A region not listed here has no prices at all. A
 month is 730 hours.
+
+Commitments (1 year, no upfront) are a second table, beside on demand: what a Savings Plan or a
+reservation makes of a line, per region, from the figures found (COMMITMENTS, below).
 """
 
 from __future__ import annotations
@@ -199,3 +202,35 @@ def missing_reason(region: str, keys: Sequence[str]) -> str:
     if region not in REGIONS:
         return f"no price data for region {region} (priced: {', '.join(REGIONS)})"
     return f"no published {region} price for {', '.join(keys)} (plan/prices.py)"
+
+
+# --- commitments: 1 year, no upfront (researched 2026-11-30) -------------------------------------
+# A commitment bills every hour of its term, whether anything runs or not. Figures searched for and
+# NOT found, so the lines that need them show no committed figure (plan/cost.py says which): the
+# 1-year no-upfront reserved rates of RDS PostgreSQL db.t4g.micro, db.t4g.small and db.m7g.large
+# (Single-AZ and Multi-AZ), of ElastiCache cache.t4g.micro, cache.t4g.small and cache.m7g.large
+# (Valkey and Redis OSS), and the Fargate ARM (Graviton) Savings Plans rate. Every region but
+# us-east-1 has none at all.
+COMMITMENT_TERM = "1 year, no upfront"
+US_EAST_1_COMMITMENTS: dict[str, Price] = {
+    "fargate.x86.savings_plan": Price(
+        0.80,
+        "x on demand",
+        "Vantage, 'What is an AWS Savings Plan?': a 1-year Fargate Compute Savings Plan, No Upfront, "
+        "Linux/x86 saves about 20% against on demand (their table is for US East (Ohio)) [S]",
+        True,
+    ),
+    # A bound, not a rate: what a reservation saves at best, for lines without a sourced rate.
+    "rds.reserved.ceiling": Price(
+        0.70,
+        "x on demand at best",
+        "archera.ai, AWS RDS commitment brief (data March 2026): No Upfront reserved DB instances save "
+        "up to 30%, 1-year term only [S]",
+    ),
+}
+COMMITMENTS: dict[str, dict[str, Price]] = {"us-east-1": US_EAST_1_COMMITMENTS}
+
+
+def commitments_for(region: str) -> Mapping[str, Price]:
+    """The region's commitment factors and rates by key; empty where none were found."""
+    return COMMITMENTS.get(region, {})

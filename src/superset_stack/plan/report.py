@@ -111,7 +111,46 @@ def markdown(document: dict[str, Any], lines: Sequence[CostLine], picture: str =
     out.append(f"| **total** | | **{cost['monthly_min']:.2f}** | **{cost['monthly_max']:.2f}** |")
     if any(line.unpriced for line in lines):
         out += ["", "Unpriced (-), so the totals are lower bounds:", "", *unpriced_notes(lines)]
+    out += warehouse_section(document.get("warehouse_connections", []))
     out += ["", "## Resources by type", "", "| Type | Count |", "|---|---|"]
     counts = Counter(resource["type"] for resource in document["resources"])
     out += [f"| `{kind}` | {count} |" for kind, count in sorted(counts.items())]
     return "\n".join(out) + "\n"
+
+
+def connection_options(options: dict[str, Any]) -> str:
+    """A connection's Superset options in one line: the ones switched on, the schemas, the cache."""
+    shown = [
+        key for key in ("exposeInSqlLab", "allowDml", "allowRunAsync", "allowFileUpload") if options[key]
+    ]
+    if options["fileUploadSchemas"]:
+        shown.append(f"upload schemas {', '.join(options['fileUploadSchemas'])}")
+    if options["cacheTimeoutSeconds"] is not None:
+        shown.append(f"cache {options['cacheTimeoutSeconds']} s")
+    return ", ".join(shown) or "none"
+
+
+def warehouse_section(connections: Sequence[dict[str, Any]]) -> list[str]:
+    """The Markdown section on the declared warehouse connections (none: no section)."""
+    if not connections:
+        return []
+    out = [
+        "",
+        "## Warehouse connections",
+        "",
+        "Created or updated by the migration task; credentials only as Secrets Manager ARNs.",
+        "",
+        "| Name | Engine | Address | Options | Egress | Credential |",
+        "|---|---|---|---|---|---|",
+    ]
+    out += [
+        f"| {_cell(c['name'])} | {c['engine']} | `{c['address']}` | {connection_options(c['options'])} "
+        f"| {c['egress']} | `{c['credential']}` |"
+        for c in connections
+    ]
+    return out
+
+
+def _cell(text: str) -> str:
+    """Text in a Markdown table cell (a | would end it)."""
+    return text.replace("|", "\\|")

@@ -1,4 +1,5 @@
-"""Bootstrap the metadata database: migrate, init, and the admin user from its secret.
+"""Bootstrap the metadata database: migrate, init, the admin user from its secret, and the
+declared warehouse connections.
 
 Idempotent: safe to run twice and after an upgrade. On ECS it is the one-off migration task that
 runs before the web service changes; locally the twin runs it on every `up`. A PostgreSQL
@@ -17,6 +18,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from superset_stack.contract import ContractError, Runtime, parse
+from superset_stack.runtime.warehouses import sync_warehouses
 
 ADVISORY_LOCK_KEY = 0x5E7E75E7  # "superset" bootstrap; any constant shared by all bootstraps
 
@@ -62,7 +64,8 @@ def superset(*args: str) -> None:
 
 
 def ensure_admin(runtime: Runtime) -> None:
-    """Create the admin user, or bring its password in line with the secret."""
+    """Create the admin user, or bring its password in line with the secret; enabled with database
+    sign-in, disabled under single sign-on (`admin_active`)."""
     from superset.app import create_app
 
     app = create_app()
@@ -85,6 +88,20 @@ def ensure_admin(runtime: Runtime) -> None:
         else:
             security.reset_password(user.id, runtime.admin_password)
             log(f"admin user {runtime.admin_username!r} exists; password set from the secret")
+        admin_active(security, runtime)
+
+
+def admin_active(security: Any, runtime: Runtime) -> None:
+    """Under oidc or ldap the admin is kept but disabled: Superset has one sign-in type at a time, and
+    administrators come from the identity provider's group mapped to Admin. Switching authType back
+    to database enables it again with the secret's password (break-glass, docs/operations.md)."""
+    user = security.find_user(username=runtime.admin_username)
+    wanted = not runtime.auth.sso
+    if user.active != wanted:
+        user.active = wanted
+        security.update_user(user)
+    state = "enabled" if wanted else f"disabled (people sign in through {runtime.auth.type})"
+    log(f"admin user {runtime.admin_username!r} {state}")
 
 
 def main() -> int:
@@ -113,6 +130,7 @@ def main() -> int:
             subprocess.run([sys.executable, "-m", "superset_stack.runtime.reencrypt"], check=True)
         superset("init")
         ensure_admin(runtime)
+        sync_warehouses(runtime)  # the declared warehouse connections (runtime/warehouses.py)
     log("done")
     return 0
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from superset_stack.validators import (
+    auth,
     backup_window,
     cache,
     compute,
@@ -26,6 +27,7 @@ from superset_stack.validators import (
     storage_autoscaling,
     tags,
     waivers,
+    warehouses,
 )
 from superset_stack.validators._problem import Problem, required
 
@@ -46,12 +48,21 @@ VALIDATORS: tuple[Validator, ...] = (
     # from the outside in: the private subnets' way out comes after the edge
     network.validate_nat_gateways,
     egress.validate_egress_destinations,
+    warehouses.validate_warehouse_connections,
+    auth.validate_auth_type,
+    auth.validate_roles,
+    auth.validate_oidc,
+    auth.validate_ldap,
+    # after egress: its destinations are checked before one is looked for on the directory's port
+    auth.validate_auth_network,
     operations.validate_retention,
     operations.validate_secret_rotation,
     operations.validate_alarm_email,
     operations.validate_aws_backup,
+    operations.validate_snapshot_retention,
     database.validate_instance,
     storage_autoscaling.validate_storage_autoscaling,
+    database.validate_drill_instance,
     database.validate_backups_and_maintenance,
     cache.validate_cache,
     storage.validate_expiration,

@@ -27,9 +27,7 @@ def validate_instance(s: Settings) -> list[Problem]:
         problems.append(
             Problem("dbEngineVersion", f"PostgreSQL {s.db_engine_version} is too old; use 16 or newer")
         )
-    if s.db_instance_class not in sizing.DB_INSTANCE_MEMORY_GIB:
-        known = ", ".join(sizing.DB_INSTANCE_MEMORY_GIB)
-        problems.append(Problem("dbInstanceClass", f"unknown class {s.db_instance_class!r}; known: {known}"))
+    problems += _known_class("dbInstanceClass", s.db_instance_class)
     if not 20 <= s.db_allocated_storage_gib <= 65536:
         problems.append(
             Problem(
@@ -52,6 +50,18 @@ def validate_instance(s: Settings) -> list[Problem]:
             )
         )
     return problems
+
+
+def validate_drill_instance(s: Settings) -> list[Problem]:
+    """The DR drill's scratch instance class, when given, is one the database could have."""
+    return _known_class("drillInstanceClass", s.drill_instance_class) if s.drill_instance_class else []
+
+
+def _known_class(key: str, instance_class: str) -> list[Problem]:
+    if instance_class in sizing.DB_INSTANCE_MEMORY_GIB:
+        return []
+    known = ", ".join(sizing.DB_INSTANCE_MEMORY_GIB)
+    return [Problem(key, f"unknown class {instance_class!r}; known: {known}")]
 
 
 def validate_backups_and_maintenance(s: Settings) -> list[Problem]:

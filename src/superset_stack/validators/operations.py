@@ -1,5 +1,5 @@
-"""Operations: log retention, secret recovery and rotation, the alarm address, and AWS Backup's
-retention and disaster-recovery copy."""
+"""Operations: log retention, secret recovery and rotation, the alarm address, AWS Backup's
+retention and disaster-recovery copy, and how many manual snapshots the day-2 tooling keeps."""
 
 from __future__ import annotations
 
@@ -69,3 +69,21 @@ def validate_aws_backup(s: Settings) -> list[Problem]:
             )
         )
     return problems
+
+
+# RDS allows 100 manual snapshots per region by default (a quota that can be raised); one stack's
+# tool-made snapshots of either kind stay below it.
+SNAPSHOTS_TO_KEEP_RANGE = (1, 100)
+
+
+def validate_snapshot_retention(s: Settings) -> list[Problem]:
+    """The pre-deploy and manual snapshots kept: at least the one just taken, at most the quota."""
+    low, high = SNAPSHOTS_TO_KEEP_RANGE
+    return [
+        Problem(key, f"must be {low}-{high} (RDS's default quota of manual snapshots), got {value}")
+        for key, value in (
+            ("preDeploySnapshotsToKeep", s.pre_deploy_snapshots_to_keep),
+            ("manualSnapshotsToKeep", s.manual_snapshots_to_keep),
+        )
+        if not low <= value <= high
+    ]

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import urllib.request
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from botocore.stub import Stubber
 from moto.server import ThreadedMotoServer
+from pulumi.dynamic.dynamic import serialize_provider
 
 from superset_stack.aws.migration import DatabaseWaker, MigrationError, MigrationRunner, MigrationRunProvider
 from superset_stack.aws.service import Services
 from superset_stack.local.processes import free_port
+from superset_stack.ops.waiting import Clock
 from superset_stack.plan.recording import RecordingMocks
 from tests.unit.aws.test_service import args as service_args
 
 Build = Callable[[Callable[[], Any]], RecordingMocks]
+SOURCE = Path(__file__).resolve().parents[3] / "src"
 CLUSTER = "arn:aws:ecs:us-east-1:123456789012:cluster/superset"
 TASK_DEF = "arn:aws:ecs:us-east-1:123456789012:task-definition/superset-prod-migration:7"
 TASK = "arn:aws:ecs:us-east-1:123456789012:task/superset/0123456789abcdef"
@@ -228,3 +236,117 @@ def test_a_running_database_is_left_running(rds: Any) -> None:
     with stub:
         provider_with(rds, client).create(dict(PROPS))
     assert status(rds) == "available"
+
+
+# --- a snapshot before a migration that changes the Superset version ---------------------------
+
+SNAPSHOTTED = {
+    **PROPS,
+    "superset_version": "6.2.0",
+    "pre_deploy_snapshot": True,
+    "pre_deploy_snapshots_to_keep": 2.0,
+}  # fmt: skip  (numbers come back from the state as floats)
+BEFORE = {**SNAPSHOTTED, "superset_version": "6.1.0", "task_arn": TASK, "exit_code": 0}
+
+
+def migrating(rds: Any, seen: list[list[str]]) -> Any:
+    """An ECS client that runs one migration cleanly and notes the pre-deploy snapshots it met."""
+    client, stub = ecs()
+    stub.add_response("run_task", {"tasks": [{"taskArn": TASK}], "failures": []}, RUN_TASK)
+    stub.add_response("describe_tasks", described("STOPPED", 0), {"cluster": CLUSTER, "tasks": [TASK]})
+    original = client.run_task
+
+    def run_task(**kwargs: Any) -> Any:
+        seen.append(pre_deploy_snapshots(rds))
+        return original(**kwargs)
+
+    client.run_task = run_task
+    stub.activate()
+    return client
+
+
+def pre_deploy_snapshots(rds: Any) -> list[str]:
+    found = rds.describe_db_snapshots(DBInstanceIdentifier=DATABASE, SnapshotType="manual")["DBSnapshots"]
+    return sorted(s["DBSnapshotIdentifier"] for s in found if "-pre-deploy-" in s["DBSnapshotIdentifier"])
+
+
+def test_an_upgrade_snapshots_the_database_before_it_migrates(rds: Any) -> None:
+    seen: list[list[str]] = []
+    outs = provider_with(rds, migrating(rds, seen)).update(TASK, BEFORE, dict(SNAPSHOTTED)).outs
+    (taken,) = seen[0]  # the snapshot existed when the migration task started
+    assert taken.startswith("superset-dev-pre-deploy-")
+    assert outs["pre_deploy_snapshot_identifier"] == taken
+    assert outs["superset_version"] == "6.2.0"  # what the next deploy compares with
+    arn = rds.describe_db_snapshots(DBSnapshotIdentifier=taken)["DBSnapshots"][0]["DBSnapshotArn"]
+    tags = {t["Key"]: t["Value"] for t in rds.list_tags_for_resource(ResourceName=arn)["TagList"]}
+    assert tags["superset-stack:from-version"] == "6.1.0" and tags["superset-stack:to-version"] == "6.2.0"
+    assert tags["superset-stack:purpose"] == "pre-deploy"
+    assert status(rds) == "stopped"  # woken for the snapshot and the migration, asleep again
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["first deploy", "same version", "turned off", "version unknown before"],
+)
+def test_no_snapshot_when_the_version_does_not_change_or_it_is_off(rds: Any, case: str) -> None:
+    seen: list[list[str]] = []
+    provider = provider_with(rds, migrating(rds, seen))
+    if case == "first deploy":
+        outs = provider.create(dict(SNAPSHOTTED)).outs
+    else:
+        news = {**SNAPSHOTTED, "pre_deploy_snapshot": case != "turned off"}
+        olds = {**BEFORE, "superset_version": {"same version": "6.2.0", "turned off": "6.1.0"}.get(case)}
+        outs = provider.update(TASK, olds, news).outs
+    assert seen == [[]]  # the migration ran, with no snapshot before it
+    assert outs["pre_deploy_snapshot_identifier"] == ""
+    assert pre_deploy_snapshots(rds) == []
+
+
+def test_older_pre_deploy_snapshots_are_pruned_to_the_setting(
+    rds: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    moments = iter(datetime(2026, 11, 30, hour, tzinfo=UTC) for hour in (9, 10, 11))
+    monkeypatch.setattr("superset_stack.ops.snapshots.Clock", lambda: Clock(now=lambda: next(moments)))
+    for version in ("6.2.0", "6.3.0", "6.4.0"):
+        olds = {**BEFORE, "superset_version": f"{version}-before"}
+        provider_with(rds, migrating(rds, [])).update(
+            TASK, olds, {**SNAPSHOTTED, "superset_version": version}
+        )
+    assert pre_deploy_snapshots(rds) == [  # keep 2: the oldest one went
+        "superset-dev-pre-deploy-20261130-100000",
+        "superset-dev-pre-deploy-20261130-110000",
+    ]
+
+
+def test_a_failed_snapshot_fails_the_deploy_before_anything_migrates(rds: Any) -> None:
+    from botocore.exceptions import ClientError
+
+    def refuse(**_kwargs: Any) -> Any:
+        raise ClientError({"Error": {"Code": "SnapshotQuotaExceeded", "Message": "quota of 100 reached"}},
+                          "CreateDBSnapshot")  # fmt: skip
+
+    rds.create_db_snapshot = refuse
+    client, stub = ecs()  # no run_task answered: the stub fails the test if the task is started
+    with stub, pytest.raises(MigrationError) as caught:
+        provider_with(rds, client).update(TASK, BEFORE, dict(SNAPSHOTTED))
+    assert str(caught.value) == (
+        "the snapshot before upgrading Superset 6.1.0 -> 6.2.0 failed: An error occurred (SnapshotQuotaExceeded) "
+        "when calling the CreateDBSnapshot operation: quota of 100 reached; the migration did not run and the "
+        "services were not changed"
+    )
+    assert status(rds) == "stopped"  # put back to sleep all the same
+
+
+def test_the_provider_pickles_and_loads_in_a_fresh_interpreter() -> None:
+    """Pulumi keeps the provider in the state (dill) and loads it in its own process to run updates."""
+    serialized = serialize_provider(MigrationRunProvider())
+    load = (
+        "import base64, sys, dill\n"
+        "provider = dill.loads(base64.b64decode(sys.stdin.read()))\n"
+        "print(type(provider).__module__, type(provider).__name__, provider._client)\n"
+        "print(provider.diff('t', {'task_definition_arn': 'a'}, {'task_definition_arn': 'b'}).changes)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", load], input=serialized, capture_output=True, text=True,
+                            check=False, timeout=60, env={**os.environ, "PYTHONPATH": str(SOURCE)})  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["superset_stack.aws.migration MigrationRunProvider None", "True"]

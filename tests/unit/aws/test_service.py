@@ -211,6 +211,50 @@ def test_a_key_rotation_gives_only_the_migration_the_previous_key(build: Build) 
     assert read["Resource"] == [DB_SECRET, SECRET_KEY, ADMIN, REDIS, previous]
 
 
+WAREHOUSE_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:redshift-reader-AbCdEf"
+DECLARATION = (
+    '{"connections":[{"name":"Sales","engine":"redshift","credential":"WAREHOUSE_CREDENTIAL_0"}],"remove":[]}'
+)
+
+
+def test_only_the_migration_gets_the_warehouse_declaration_and_credentials(build: Build) -> None:
+    mocks = build(lambda: Services("app", args(
+        warehouse_connections=DECLARATION,
+        warehouse_credentials={"WAREHOUSE_CREDENTIAL_0": f"{WAREHOUSE_SECRET}:password::"},
+        warehouse_secret_arns=[WAREHOUSE_SECRET],
+    )))  # fmt: skip
+    found = containers(mocks)
+    assert {"name": "WAREHOUSE_CREDENTIAL_0", "valueFrom": f"{WAREHOUSE_SECRET}:password::"} in found[
+        "migration"
+    ]["secrets"]
+    assert {"name": "WAREHOUSE_CONNECTIONS", "value": DECLARATION} in found["migration"]["environment"]
+    for role in ("web", "worker", "beat"):
+        names = {item["name"] for item in (*found[role]["secrets"], *found[role]["environment"])}
+        assert not any(name.startswith("WAREHOUSE_") for name in names), role
+    (read,) = [s for s in _statements(mocks, "app-execution") if s["Sid"] == "ReadTheNamedSecrets"]
+    assert read["Resource"] == [
+        DB_SECRET,
+        SECRET_KEY,
+        ADMIN,
+        REDIS,
+        WAREHOUSE_SECRET,
+    ]  # the secret, no JSON key
+
+
+def test_athena_connections_extend_the_task_role_and_nothing_else(build: Build) -> None:
+    from superset_stack.warehouses import AthenaAccess, S3Location
+
+    lake = AthenaAccess(region="us-east-1", workgroup="analysts", output=S3Location("results-123", "superset/"),
+                        database="sales_lake", data=())  # fmt: skip
+    plain = _statements(build(lambda: Services("app", args())), "app-task")
+    mocks = build(lambda: Services("plus", args(athena_access=[lake])))
+    statements = _statements(mocks, "plus-task")
+    assert statements[: len(plain)] == plain
+    assert [s["Sid"] for s in statements[len(plain):]] == [
+        "AthenaQueries", "AthenaCatalog", "GlueDefinitions", "AthenaResults", "AthenaBuckets", "AthenaListBucket0"
+    ]  # fmt: skip
+
+
 def test_an_outside_image_gets_no_ecr_permissions(build: Build) -> None:
     mocks = build(lambda: Services("app", args(repository_arn=None)))
     assert [s["Sid"] for s in _statements(mocks, "app-execution")] == [

@@ -4,6 +4,7 @@ builders map settings to component args."""
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from types import SimpleNamespace
@@ -20,10 +21,13 @@ from superset_stack.aws.stack import (
     certificate_args,
     database_args,
     endpoints_args,
+    image_args,
     observability_args,
     security_groups_args,
     services_args,
+    warehouse_args,
 )
+from superset_stack.ops.snapshots import superset_version
 from superset_stack.plan.recording import SECRET, RecordedResource, RecordingMocks
 from superset_stack.settings import Settings
 from tests.conftest import make_settings
@@ -70,6 +74,7 @@ def test_each_preset_builds_end_to_end(
     assert counts["aws:iam/role:Role"] == 4 + extra_roles
     assert counts["aws:backup/selection:Selection"] == 1
     assert counts["aws:cloudwatch/dashboard:Dashboard"] == 1
+    assert counts["aws:cloudwatch/queryDefinition:QueryDefinition"] == 5
     assert counts["aws:ecs/service:Service"] == 3
     assert counts["aws:ecs/taskDefinition:TaskDefinition"] == 4
     assert counts["aws:lb/listener:Listener"] == 2
@@ -78,7 +83,8 @@ def test_each_preset_builds_end_to_end(
                 "superset:security_groups:SecurityGroups", "superset:storage:Storage",
                 "superset:database:Database", "superset:cache:Cache", "superset:certificate:Certificate",
                 "superset:load_balancer:LoadBalancer", "superset:image:Image", "superset:service:Services",
-                "superset:observability:Observability", "superset:backup:Backup"}  # fmt: skip
+                "superset:observability:Observability", "superset:log_queries:LogQueries",
+                "superset:backup:Backup"}  # fmt: skip
     optional = {"superset:endpoints:VpcEndpoints"} if endpoint_zones else set()
     if environment == "prod":
         optional.add("superset:waf:WebFirewall")
@@ -330,6 +336,49 @@ def test_security_groups_args_turn_egress_destinations_into_aws_terms() -> None:
     )
 
 
+def test_warehouse_connections_add_one_rule_per_target_and_port_after_the_destinations() -> None:
+    from tests.unit.test_warehouses import EVERY_ENGINE
+
+    settings = make_settings("staging", warehouseConnections=EVERY_ENGINE[:4],
+                             egressDestinations=[{"description": "LDAP", "port": 636, "cidr": "10.9.0.0/16"}])  # fmt: skip
+    assert security_groups_args(settings, network=NETWORK).egress_destinations == (
+        EgressDestination(description="LDAP", from_port=636, to_port=636, cidr_ipv4="10.9.0.0/16"),
+        EgressDestination(description="Warehouse Orders (postgresql)", from_port=5432, to_port=5432,
+                          referenced_security_group_id="sg-0123456789abcdef0"),
+        EgressDestination(description="Warehouse Sales (redshift)", from_port=5439, to_port=5439,
+                          cidr_ipv4="10.20.0.0/16"),
+        EgressDestination(description="Warehouse Shop (mysql)", from_port=3306, to_port=3306,
+                          cidr_ipv4="10.30.0.0/16"),
+        EgressDestination(description="Warehouse Events (clickhouse)", from_port=8443, to_port=8443,
+                          prefix_list_id="pl-0123456789abcdef0"),
+    )  # fmt: skip
+
+
+def test_the_image_bakes_the_drivers_the_connections_need() -> None:
+    from tests.unit.test_warehouses import EVERY_ENGINE
+
+    chosen = image_args(make_settings("dev", warehouseDrivers=["clickhouse"]), KEY).warehouse_drivers
+    declared = image_args(
+        make_settings("staging", warehouseDrivers=[], warehouseConnections=EVERY_ENGINE[1:3]), KEY
+    )
+    assert (chosen, declared.warehouse_drivers) == (("clickhouse",), ("mysql", "redshift"))
+
+
+def test_warehouse_args_reach_the_services_only_when_something_is_declared() -> None:
+    from tests.unit.test_warehouses import EVERY_ENGINE
+
+    assert warehouse_args(make_settings("staging")) == {}
+    found = warehouse_args(make_settings("staging", warehouseConnections=EVERY_ENGINE[1:2]))
+    assert (
+        json.loads(found["warehouse_connections"])["connections"][0]["credential"] == "WAREHOUSE_CREDENTIAL_0"
+    )
+    assert (found["warehouse_credentials"], found["warehouse_secret_arns"], found["athena_access"]) == (
+        {"WAREHOUSE_CREDENTIAL_0": EVERY_ENGINE[1]["passwordSecretArn"]}, (EVERY_ENGINE[1]["passwordSecretArn"],), ()
+    )  # fmt: skip
+    removal_only = warehouse_args(make_settings("staging", removedWarehouseConnections=["Old"]))
+    assert json.loads(removal_only["warehouse_connections"]) == {"connections": [], "remove": ["Old"]}
+
+
 def test_database_args_name_the_instance_after_the_stack_and_stop_it_outside_office_hours() -> None:
     settings = make_settings("dev", officeHoursTimezone="Europe/Berlin")
     args = database_args(settings, ACCOUNT, KEY, network=NETWORK, security_groups=GROUPS)
@@ -344,19 +393,22 @@ def test_database_args_name_the_instance_after_the_stack_and_stop_it_outside_off
     )  # fmt: skip
 
 
+SERVICE_PARTS: dict[str, Any] = {
+    "network": NETWORK,
+    "security_groups": GROUPS,
+    "secrets": SimpleNamespace(secret_key_arn="arn:key", admin_password_arn="arn:admin",
+                               redis_auth_token_arn="arn:redis"),
+    "storage": SimpleNamespace(bucket_name="results", bucket_arn="arn:bucket", results_prefix="results/"),
+    "database": DATABASE,
+    "cache": SimpleNamespace(primary_endpoint_address="cache.internal", port=6379),
+    "load_balancer": SimpleNamespace(url="https://superset.example.com", target_group_arn="arn:tg",
+                                     load_balancer_arn_suffix="app/lb", target_group_arn_suffix="tg/web"),
+    "image": SimpleNamespace(image_ref="repo@sha256:1", worker_image_ref="repo@sha256:2", repository_arn="arn:repo"),
+}  # fmt: skip
+
+
 def test_services_args_pass_no_previous_secret_key_unless_one_is_set() -> None:
-    parts = {
-        "network": NETWORK,
-        "security_groups": GROUPS,
-        "secrets": SimpleNamespace(secret_key_arn="arn:key", admin_password_arn="arn:admin",
-                                   redis_auth_token_arn="arn:redis"),
-        "storage": SimpleNamespace(bucket_name="results", bucket_arn="arn:bucket", results_prefix="results/"),
-        "database": DATABASE,
-        "cache": SimpleNamespace(primary_endpoint_address="cache.internal", port=6379),
-        "load_balancer": SimpleNamespace(url="https://superset.example.com", target_group_arn="arn:tg",
-                                         load_balancer_arn_suffix="app/lb", target_group_arn_suffix="tg/web"),
-        "image": SimpleNamespace(image_ref="repo@sha256:1", worker_image_ref="repo@sha256:2", repository_arn="arn:repo"),
-    }  # fmt: skip
+    parts = SERVICE_PARTS
     rotating = "arn:aws:secretsmanager:us-east-1:123456789012:secret:old-key-AbCdEf"
     plain = services_args(make_settings("prod"), ACCOUNT, KEY, **parts)
     rotation = services_args(
@@ -376,6 +428,20 @@ def test_services_args_pass_no_previous_secret_key_unless_one_is_set() -> None:
         in_place.web_deployment_maximum_percent, in_place.web_deployment_minimum_healthy_percent,
         in_place.worker_deployment_maximum_percent, in_place.worker_deployment_minimum_healthy_percent,
     ) == (100, 50, 100, 50)  # fmt: skip
+
+
+@pytest.mark.parametrize(("environment", "snapshots"), [("dev", False), ("staging", True), ("prod", True)])
+def test_services_args_snapshot_before_a_superset_upgrade_as_the_preset_says(
+    environment: str, snapshots: bool
+) -> None:
+    built = services_args(make_settings(environment), ACCOUNT, KEY, **SERVICE_PARTS)
+    assert (built.superset_version, built.pre_deploy_snapshot, built.pre_deploy_snapshots_to_keep) == (
+        superset_version(), snapshots, 3,
+    )  # fmt: skip
+    assert re.fullmatch(r"\d+\.\d+\.\d+", built.superset_version)  # the runtime lock's pin
+    outside = "registry.example.com/superset@sha256:" + "a" * 64
+    assert services_args(make_settings(environment, imageUri=outside, preDeploySnapshotsToKeep=7), ACCOUNT, KEY,
+                         **SERVICE_PARTS).superset_version == outside  # fmt: skip
 
 
 def test_observability_args_alarm_at_the_connection_budget_and_search_every_log() -> None:

@@ -97,6 +97,16 @@ def test_a_port_and_a_health_check_when_the_role_has_them() -> None:
     assert "healthCheck" not in container_definition(container(), SHARED)
 
 
+def test_a_role_s_own_plain_settings_join_the_shared_ones_sorted() -> None:
+    definition = container_definition(container(environment={"WAREHOUSE_CONNECTIONS": "{}"}), SHARED)
+    assert definition["environment"] == [
+        {"name": "DATABASE_HOST", "value": "db.internal"},
+        {"name": "SUPERSET_ENV", "value": "prod"},
+        {"name": "WAREHOUSE_CONNECTIONS", "value": "{}"},
+    ]
+    assert container_definition(container(), SHARED)["environment"] == definition["environment"][:2]
+
+
 def test_the_task_definition_is_fargate_awsvpc_with_two_writable_volumes(build: Build) -> None:
     mocks = build(lambda: task_definition("app-beat", container(), SHARED, pulumi.ResourceOptions()))
     (inputs,) = mocks.inputs_of("aws:ecs/taskDefinition:TaskDefinition")

@@ -47,3 +47,21 @@ def test_the_load_balancers_ports_count_only_with_like_aws(tmp_path: Path) -> No
     )
     assert code == 1  # past the port check: the (missing) runtime is what stops it
     assert "the Superset runtime is not installed" in output
+
+
+def test_put_secret_reads_the_value_from_standard_input_into_the_stand_in(tmp_path: Path) -> None:
+    import json
+
+    arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:warehouse-AbCdEf"
+    state = tmp_path / "state"
+    stored = runner.invoke(
+        app, ["local", "put-secret", arn, "--state-dir", str(state)], input='{"password": "p w"}\n'
+    )
+    assert stored.exit_code == 0, stored.output
+    assert json.loads((state / "secretsmanager.json").read_text()) == {arn: '{"password": "p w"}'}
+    assert "p w" not in stored.output
+    empty = runner.invoke(app, ["local", "put-secret", arn, "--state-dir", str(state)], input="")
+    assert (empty.exit_code, unstyle(empty.output).strip()) == (
+        2,
+        "nothing on standard input; pipe the secret's value in",
+    )

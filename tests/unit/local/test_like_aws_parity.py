@@ -105,3 +105,39 @@ def test_the_production_semantics_are_the_same_values(like_aws: Twin) -> None:
     )
     assert {name: twin[name] for name in same} == {name: ecs[name] for name in same}
     assert twin["SUPERSET_ENV"] == "prod"
+
+
+def test_the_bootstrap_gets_the_migration_tasks_warehouse_declaration_byte_for_byte(tmp_path: Path) -> None:
+    """The same stack file through `local up --config-file`: the same WAREHOUSE_CONNECTIONS, the
+    same credential variables, each with the stand-in's value of the secret ECS would read."""
+    import yaml
+
+    from tests.golden_plans import REQUIRED, VARIANTS
+
+    stack, region, extra = VARIANTS["prod-warehouse-connections"]
+    config = {"aws:region": region} | {f"superset-stack:{k}": v for k, v in (REQUIRED | extra).items()}
+    stack_file = tmp_path / f"Pulumi.{stack}.yaml"
+    stack_file.write_text(yaml.safe_dump({"config": config}))
+    runtime = tmp_path / "runtime"
+    (runtime / "bin").mkdir(parents=True)
+    (runtime / "bin" / "python").symlink_to(sys.executable)
+    twin = Twin(
+        TwinOptions(state_dir=tmp_path / "state", runtime=runtime, like_aws=True, config_file=stack_file)
+    )
+    secrets = {c["passwordSecretArn" if "passwordSecretArn" in c else "serviceAccountKeySecretArn"]: c["name"]
+               for c in extra["warehouseConnections"] if c["engine"] != "athena"}  # fmt: skip
+    for arn, name in secrets.items():
+        twin.put_secret(arn, json.dumps({"password": f"{name} pw"}) if name == "Orders" else f"{name} pw")
+
+    resources = json.loads(PLAN.with_name("prod-warehouse-connections.json").read_text())["resources"]
+    [definition] = [r["inputs"] for r in resources if r["type"] == "aws:ecs/taskDefinition:TaskDefinition"
+                    and r["name"].endswith("-migration")]  # fmt: skip
+    [container] = json.loads(definition["containerDefinitions"])
+    environment = twin.environment("bootstrap")
+    ecs = {item["name"]: item["value"] for item in container["environment"]}
+    assert environment["WAREHOUSE_CONNECTIONS"] == ecs["WAREHOUSE_CONNECTIONS"]
+    credentials = {item["name"] for item in container["secrets"] if item["name"].startswith("WAREHOUSE_")}
+    assert {name for name in environment if name.startswith("WAREHOUSE_CREDENTIAL_")} == credentials
+    assert (
+        environment["WAREHOUSE_CREDENTIAL_0"] == "Orders pw"
+    )  # ECS reads the JSON key, so does the stand-in

@@ -204,3 +204,115 @@ def test_a_missing_browser_is_named_with_what_to_install(monkeypatch: pytest.Mon
     monkeypatch.setattr("superset_stack.local.twin.CHROMIUM", "/nonexistent/chromium")
     problem = browser_problem()
     assert problem is not None and "/nonexistent/chromium" in problem and BROWSER_HINT in problem
+
+
+# --- warehouse connections from a stack file, secrets from the stand-in for Secrets Manager ----------
+
+WAREHOUSE_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:warehouse-AbCdEf"
+STACK_FILE = f"""config:
+  aws:region: us-east-1
+  superset-stack:owner: data-platform
+  superset-stack:costCenter: analytics
+  superset-stack:domainName: superset.example.com
+  superset-stack:hostedZoneId: Z0123456789EXAMPLE
+  superset-stack:warehouseConnections:
+    - name: Warehouse
+      engine: postgresql
+      host: 127.0.0.1
+      port: 5439
+      database: warehouse
+      username: analyst
+      passwordSecretArn: {WAREHOUSE_SECRET}
+      passwordSecretKey: password
+      cidr: 127.0.0.1/32
+"""
+
+
+def declared_twin(tmp_path: Path, runtime: Path) -> Twin:
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_text(STACK_FILE)
+    return Twin(TwinOptions(state_dir=tmp_path / "state", runtime=runtime, config_file=stack_file))
+
+
+def test_only_the_bootstrap_gets_the_declared_connections_and_their_credentials(
+    tmp_path: Path, runtime: Path
+) -> None:
+    subject = declared_twin(tmp_path, runtime)
+    subject.put_secret(WAREHOUSE_SECRET, json.dumps({"username": "analyst", "password": "p@ss:w/rd?#%+ x"}))
+    assert stat.S_IMODE(subject.secrets_manager_file.stat().st_mode) == 0o600
+    environment = subject.environment("bootstrap")
+    assert environment["WAREHOUSE_CREDENTIAL_0"] == "p@ss:w/rd?#%+ x"  # the JSON key, as ECS injects it
+    declared = json.loads(environment["WAREHOUSE_CONNECTIONS"])["connections"]
+    assert [(c["name"], c["port"], c["credential"]) for c in declared] == [
+        ("Warehouse", 5439, "WAREHOUSE_CREDENTIAL_0")
+    ]
+    assert set(environment) <= set(names())
+    assert parse(environment).warehouse_credentials == {"WAREHOUSE_CREDENTIAL_0": "p@ss:w/rd?#%+ x"}
+    assert not any(name.startswith("WAREHOUSE_") for name in subject.environment("web"))
+
+
+def test_a_secret_missing_from_the_stand_in_stops_up_before_anything_starts(
+    tmp_path: Path, runtime: Path
+) -> None:
+    subject = declared_twin(tmp_path, runtime)
+    with pytest.raises(TwinError, match=r"lacks arn:aws:secretsmanager:.*:secret:warehouse-AbCdEf:password::; store "
+                                        r"each with `superset-stack local put-secret ARN`"):  # fmt: skip
+        subject.up()
+    assert not subject.state_file.exists()
+    subject.put_secret(WAREHOUSE_SECRET, "not JSON, but the connection reads the key password")
+    with pytest.raises(TwinError, match="lacks"):
+        subject.environment("bootstrap")
+
+
+def test_an_invalid_stack_file_is_refused_with_its_problems(tmp_path: Path, runtime: Path) -> None:
+    subject = declared_twin(tmp_path, runtime)
+    subject.options.config_file.write_text(STACK_FILE.replace("engine: postgresql", "engine: oracle"))  # type: ignore[union-attr]
+    with pytest.raises(TwinError, match=r"warehouseConnections\[0\].engine: unknown engine 'oracle'"):
+        subject.environment("bootstrap")
+
+
+@pytest.mark.parametrize(
+    ("stored", "value_from", "value"),
+    [
+        ({WAREHOUSE_SECRET: "plain"}, WAREHOUSE_SECRET, "plain"),
+        ({WAREHOUSE_SECRET: '{"password": "pw"}'}, f"{WAREHOUSE_SECRET}:password::", "pw"),
+        ({WAREHOUSE_SECRET: '{"password": "pw"}'}, f"{WAREHOUSE_SECRET}:other::", None),
+        ({WAREHOUSE_SECRET: '["pw"]'}, f"{WAREHOUSE_SECRET}:password::", None),
+        ({}, WAREHOUSE_SECRET, None),
+    ],
+)
+def test_the_stand_in_answers_a_valuefrom_as_ecs_would(
+    stored: dict[str, str], value_from: str, value: str | None
+) -> None:
+    from superset_stack.local.twin import secret_value
+
+    assert secret_value(stored, value_from) == value
+
+
+def test_sign_in_variables_reach_every_process_and_the_secret_only_web(tmp_path: Path, runtime: Path) -> None:
+    ca = tmp_path / "idp-ca.pem"
+    sign_in = {"AUTH_TYPE": "oidc", "AUTH_ROLES_MAPPING": '{"admins": ["Admin"]}', "OIDC_ISSUER": "https://localhost:9443",
+               "OIDC_CLIENT_ID": "superset", "OIDC_CLIENT_SECRET": "s3cret"}  # fmt: skip
+    options = TwinOptions(
+        state_dir=tmp_path / "state", runtime=runtime, sign_in=sign_in, identity_provider_ca=ca
+    )
+    subject = Twin(options)
+    assert subject.environment("web")["OIDC_CLIENT_SECRET"] == "s3cret"
+    assert (
+        parse({**subject.environment("web"), "SUPERSET_PROCESS": "web"}).auth.oidc_client_secret == "s3cret"
+    )
+    for role in ("worker", "beat", "bootstrap"):
+        assert subject.environment(role)["AUTH_TYPE"] == "oidc"
+        assert "OIDC_CLIENT_SECRET" not in subject.environment(role)
+    # the provider's CA for authlib's HTTP client, in the twin only (ECS trusts public CAs)
+    assert subject.process_environment("web")["REQUESTS_CA_BUNDLE"] == str(ca)
+    assert "REQUESTS_CA_BUNDLE" not in twin(tmp_path / "plain", runtime).process_environment("web")
+
+
+def test_sign_in_takes_only_the_contract_s_sign_in_variables(tmp_path: Path, runtime: Path) -> None:
+    options = TwinOptions(state_dir=tmp_path / "state", runtime=runtime,
+                          sign_in={"AUTH_TYPE": "ldap", "DATABASE_HOST": "elsewhere", "LDAP_PASSWORD": "x"})  # fmt: skip
+    with pytest.raises(
+        TwinError, match="not sign-in variables of the contract: DATABASE_HOST, LDAP_PASSWORD"
+    ):
+        Twin(options).environment("web")

@@ -84,6 +84,40 @@ def test_a_snapshot_from_the_command_line(deployed: Deployed, waits_on: Fargate,
     assert (facts["snapshot"], facts["pruned"]) == ("superset-dev-manual-20261130-090000", [])
 
 
+def stack_file(directory: Path, **settings: object) -> Path:
+    """The example dev stack file with `settings` added (config keys as written)."""
+    path = directory / "Pulumi.dev.yaml"
+    extra = "".join(f"  superset-stack:{key}: {value}\n" for key, value in settings.items())
+    path.write_text((ROOT / "Pulumi.dev.yaml").read_text() + extra)
+    return path
+
+
+def test_the_snapshots_kept_default_to_the_stacks_setting(
+    deployed: Deployed, waits_on: Fargate, tmp_path: Path
+) -> None:
+    config = stack_file(tmp_path, manualSnapshotsToKeep=1)
+    reports = [tmp_path / "first", tmp_path / "second"]
+    for directory in reports:
+        result = runner.invoke(app, ["snapshot", "--stack", "dev", "--config-file", str(config),
+                                     "--report-dir", str(directory)])  # fmt: skip
+        assert result.exit_code == 0, result.output
+        waits_on.sleep(60)  # the next one a minute later: another name
+    first, second = (report(directory)["facts"] for directory in reports)
+    assert isinstance(first, dict) and isinstance(second, dict)
+    assert second["pruned"] == [first["snapshot"]]  # only the newest kept
+
+
+def test_the_drill_restores_into_the_stacks_drill_class(
+    deployed: Deployed, waits_on: Fargate, tmp_path: Path
+) -> None:
+    waits_on.lines = [PASSED]
+    config = stack_file(tmp_path, drillInstanceClass="db.t4g.small")
+    result = runner.invoke(app, ["dr-drill", "--stack", "dev", "--config-file", str(config),
+                                 "--report-dir", str(tmp_path)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "(db.t4g.small) from" in (tmp_path / "report.md").read_text()
+
+
 def test_a_rotation_waiting_for_a_deploy_exits_3_and_says_what_to_run(
     deployed: Deployed, waits_on: Fargate, tmp_path: Path
 ) -> None:

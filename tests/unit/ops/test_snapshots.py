@@ -8,15 +8,19 @@ from typing import Any
 
 import pytest
 
+from superset_stack.aws.migration import DEFAULT_SNAPSHOTS_TO_KEEP
 from superset_stack.ops.names import StackNames
 from superset_stack.ops.session import Aws, OpsError
 from superset_stack.ops.snapshots import (
+    DEFAULT_KEEP,
+    PRE_DEPLOY_KEEP,
     newest_restore_point,
     pre_deploy_snapshot,
     superset_version,
     take_snapshot,
 )
 from superset_stack.ops.waiting import Clock
+from superset_stack.settings import OPTIONS_BY_KEY
 from tests.unit.ops.conftest import STARTED, Deployed
 
 DATABASE = "superset-dev-metadata"
@@ -120,3 +124,8 @@ def test_the_superset_version_comes_from_the_runtime_lock(tmp_path: Path) -> Non
     lock.write_text("alembic==1.0\napache-superset-core==0.1.0\n")
     with pytest.raises(OpsError, match="pins no apache-superset version"):
         superset_version(lock)
+
+
+def test_the_snapshots_kept_by_default_are_the_settings_defaults() -> None:
+    assert OPTIONS_BY_KEY["manualSnapshotsToKeep"].default == DEFAULT_KEEP
+    assert OPTIONS_BY_KEY["preDeploySnapshotsToKeep"].default == PRE_DEPLOY_KEEP == DEFAULT_SNAPSHOTS_TO_KEEP

@@ -5,15 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
+
 from superset_stack.plan.cost import (
+    CACHE_RESERVED,
     LOG_GB_PER_MONTH,
     NAT_GB_PER_MONTH,
     PRICERS,
+    RDS_RESERVED,
     S3_GB_PER_BUCKET,
+    SAVINGS_PLAN,
+    Commitment,
     CostLine,
     estimate,
 )
-from superset_stack.plan.prices import HOURS_PER_MONTH, REGIONS, US_EAST_1
+from superset_stack.plan.prices import HOURS_PER_MONTH, REGIONS, US_EAST_1, US_EAST_1_COMMITMENTS, Price
 
 
 @dataclass(frozen=True)
@@ -270,3 +276,89 @@ def test_the_dev_preset_keeps_the_guides_pilot_budget_in_us_east_1() -> None:
         True,
     )
     assert len(plan.settings.availability_zones) == 2
+
+
+# --- commitments beside on demand ------------------------------------------------------------------
+
+
+def service(arch: str, *, spot: bool = False, desired: int = 2, hours: str | None = None) -> list[R]:
+    """A web service of 1 vCPU / 2 GB tasks, up to 4; with `hours`, office hours 'start-stop' UTC."""
+    inputs: dict[str, Any] = {
+        "taskDefinition": "arn:aws:ecs:r:1:task-definition/s-web:3",
+        "desiredCount": desired,
+    }
+    if spot:
+        inputs["capacityProviderStrategies"] = [{"capacityProvider": "FARGATE_SPOT", "weight": 1}]
+    resources = [
+        R("aws:ecs/taskDefinition:TaskDefinition", "td", {"family": "s-web", "cpu": "1024", "memory": "2048",
+                                                          "runtimePlatform": {"cpuArchitecture": arch}}),
+        R("aws:ecs/service:Service", "web", inputs),
+        R("aws:appautoscaling/target:Target", "t", {"resourceId": "service/cluster/web", "maxCapacity": 4}),
+    ]  # fmt: skip
+    if hours:
+        start, stop = hours.split("-")
+        resources += [
+            R("aws:appautoscaling/scheduledAction:ScheduledAction", f"a-{when}",
+              {"resourceId": "service/cluster/web", "schedule": f"cron(0 {hour} ? * MON-FRI *)",
+               "scalableTargetAction": {"minCapacity": count, "maxCapacity": count}})
+            for when, hour, count in (("start", start, desired), ("stop", stop, 0))
+        ]  # fmt: skip
+    return resources
+
+
+def test_a_savings_plan_covers_x86_tasks_at_the_desired_count() -> None:
+    (line,) = estimate(service("X86_64"), "us-east-1").lines
+    every_hour = (1 * usd("fargate.x86.vcpu") + 2 * usd("fargate.x86.gb")) * HOURS_PER_MONTH * 2
+    factor = US_EAST_1_COMMITMENTS["fargate.x86.savings_plan"]
+    assert line.commitment == Commitment(SAVINGS_PLAN, round(every_hour * factor.usd, 4), factor.source, True)
+    assert line.monthly_min == round(every_hour, 4)  # the on-demand figure and the totals stay as they were
+    contract = estimate(service("X86_64"), "us-east-1").as_contract()["lines"][0]
+    assert (contract["committed"], contract["commitment"]) == (
+        round(every_hour * factor.usd, 2),
+        SAVINGS_PLAN,
+    )
+
+
+def test_a_savings_plan_bills_the_night_a_stack_with_office_hours_sleeps() -> None:
+    (line,) = estimate(service("X86_64", hours="7-19"), "us-east-1").lines
+    assert line.commitment is not None and line.commitment.monthly is not None
+    assert line.commitment.monthly > line.monthly_min  # 60 of 168 hours used, all 168 paid at 80%
+
+
+def test_no_committed_figure_for_spot_or_without_a_sourced_rate() -> None:
+    (spot,) = estimate(service("X86_64", spot=True), "us-east-1").lines
+    (arm,) = estimate(service("ARM64"), "us-east-1").lines
+    (sydney,) = estimate(service("X86_64"), "ap-southeast-2").lines
+    assert spot.commitment == Commitment(SAVINGS_PLAN, None, "Savings Plans do not cover Fargate Spot")
+    assert arm.commitment == Commitment(SAVINGS_PLAN, None, "no sourced 1 year, no upfront Savings Plans rate for "
+                                        "Fargate ARM in us-east-1 (plan/prices.py)")  # fmt: skip
+    assert sydney.commitment is not None and sydney.commitment.monthly is None
+    assert "committed" not in estimate(service("ARM64"), "us-east-1").as_contract()["lines"][0]
+
+
+def test_a_database_without_a_reserved_rate_is_bounded_by_the_published_ceiling() -> None:
+    instance, _storage = estimate([R("aws:rds/instance:Instance", "db", {
+        "instanceClass": "db.m7g.large", "allocatedStorage": 100, "multiAz": True})], "us-east-1").lines  # fmt: skip
+    ceiling = US_EAST_1_COMMITMENTS["rds.reserved.ceiling"]
+    assert instance.commitment == Commitment(
+        RDS_RESERVED, None,
+        f"no sourced 1 year, no upfront reserved rate for db.m7g.large Multi-AZ in us-east-1 (plan/prices.py); "
+        f"at best {ceiling.source}",
+        at_best=round(instance.monthly_min * ceiling.usd, 4),
+    )  # fmt: skip
+
+
+def test_a_reserved_rate_when_one_is_known(monkeypatch: pytest.MonkeyPatch) -> None:
+    rate = Price(0.1, "instance-hour", "a test's rate")
+    node = Price(0.01, "node-hour", "a test's rate")
+    monkeypatch.setattr("superset_stack.plan.cost.commitments_for", lambda _region: {
+        "rds.reserved.db.m7g.large.multi-az": rate, "elasticache.reserved.valkey.cache.t4g.small": node})  # fmt: skip
+    instance, _storage, cache = estimate([
+        R("aws:rds/instance:Instance", "db", {"instanceClass": "db.m7g.large", "allocatedStorage": 100, "multiAz": True}),
+        R("aws:elasticache/replicationGroup:ReplicationGroup", "c",
+          {"engine": "valkey", "nodeType": "cache.t4g.small", "numCacheClusters": 2}),
+    ], "us-east-1").lines  # fmt: skip
+    assert instance.commitment == Commitment(RDS_RESERVED, round(0.1 * HOURS_PER_MONTH, 4), "a test's rate")
+    assert cache.commitment == Commitment(
+        CACHE_RESERVED, round(0.01 * HOURS_PER_MONTH * 2, 4), "a test's rate"
+    )

@@ -67,3 +67,24 @@ def test_what_plan_out_says_it_wrote() -> None:
     assert (
         wrote(Path("plan-prod")) == "wrote plan-prod/plan.json, plan-prod/plan.md, plan-prod/architecture.svg"
     )
+
+
+def test_markdown_lists_the_warehouse_connections_without_a_secret() -> None:
+    from superset_stack.warehouses import plan_entries
+    from tests.unit.test_warehouses import CONNECTIONS
+
+    document = {
+        "stack": "staging", "environment": "staging", "region": "us-east-1", "resources": [],
+        "policies": {"violations": []}, "cost": {"monthly_min": 0.0, "monthly_max": 0.0},
+        "warehouse_connections": plan_entries(CONNECTIONS, region="us-east-1", internet_egress=True),
+    }  # fmt: skip
+    report = markdown(document, [])
+    assert "## Warehouse connections" in report
+    assert (
+        "| Sales | redshift | `analytics.abc123.us-east-1.redshift.amazonaws.com:5439` | exposeInSqlLab, "
+        "allowRunAsync, cache 600 s | egress rule: TCP 5439 to cidr 10.20.0.0/16 | "
+        "`arn:aws:secretsmanager:us-east-1:123456789012:secret:redshift-AbCdEf` |" in report
+    )
+    assert "| Lake | athena | `athena.us-east-1.amazonaws.com:443 (workgroup analysts)` | exposeInSqlLab, " \
+           "allowFileUpload, upload schemas uploads | HTTPS (443) through the NAT gateways" in report  # fmt: skip
+    assert "## Warehouse connections" not in markdown({**document, "warehouse_connections": []}, [])

@@ -11,6 +11,7 @@ from superset_stack.validators import Problem
 from superset_stack.validators.database import (
     validate_backups_and_maintenance,
     validate_connection_budget,
+    validate_drill_instance,
     validate_instance,
 )
 from tests.conftest import make_settings
@@ -22,6 +23,13 @@ class TestInstance:
     def test_unknown_instance_class(self) -> None:
         (problem,) = validate_instance(replace(DEV, db_instance_class="db.t2.nano"))
         assert problem.key == "dbInstanceClass"
+        assert problem.text.startswith("unknown class 'db.t2.nano'; known: db.t3.micro, ")
+
+    def test_the_drill_instance_class_is_checked_like_the_databases(self) -> None:
+        assert validate_drill_instance(DEV) == []  # empty: the database's own class
+        assert validate_drill_instance(replace(DEV, drill_instance_class="db.t4g.small")) == []
+        (problem,) = validate_drill_instance(replace(DEV, drill_instance_class="db.t2.nano"))
+        assert problem.key == "drillInstanceClass"
         assert problem.text.startswith("unknown class 'db.t2.nano'; known: db.t3.micro, ")
 
     @pytest.mark.parametrize(

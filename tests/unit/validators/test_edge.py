@@ -134,7 +134,7 @@ class TestImage:
         assert validate_image(replace(DEV, warehouse_drivers=("clickhouse", "oracle"))) == [
             Problem(
                 "warehouseDrivers",
-                "unknown driver(s) ['oracle']; allowed: clickhouse, redshift, snowflake, bigquery "
+                "unknown driver(s) ['oracle']; allowed: clickhouse, redshift, snowflake, bigquery, athena, mysql "
                 "(PostgreSQL is always included)",
             )
         ]

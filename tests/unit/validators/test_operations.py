@@ -1,4 +1,4 @@
-"""Operations: log retention, secret recovery and rotation, alarm address, AWS Backup."""
+"""Operations: log retention, secret recovery and rotation, alarm address, AWS Backup, snapshots kept."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from superset_stack.validators.operations import (
     validate_aws_backup,
     validate_retention,
     validate_secret_rotation,
+    validate_snapshot_retention,
 )
 from tests.conftest import make_settings
 
@@ -61,3 +62,19 @@ class TestAwsBackup:
             Problem("backupCopyRegion", "not an AWS region name, got 'Oregon'")
         ]
         assert validate_aws_backup(replace(DEV, backup_copy_region="us-west-2")) == []
+
+
+def test_snapshots_kept_are_at_least_the_new_one_and_within_the_quota() -> None:
+    assert validate_snapshot_retention(DEV) == []  # 3 and 5 by default
+    assert validate_snapshot_retention(
+        replace(DEV, pre_deploy_snapshots_to_keep=0, manual_snapshots_to_keep=101)
+    ) == [
+        Problem("preDeploySnapshotsToKeep", "must be 1-100 (RDS's default quota of manual snapshots), got 0"),
+        Problem("manualSnapshotsToKeep", "must be 1-100 (RDS's default quota of manual snapshots), got 101"),
+    ]
+    assert (
+        validate_snapshot_retention(
+            replace(DEV, pre_deploy_snapshots_to_keep=100, manual_snapshots_to_keep=1)
+        )
+        == []
+    )
