@@ -18,6 +18,7 @@ from superset_stack.validators._windows import (
     OFFICE_BACKUP_WINDOW_MINUTES,
     backup_minutes,
     office_backup_window,
+    runs,
     window_text,
 )
 
@@ -66,11 +67,4 @@ def _has_run(minutes: set[int], length: int) -> bool:
 
 def _runs(minutes: set[int]) -> list[str]:
     """The minutes as 'hh:mm-hh:mm' runs, in order of the day; a run may cross midnight."""
-    starts = sorted(minute for minute in minutes if (minute - 1) % DAY_MINUTES not in minutes)
-    runs = []
-    for start in starts:
-        end = start
-        while (end + 1) % DAY_MINUTES in minutes and (end + 1) % DAY_MINUTES != start:
-            end += 1
-        runs.append(window_text(start, end + 1))
-    return runs
+    return [window_text(start, end) for start, end in runs(minutes, DAY_MINUTES)]
