@@ -11,4 +11,4 @@ from superset.utils.log import DBEventLogger
 from superset_stack.runtime.superset_config import *  # noqa: F403
 
 EVENT_LOGGER = DBEventLogger()
-CUSTOM_SECURITY_MANAGER = SupersetSecurityManager  # type: ignore[misc]  # overrides ours
+CUSTOM_SECURITY_MANAGER = SupersetSecurityManager  # overrides ours

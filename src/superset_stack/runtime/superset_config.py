@@ -25,6 +25,7 @@ from superset_stack.contract import REDIS_DATABASES, parse
 from superset_stack.runtime.celery_teardown import use_fixed_teardown
 from superset_stack.runtime.error_events import ErrorEventsConfigurator
 from superset_stack.runtime.event_logger import SplitEventLogger
+from superset_stack.runtime.login_events import with_login_events
 from superset_stack.runtime.security_manager import NoAnonymousSecurityManager
 from superset_stack.runtime.worker_lost import fail_lost_sql_lab_query
 
@@ -226,7 +227,8 @@ AUTH_RATE_LIMIT = "10 per minute"
 AUTH_USER_REGISTRATION = False
 PUBLIC_ROLE_LIKE = None
 # ... and no per-request database lookup of the (empty) Public role (security_manager.py)
-CUSTOM_SECURITY_MANAGER = NoAnonymousSecurityManager
+# Every sign-in and refused one as a JSON line in the web log, with the user name (login_events.py).
+CUSTOM_SECURITY_MANAGER = with_login_events(NoAnonymousSecurityManager)
 FAB_API_SWAGGER_UI = False
 DEBUG = False
 SHOW_STACKTRACE = False
