@@ -4,9 +4,13 @@ and the backup and maintenance windows a stack with office hours gets when it na
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfoNotFoundError
 
 from superset_stack import office_hours
+from superset_stack.validators._problem import Problem
 
 _BACKUP_WINDOW = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 _MAINTENANCE_WINDOW = re.compile(
@@ -163,3 +167,55 @@ def office_maintenance_window(hours: str, timezone: str, backup_window: str) -> 
         if window <= inside and not window & busy:
             return maintenance_text(end - length, end)
     return DEFAULT_MAINTENANCE_WINDOW
+
+
+def office_minutes(
+    hours: str, timezone: str, minutes_of: Callable[[office_hours.OfficeHours, str], set[int]]
+) -> set[int] | None:
+    """What `minutes_of` says of valid office hours in `timezone`; None when the stack is always on
+    or the hours or the zone are invalid (their own validators say so)."""
+    try:
+        return minutes_of(office_hours.parse(hours), timezone) if hours else None
+    except (ValueError, ZoneInfoNotFoundError):
+        return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Refusal:
+    """How a validator words a window outside office hours (backup_window.py, maintenance_window.py).
+
+    Attributes:
+        key, other_key: the window's setting, and the other window's, which may take its place.
+        consequence: why it matters, e.g. "RDS takes no automated backup while ...".
+        where: the office hours as the window counts them: "the office day", "the office days".
+        length: the shortest window RDS takes, in minutes; `unit` what holds none ("the UTC day").
+    """
+
+    key: str
+    other_key: str
+    consequence: str
+    where: str
+    length: int
+    unit: str
+
+    def problem(self, window: str, s: Any, spans: list[str], suggestion: str | None) -> Problem:
+        """`window` (of settings `s`) refused: lengthen the hours when `spans` (where a window fits,
+        'a-b') is empty; otherwise choose inside them, e.g. `suggestion` (None: the other window
+        takes every place)."""
+        outside = (
+            f"{window} UTC is outside officeHours {s.office_hours} ({s.office_hours_timezone}), and "
+            f"{self.consequence}"
+        )
+        if not spans:
+            return Problem(
+                self.key,
+                f"{outside}; no {self.length} minutes of {self.unit} lie inside them in both winter and "
+                "summer time: lengthen officeHours",
+            )
+        inside = ", ".join(spans)
+        choose = f"choose a window inside {inside} UTC ({self.where} in both winter and summer time)"
+        if suggestion:
+            choose += f", e.g. {suggestion}, or leave {self.key} unset to get that one"
+        else:
+            choose += f" and clear of {self.other_key}"
+        return Problem(self.key, f"{outside}; {choose}")

@@ -11,15 +11,16 @@ winter and in summer time alike. Left unset, a window that does is derived (vali
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfoNotFoundError
 
 from superset_stack import office_hours
 from superset_stack.validators._problem import Problem
 from superset_stack.validators._windows import (
     OFFICE_MAINTENANCE_WINDOW_MINUTES,
+    Refusal,
     maintenance_minutes,
     maintenance_text,
     office_maintenance_window,
+    office_minutes,
     runs,
     week_minutes_in_every_season,
 )
@@ -28,6 +29,11 @@ if TYPE_CHECKING:
     from superset_stack.settings import Settings
 
 WEEK_MINUTES = 7 * office_hours.DAY_MINUTES
+REFUSAL = Refusal(
+    key="dbMaintenanceWindow", other_key="dbBackupWindow", where="the office days", unit="an office day",
+    consequence="RDS does no maintenance (patches, minor version upgrades, the changes a deploy leaves for "
+    "the window) while office hours keep the database stopped", length=OFFICE_MAINTENANCE_WINDOW_MINUTES,
+)  # fmt: skip
 
 
 def validate_maintenance_window_in_office_hours(s: Settings) -> list[Problem]:
@@ -35,35 +41,14 @@ def validate_maintenance_window_in_office_hours(s: Settings) -> list[Problem]:
     season of officeHoursTimezone; silent while the hours, the zone or the window are invalid
     themselves (their own validators say so)."""
     window = maintenance_minutes(s.db_maintenance_window)
-    try:
-        hours = office_hours.parse(s.office_hours) if s.office_hours else None
-        inside = week_minutes_in_every_season(hours, s.office_hours_timezone) if hours else set()
-    except (ValueError, ZoneInfoNotFoundError):
+    inside = office_minutes(s.office_hours, s.office_hours_timezone, week_minutes_in_every_season)
+    if inside is None or window is None or window <= inside:
         return []
-    if hours is None or window is None or window <= inside:
-        return []
-    outside = (
-        f"{s.db_maintenance_window} UTC is outside officeHours {s.office_hours} ({s.office_hours_timezone}), "
-        "and RDS does no maintenance (patches, minor version upgrades, the changes a deploy leaves for "
-        "the window) while office hours keep the database stopped"
-    )
-    length = OFFICE_MAINTENANCE_WINDOW_MINUTES
-    spans = [(start, end) for start, end in runs(inside, WEEK_MINUTES) if end - start >= length]
-    if not spans:
-        return [
-            Problem(
-                "dbMaintenanceWindow",
-                f"{outside}; no {length} minutes of an office day lie inside "
-                "them in both winter and summer time: lengthen officeHours",
-            )
-        ]
-    choose = (
-        f"choose a window inside {', '.join(maintenance_text(start, end) for start, end in spans)} UTC "
-        "(the office days in both winter and summer time)"
-    )
+    spans = [
+        maintenance_text(start, end)
+        for start, end in runs(inside, WEEK_MINUTES)
+        if end - start >= OFFICE_MAINTENANCE_WINDOW_MINUTES
+    ]
     suggestion = office_maintenance_window(s.office_hours, s.office_hours_timezone, s.db_backup_window)
-    if (maintenance_minutes(suggestion) or set()) <= inside:
-        choose += f", e.g. {suggestion}, or leave dbMaintenanceWindow unset to get that one"
-    else:  # the backup window takes every place the derivation tries
-        choose += " and clear of dbBackupWindow"
-    return [Problem("dbMaintenanceWindow", f"{outside}; {choose}")]
+    fits = (maintenance_minutes(suggestion) or set()) <= inside  # else the backup window took every place
+    return [REFUSAL.problem(s.db_maintenance_window, s, spans, suggestion if fits else None)]

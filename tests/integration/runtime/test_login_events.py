@@ -30,21 +30,30 @@ WTF_CSRF_ENABLED = False
 RATELIMIT_ENABLED = False
 ''')
 os.environ["SUPERSET_CONFIG_PATH"] = str(home / "config.py")
-from superset.app import create_app
-from superset.extensions import db
-app = create_app()
-with app.app_context():
-    db.create_all()
-    app.appbuilder.sm.add_user("alice", "A", "L", "alice@example.com", [], password="right-password")
+
+def superset_with(username, password):  # Superset on the throw-away database, with one user
+    from superset.app import create_app
+    from superset.extensions import db
+    app = create_app()
+    with app.app_context():
+        db.create_all()
+        app.appbuilder.sm.add_user(username, "A", "L", f"{username}@example.com", [], password=password)
+    return app
+
+app = superset_with("alice", "right-password")
 alb = {"X-Forwarded-For": "203.0.113.66, 198.51.100.4"}  # what a client claimed, then the ALB's entry
-def form(username, password, headers):
-    return app.test_client().post("/login/", data={"username": username, "password": password}, headers=headers)
-def api(username, password, headers):
-    body = {"username": username, "password": password, "provider": "db"}
-    return app.test_client().post("/api/v1/security/login", json=body, headers=headers)
-statuses = [form("alice", "right-password", alb).status_code, form("alice", "wrong", alb).status_code,
-            api("mallory", "guess", alb).status_code,
-            api("alice", "right-password", {"X-Forwarded-For": "192.0.2.7"}).status_code]
+attempts = [  # (door, user name, password, headers): each from a fresh client, signed out
+    ("/login/", "alice", "right-password", alb), ("/login/", "alice", "wrong", alb),
+    ("/api/v1/security/login", "mallory", "guess", alb),
+    ("/api/v1/security/login", "alice", "right-password", {"X-Forwarded-For": "192.0.2.7"}),
+]
+statuses = [
+    app.test_client().post(door, headers=headers, **(
+        {"data": {"username": user, "password": password}} if door == "/login/"
+        else {"json": {"username": user, "password": password, "provider": "db"}}
+    )).status_code
+    for door, user, password, headers in attempts
+]
 print("statuses", statuses, file=sys.stderr)
 """
 
