@@ -35,7 +35,7 @@ from superset_stack.office_hours import OfficeHours
 from superset_stack.office_hours import parse as parse_office_hours
 from superset_stack.policies.rules import POLICY_NAMES
 from superset_stack.validators import VALIDATORS, required
-from superset_stack.validators._windows import office_backup_window
+from superset_stack.validators._windows import office_backup_window, office_maintenance_window
 from superset_stack.validators.waivers import PROD_RULES
 from superset_stack.warehouses import WAREHOUSE_CONNECTION, WarehouseConnection
 from superset_stack.warehouses import WAREHOUSE_DRIVERS as WAREHOUSE_DRIVERS  # noqa: PLC0414 (re-export)
@@ -324,7 +324,9 @@ OPTIONS: tuple[Option, ...] = (
            "Defaults to 03:00-04:00; with officeHours to 30 minutes inside the office day in every season, "
            "two hours after it starts (a stopped database takes no automated backup).", DERIVED),
     Option("dbMaintenanceWindow", "string", "Weekly maintenance window, UTC, ddd:hh:mm-ddd:hh:mm; must "
-           "not overlap the backup window.", "sun:04:30-sun:05:30"),
+           "not overlap the backup window. Defaults to sun:04:30-sun:05:30; with officeHours to 30 minutes "
+           "on the first office day, ending an hour before it does, inside it in every season (a stopped "
+           "database gets no maintenance).", DERIVED),
     Option("dbPerformanceInsights", "boolean", "Performance Insights (7 days, encrypted with the stack "
            "key).", Preset(False, True, True)),
     Option("dbMonitoringIntervalSeconds", "integer", "Enhanced Monitoring interval: 0 (off), 1, 5, 10, "
@@ -725,7 +727,11 @@ def _build(
     resolved, taken = _resolve(values, environment, problems)
     _derive_network_defaults(resolved, region, taken, problems)
     hours = (resolved["office_hours"], resolved["office_hours_timezone"])
-    resolved.setdefault("db_backup_window", office_backup_window(*hours, resolved["db_maintenance_window"]))
+    # each window a stack leaves unset is derived clear of the other (the backup window first)
+    backup = resolved.setdefault(
+        "db_backup_window", office_backup_window(*hours, resolved.get("db_maintenance_window", ""))
+    )
+    resolved.setdefault("db_maintenance_window", office_maintenance_window(*hours, backup))
     resolved["waivers"] = _parse_waivers(resolved.get("waivers", ()), today, problems)
     resolved["nat_gateways"] = NatGateways(resolved["nat_gateways"])
     settings = Settings(project=project, stack=stack, region=region, **resolved)

@@ -27,6 +27,7 @@ from superset_stack.runtime.auth import auth_config
 from superset_stack.runtime.celery_teardown import use_fixed_teardown
 from superset_stack.runtime.error_events import ErrorEventsConfigurator
 from superset_stack.runtime.event_logger import SplitEventLogger
+from superset_stack.runtime.login_events import with_login_events
 from superset_stack.runtime.security_manager import NoAnonymousSecurityManager
 from superset_stack.runtime.sso import SsoSecurityManager
 from superset_stack.runtime.worker_lost import fail_lost_sql_lab_query
@@ -230,7 +231,8 @@ AUTH_RATE_LIMIT = "10 per minute"
 AUTH_USER_REGISTRATION = False
 PUBLIC_ROLE_LIKE = None
 # ... and no per-request database lookup of the (empty) Public role (security_manager.py)
-CUSTOM_SECURITY_MANAGER = NoAnonymousSecurityManager
+# Every sign-in and refused one as a JSON line in the web log, with the user name (login_events.py).
+CUSTOM_SECURITY_MANAGER = with_login_events(NoAnonymousSecurityManager)
 # Users with their roles and permissions, and datasets, loaded once per change anywhere in the
 # stack instead of on every request; the version token lives beside the metadata cache
 # (snapshot_cache.py; datasets: dataset_snapshots.py, installed by _mutate_app)
@@ -250,7 +252,7 @@ SCARF_ANALYTICS = False
 globals().update(auth_config(_runtime.auth))
 if _runtime.auth.sso:
     # NoAnonymousSecurityManager's subclass: roles or refusal, no registration form (sso.py)
-    CUSTOM_SECURITY_MANAGER = SsoSecurityManager  # type: ignore[misc]
+    CUSTOM_SECURITY_MANAGER = with_login_events(SsoSecurityManager)
 
 
 def _derived_secret(purpose: str) -> str:

@@ -19,6 +19,7 @@ from superset_stack.validators import (
     database,
     edge,
     egress,
+    maintenance_window,
     network,
     operations,
     reports,
@@ -79,6 +80,7 @@ VALIDATORS: tuple[Validator, ...] = (
     schedules.validate_office_hours,
     # after the hours, the zone and the window are known to be valid
     backup_window.validate_backup_window_in_office_hours,
+    maintenance_window.validate_maintenance_window_in_office_hours,
     # after the sizes it adds up, and silent while the class, counts or percents are themselves wrong
     database.validate_connection_budget,
     # last: a production rule is about a value that is valid but risky

@@ -74,7 +74,7 @@ def test_each_preset_builds_end_to_end(
     assert counts["aws:iam/role:Role"] == 4 + extra_roles
     assert counts["aws:backup/selection:Selection"] == 1
     assert counts["aws:cloudwatch/dashboard:Dashboard"] == 1
-    assert counts["aws:cloudwatch/queryDefinition:QueryDefinition"] == 5
+    assert counts["aws:cloudwatch/queryDefinition:QueryDefinition"] == 7  # aws/log_queries.py QUERIES
     assert counts["aws:ecs/service:Service"] == 3
     assert counts["aws:ecs/taskDefinition:TaskDefinition"] == 4
     assert counts["aws:lb/listener:Listener"] == 2
