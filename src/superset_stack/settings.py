@@ -363,10 +363,12 @@ OPTIONS: tuple[Option, ...] = (
     Option("gunicornWorkers", "integer", "gunicorn worker processes per web task.", Preset(2, 2, 4)),
     Option("gunicornThreads", "integer", "Threads per gunicorn worker.", Preset(4, 8, 8)),
     Option("workerCpu", "integer", "CPU units of a Celery worker task.", Preset(512, 1024, 2048)),
-    Option("workerMemoryMib", "integer", "Memory of a Celery worker task in MiB.",
-           Preset(1024, 2048, 4096)),
+    Option("workerMemoryMib", "integer", "Memory of a Celery worker task in MiB; must hold every Celery "
+           "process with a report's browser at once (sizing.worker_memory_needed_mib: 976 MiB at "
+           "concurrency 1, 1566 at 2, 2746 at 4).", Preset(1024, 3072, 4096)),
     Option("workerTasks", "integer", "Celery worker tasks.", Preset(1, 1, 2)),
-    Option("celeryConcurrency", "integer", "Celery prefork processes per worker task.", Preset(2, 4, 4)),
+    Option("celeryConcurrency", "integer", "Celery prefork processes per worker task (dev: one, so that "
+           "a report's browser fits the 1 GB worker).", Preset(1, 4, 4)),
     Option("webDeploymentMaximumPercent", "integer", "Web tasks ECS may run during a deployment, in "
            "percent of the running count (100-200). 200 starts the new tasks beside the old ones: "
            "capacity never drops, database connections double for a while. 100 replaces half the "
@@ -377,6 +379,28 @@ OPTIONS: tuple[Option, ...] = (
     Option("previousSecretKeySecretArn", "string", "During a SECRET_KEY rotation: the Secrets Manager "
            "secret holding the old key. The migration task then re-encrypts stored credentials with the "
            "new key (docs/operations.md). Empty otherwise.", ""),
+    # alerts, reports and e-mail
+    Option("smtpHost", "string", "SMTP relay of alert and report e-mail, e.g. "
+           "email-smtp.<region>.amazonaws.com (Amazon SES) or a company relay; needs an egressDestinations "
+           "entry for smtpPort. Empty: no e-mail.", ""),
+    Option("smtpPort", "integer", "Port of the SMTP relay: 587 for STARTTLS, 465 for implicit TLS.", 587),
+    Option("smtpSecurity", "string", "starttls (upgrade a plain connection, port 587) or tls (implicit TLS, "
+           "port 465); the relay's certificate is verified. Plain SMTP is refused.", "starttls",
+           ("starttls", "tls")),
+    Option("smtpUser", "string", "SMTP user name (an SES SMTP user's access key id). Empty: no login.", ""),
+    Option("smtpPasswordSecretArn", "string", "Secrets Manager secret (ARN, same region) whose value is the "
+           "SMTP password; only the worker gets it. Required with smtpUser.", ""),
+    Option("smtpMailFrom", "string", "From address of alert and report e-mail (an SES verified identity). "
+           "Required with smtpHost.", ""),
+    Option("slackTokenSecretArn", "string", "Secrets Manager secret (ARN, same region) whose value is a "
+           "Slack bot token (xoxb-...), for Slack notifications of alerts and reports; only the worker "
+           "gets it (Slack is reached over HTTPS through NAT). Empty: no Slack.", ""),
+    Option("thumbnails", "boolean", "Chart and dashboard thumbnails in the lists, taken by the worker's "
+           "browser and kept in the cache.", False),
+    Option("cacheWarmupCron", "string", "When beat warms the chart cache of the most viewed dashboards, as "
+           "a 5-field cron in UTC, e.g. '0 6 * * 1-5'. Empty: no warm-up.", ""),
+    Option("cacheWarmupTopDashboards", "integer", "How many of the last week's most viewed dashboards the "
+           "warm-up loads.", 10),
     # operations
     Option("alarmEmail", "string", "E-mail address subscribed to the alarm topic (confirm the "
            "subscription mail AWS sends). Empty: subscribe something yourself.", ""),
@@ -510,6 +534,16 @@ class Settings:
     web_deployment_maximum_percent: int
     worker_deployment_maximum_percent: int
     previous_secret_key_secret_arn: str
+    smtp_host: str
+    smtp_port: int
+    smtp_security: str
+    smtp_user: str
+    smtp_password_secret_arn: str
+    smtp_mail_from: str
+    slack_token_secret_arn: str
+    thumbnails: bool
+    cache_warmup_cron: str
+    cache_warmup_top_dashboards: int
     alarm_email: str
     backup_retention_days: int
     backup_copy_region: str

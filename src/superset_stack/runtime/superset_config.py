@@ -22,7 +22,7 @@ from flask_caching.backends.rediscache import RedisCache
 
 from superset_stack import sizing
 from superset_stack.contract import REDIS_DATABASES, parse
-from superset_stack.runtime import snapshot_cache
+from superset_stack.runtime import reports, snapshot_cache
 from superset_stack.runtime.auth import auth_config
 from superset_stack.runtime.celery_teardown import use_fixed_teardown
 from superset_stack.runtime.error_events import ErrorEventsConfigurator
@@ -161,6 +161,7 @@ class CeleryConfig:
             "schedule": crontab(minute=25),
             "kwargs": {"retention_period_days": QUERY_HISTORY_RETENTION_DAYS},
         },
+        **reports.beat_schedule(_runtime),  # the dashboard cache warm-up, when scheduled
     }
 
 
@@ -169,7 +170,9 @@ CELERY_CONFIG = CeleryConfig
 task_failure.connect(fail_lost_sql_lab_query)
 # Superset 6.1.0 logs an ERROR after every Celery task; its fixed receiver (celery_teardown.py).
 worker_init.connect(use_fixed_teardown)
-FEATURE_FLAGS = {"ALERT_REPORTS": True}
+FEATURE_FLAGS = reports.feature_flags(_runtime)
+# Alerts, reports and thumbnails: the worker's browser, its way to the web tier, e-mail, Slack.
+globals().update(reports.settings(_runtime))
 
 # API-call events go to the process log (CloudWatch), the browser's activity to the database:
 # no database write per request (event_logger.py).
@@ -179,8 +182,6 @@ LOGGING_CONFIGURATOR = ErrorEventsConfigurator()
 
 # --- web tier behind the load balancer ----------------------------------------------------------
 SUPERSET_WEBSERVER_TIMEOUT = _runtime.gunicorn_timeout
-WEBDRIVER_BASEURL = f"http://127.0.0.1:{_runtime.port}/"
-WEBDRIVER_BASEURL_USER_FRIENDLY = f"{_runtime.public_url}/"
 # The ALB terminates TLS and adds one hop of X-Forwarded-For/Proto/Port; locally there is no proxy
 # to trust. It never sets X-Forwarded-Host or -Prefix but passes a client's through: trusting them
 # would let any client change the host and path of redirects and generated links.
@@ -272,6 +273,7 @@ def _close_the_version_endpoint(app: Any) -> None:
 
 def _mutate_app(app: Any) -> None:
     _close_the_version_endpoint(app)
+    reports.log_report_executions(app)  # every report and alert run as a JSON event too
     if SNAPSHOT_CACHE is not None:
         # Superset's modules import only once the app exists
         from superset_stack.runtime import dataset_snapshots

@@ -22,6 +22,7 @@ from superset_stack.validators import (
     maintenance_window,
     network,
     operations,
+    reports,
     schedules,
     storage,
     storage_autoscaling,
@@ -72,6 +73,10 @@ VALIDATORS: tuple[Validator, ...] = (
     compute.validate_rollouts,
     compute.validate_alarm_thresholds,
     compute.validate_fargate_spot,
+    compute.validate_worker_memory,
+    reports.validate_smtp,
+    reports.validate_secret_arns,
+    reports.validate_cache_warmup,
     schedules.validate_office_hours,
     # after the hours, the zone and the window are known to be valid
     backup_window.validate_backup_window_in_office_hours,
