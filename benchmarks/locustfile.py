@@ -27,6 +27,10 @@ VIEWER_PACING_SECONDS = float(os.environ.get("VIEWER_PACING_SECONDS", "10"))
 STARTED = time.monotonic()
 
 
+def _address(number: int) -> dict[str, str]:
+    return {"X-Forwarded-For": f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}"}
+
+
 class _SupersetUser(FastHttpUser):
     abstract = True
     wait_time = constant(0)  # closed loop: the next request as soon as the last one answered
@@ -38,9 +42,7 @@ class _SupersetUser(FastHttpUser):
         if HOSTS:
             self.host = HOSTS[number % len(HOSTS)]
             self.client.base_url = self.host
-        self.forwarded = {
-            "X-Forwarded-For": f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}"
-        }
+        self.forwarded = _address(number)
         self.headers = dict(self.forwarded)
         self.login()
 
@@ -95,12 +97,15 @@ class DashboardViewer(_SupersetUser):
 
 
 class Login(_SupersetUser):
-    """Logging in (password hash check, JWT); each user about once a second."""
+    """Logging in (password hash check, JWT); each user about once a second, each time from a new
+    address: the runtime allows 10 password attempts a minute per address (AUTH_RATE_LIMIT), which
+    one address logging in every second would exceed by design."""
 
     wait_time = constant_pacing(1)
 
     @task
     def log_in(self) -> None:
+        self.forwarded = _address(next(_numbers))
         self.login()
 
 
