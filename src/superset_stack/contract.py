@@ -28,6 +28,8 @@ MAX_WAREHOUSE_CONNECTIONS = 20
 def warehouse_credential(index: int) -> str:
     """The variable the credential of warehouse connection `index` (0-based) arrives in."""
     return f"WAREHOUSE_CREDENTIAL_{index}"
+
+
 # How a process logs in to the metadata database.
 DATABASE_AUTH_METHODS = ("password", "iam")
 # The metadata role the app logs in as, on AWS and in the twin; the master user only creates it.

@@ -238,7 +238,11 @@ def role_environment(args: ServicesArgs, role: str) -> dict[str, pulumi.Input[st
     app role with an IAM token per connection; the migration as the master user with its password,
     converging the app role, and it gets the warehouse declaration it applies."""
     if role != "migration":
-        return {"DATABASE_USER": args.database_app_user, "DATABASE_AUTH": "iam", "DATABASE_REGION": args.region}
+        return {
+            "DATABASE_USER": args.database_app_user,
+            "DATABASE_AUTH": "iam",
+            "DATABASE_REGION": args.region,
+        }
     environment: dict[str, pulumi.Input[str]] = {
         "DATABASE_USER": args.database_master_user,
         "DATABASE_AUTH": "password",

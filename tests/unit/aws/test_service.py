@@ -92,7 +92,11 @@ def test_web_worker_and_beat_log_in_by_iam_as_the_app_role_and_only_the_migratio
 ) -> None:
     mocks = build(lambda: Services("app", args()))
     logins = {
-        role: {item["name"]: item["value"] for item in container["environment"] if item["name"].startswith("DATABASE_")}
+        role: {
+            item["name"]: item["value"]
+            for item in container["environment"]
+            if item["name"].startswith("DATABASE_")
+        }
         for role, container in containers(mocks).items()
     }
     shared = {"DATABASE_HOST": "db.internal", "DATABASE_PORT": "5432", "DATABASE_DB": "superset",
@@ -113,7 +117,9 @@ def test_the_master_secret_appears_only_in_the_migration_task_and_its_execution_
         ("aws:iam/rolePolicy:RolePolicy", "app-migration-execution"),
     ]
     definitions = {r.name: r.inputs for r in mocks.of_type("aws:ecs/taskDefinition:TaskDefinition")}
-    roles = {r.name: f"arn:aws:iam:us-east-1:123456789012:{r.name}" for r in mocks.of_type("aws:iam/role:Role")}
+    roles = {
+        r.name: f"arn:aws:iam:us-east-1:123456789012:{r.name}" for r in mocks.of_type("aws:iam/role:Role")
+    }
     assert {name: d["executionRoleArn"] for name, d in definitions.items()} == {
         "app-web": roles["app-execution"], "app-worker": roles["app-execution"],
         "app-beat": roles["app-execution"], "app-migration": roles["app-migration-execution"],
@@ -237,7 +243,9 @@ def test_task_role_touches_only_the_results_prefix(build: Build) -> None:
 def test_iam_database_users_are_named_in_the_stacks_partition(build: Build) -> None:
     mocks = build(lambda: Services("app", args(partition="aws-cn", region="cn-north-1")))
     (connect,) = [s for s in _statements(mocks, "app-task") if s["Sid"] == "ConnectAsTheAppRole"]
-    assert connect["Resource"] == f"arn:aws-cn:rds-db:cn-north-1:123456789012:dbuser:{RESOURCE_ID}/superset_app"
+    assert (
+        connect["Resource"] == f"arn:aws-cn:rds-db:cn-north-1:123456789012:dbuser:{RESOURCE_ID}/superset_app"
+    )
 
 
 def test_roles_trust_only_ecs_tasks_of_this_account_and_region(build: Build) -> None:
