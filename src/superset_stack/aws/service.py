@@ -307,18 +307,23 @@ class Services(pulumi.ComponentResource):
         log_groups = _log_groups(name, args, opts=child)
         # pulling and starting (execution) is separate from what the app may do (task); only the
         # migration's execution role may read the master secret
-        execution_role = _execution_role(f"{name}-execution", args, log_groups, SERVICE_ROLES, opts=child)
-        migration_execution_role = _execution_role(
+        execution_role, execution_policy = _execution_role(
+            f"{name}-execution", args, log_groups, SERVICE_ROLES, opts=child
+        )
+        migration_execution_role, migration_execution_policy = _execution_role(
             f"{name}-migration-execution", args, log_groups, ("migration",), opts=child
         )
-        task_role = _task_role(name, args, opts=child)
+        task_role, task_policy = _task_role(name, args, opts=child)
         execution_roles = {
             **dict.fromkeys(SERVICE_ROLES, execution_role),
             "migration": migration_execution_role,
         }
+        # a task reads its secrets as it starts (the migration at once): its roles' policies first
+        policies = [execution_policy, migration_execution_policy, task_policy]
         task_definitions = _task_definitions(
-            name, args, log_groups, execution_roles=execution_roles, task_role=task_role, opts=child
-        )
+            name, args, log_groups, execution_roles=execution_roles, task_role=task_role,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=policies),
+        )  # fmt: skip
         migration = _migration_run(name, args, cluster, task_definitions["migration"], log_groups, opts=child)
 
         # the migration runs to completion before any service changes
@@ -430,9 +435,9 @@ def _ecs_tasks_role(
     statements: list[dict[str, Any]],
     *,
     opts: pulumi.ResourceOptions,
-) -> aws.iam.Role:
+) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
     """A role only this account's ECS tasks in this region may assume (ECS cannot name a cluster in
-    aws:SourceArn), with `statements` as its inline policy."""
+    aws:SourceArn), and `statements` as its inline policy: both."""
     tasks = pulumi.Output.format("arn:{0}:ecs:{1}:{2}:*", args.partition, args.region, args.account_id)
     role = aws.iam.Role(
         name,
@@ -442,8 +447,8 @@ def _ecs_tasks_role(
         ),
         opts=opts,
     )
-    aws.iam.RolePolicy(name, role=role.id, policy=policy_document(statements), opts=opts)
-    return role
+    policy = aws.iam.RolePolicy(name, role=role.id, policy=policy_document(statements), opts=opts)
+    return role, policy
 
 
 def _execution_role(
@@ -453,7 +458,7 @@ def _execution_role(
     roles: Sequence[str],
     *,
     opts: pulumi.ResourceOptions,
-) -> aws.iam.Role:
+) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
     """Role `name` that starts the tasks of `roles`: write their log groups, read exactly their
     secrets (container_secrets) and decrypt them with the stack key through Secrets Manager only,
     and, for an image from the stack's repository, pull it (ECR decrypts the stack-key-encrypted
@@ -510,7 +515,9 @@ def _execution_role(
     return _ecs_tasks_role(name, description, args, statements, opts=opts)
 
 
-def _task_role(name: str, args: ServicesArgs, *, opts: pulumi.ResourceOptions) -> aws.iam.Role:
+def _task_role(
+    name: str, args: ServicesArgs, *, opts: pulumi.ResourceOptions
+) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
     """`<name>-task`: objects under the SQL Lab results prefix of the bucket, listing only that
     prefix, the stack key only through S3 (the bucket's encryption), the declared Athena
     connections' workgroups, catalog, results and data (warehouse_grants.py), and IAM database

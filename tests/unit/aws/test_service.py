@@ -479,3 +479,14 @@ def test_without_office_hours_only_web_counts_are_left_to_autoscaling(build: Bui
 def test_spot_refuses_arm(mocks: RecordingMocks) -> None:
     with pytest.raises(ValueError, match="Fargate Spot runs only X86_64 tasks, got cpu_architecture ARM64"):
         Services("app", args(fargate_spot=True))
+
+
+def test_a_task_definition_waits_for_its_roles_policies(build: Build) -> None:
+    # the migration runs as soon as its definition exists, and ECS reads its secrets as it starts
+    mocks = build(lambda: Services("app", args()))
+    policies = {
+        f"aws:iam/rolePolicy:RolePolicy::{name}"
+        for name in ("app-execution", "app-migration-execution", "app-task")
+    }
+    for definition in mocks.of_type("aws:ecs/taskDefinition:TaskDefinition"):
+        assert set(definition.options["dependsOn"]) == policies, definition.name
