@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
 import tempfile
+import time
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -85,6 +87,13 @@ class Bench:
         self.twin = Twin(TwinOptions(state_dir=self.state / "twin", runtime=runtime, ports=ports))
         self.webs: dict[int, int] = {}  # port -> pid
 
+    def seeded(self) -> tuple[dict[str, object], Path]:
+        """up(), and the fixture also in a file (what locust and the request-cost probe read)."""
+        fixture = self.up()
+        path = self.state / "fixture.json"
+        path.write_text(json.dumps(fixture))
+        return fixture, path
+
     def up(self) -> dict[str, object]:
         self.twin.up(progress=lambda step: self.log(f"twin: {step}"))
         self.log("seeding the analytics database, six charts and a dashboard")
@@ -149,6 +158,16 @@ class Bench:
         for name, pid in processes.items():
             stop(pid, sig=signal.SIGINT if name == "postgres" else signal.SIGTERM, timeout_seconds=60)
         shutil.rmtree(self.state, ignore_errors=True)
+
+
+def elapsed_log() -> Callable[[str], None]:
+    """A progress printer: each line with the seconds since it was made."""
+    started = time.monotonic()
+
+    def log(message: str) -> None:
+        print(f"[{time.monotonic() - started:6.0f} s] {message}", flush=True)
+
+    return log
 
 
 def _healthy(url: str) -> bool:

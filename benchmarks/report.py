@@ -6,6 +6,9 @@ import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from benchmarks.profile_report import profile_section
 
 RATIO_SCENARIO, RATIO_USERS = "chart data", 20
 # latency is judged where users behave like people: paced dashboard viewers, not a closed loop
@@ -176,12 +179,14 @@ def request_cost_section(costs: Sequence[dict[str, object]]) -> list[str]:
         "Our runtime in one process, without an HTTP server or locust, against the same runtime with",
         "Superset's own event logger (a database row and commit per logged API call: three per",
         "chart-data request) and security manager (the Public role loaded on every protected",
+        "request), and without the snapshot cache (users, permissions and datasets looked up on every",
         "request). Each answers the dashboard's six charts from the cache "
         f"{costs[0]['requests']} times over {costs[0]['rounds']}",
         "interleaved rounds; the median round is shown",
         "(benchmarks/request_cost.py). Our event logger sends API-call events to the process log",
         "(src/superset_stack/runtime/event_logger.py); our security manager answers that nothing is",
-        "public without asking the database (src/superset_stack/runtime/security_manager.py).",
+        "public without asking the database (src/superset_stack/runtime/security_manager.py); the",
+        "snapshot cache is src/superset_stack/runtime/snapshot_cache.py (next section).",
         "",
         *rows,
         "",
@@ -209,6 +214,7 @@ def document(
     context: dict[str, dict[str, str]],
     *,
     request_costs: Sequence[dict[str, object]] = (),
+    profile: dict[str, Any] | None = None,
     viewer_seconds: int | None = None,
     command: str,
     seconds: int,
@@ -276,6 +282,9 @@ def document(
         "## Server time per cached chart-data request",
         "",
         *request_cost_section(request_costs),
+        "## Where a cached chart-data request's CPU goes, and what each change saved",
+        "",
+        *profile_section(profile),
         "## Targets",
         "",
         *targets(measurements),

@@ -22,6 +22,7 @@ PROBE = Path(__file__).with_name("request_cost_probe.py")
 VARIANTS: tuple[tuple[str, str], ...] = (
     ("Superset's event logger and security manager", "db_event_log_config.py"),
     ("Superset's security manager", "public_lookup_config.py"),
+    ("ours without the snapshot cache", "no_snapshot_cache_config.py"),
     ("ours", "tuned_config.py"),
 )
 
@@ -36,25 +37,32 @@ class RequestCost:
     wall_ms: float
 
 
-def request_cost(bench: Bench, fixture_path: Path) -> list[RequestCost]:
+def run_probe(bench: Bench, fixture_path: Path, config: str, profile: Path | None = None) -> dict[str, float]:
+    """One run of request_cost_probe.py with a configuration module from benchmarks/configs/; with
+    `profile`, the sampled stacks are written there."""
     python = bench.twin.options.runtime / "bin" / "python"
+    environment = {
+        **bench.twin.process_environment(),
+        "SUPERSET_CONFIG_PATH": str(CONFIGS / config),
+        "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'src'}",
+    }
+    probe = subprocess.run(
+        [str(python), str(PROBE), str(fixture_path), *([str(profile)] if profile else [])],
+        env=environment, capture_output=True, text=True, check=False, timeout=600,
+    )  # fmt: skip
+    lines = [line for line in probe.stdout.splitlines() if line.startswith("{")]
+    if probe.returncode != 0 or not lines:
+        raise RuntimeError(f"request-cost probe for {config} failed:\n{probe.stderr[-2000:]}")
+    result: dict[str, float] = json.loads(lines[-1])
+    return result
+
+
+def request_cost(bench: Bench, fixture_path: Path) -> list[RequestCost]:
     rounds: dict[str, list[dict[str, float]]] = {name: [] for name, _ in VARIANTS}
     for round_number in range(1, ROUNDS + 1):
         for name, config in VARIANTS:
             bench.log(f"request cost, round {round_number}: {name}")
-            environment = {
-                **bench.twin.process_environment(),
-                "SUPERSET_CONFIG_PATH": str(CONFIGS / config),
-                "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'src'}",
-            }
-            probe = subprocess.run(
-                [str(python), str(PROBE), str(fixture_path)],
-                env=environment, capture_output=True, text=True, check=False, timeout=600,
-            )  # fmt: skip
-            lines = [line for line in probe.stdout.splitlines() if line.startswith("{")]
-            if probe.returncode != 0 or not lines:
-                raise RuntimeError(f"request-cost probe for {config} failed:\n{probe.stderr[-2000:]}")
-            rounds[name].append(json.loads(lines[-1]))
+            rounds[name].append(run_probe(bench, fixture_path, config))
     return [
         RequestCost(
             variant=name,

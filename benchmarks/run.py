@@ -33,7 +33,7 @@ import psutil
 import typer
 
 from benchmarks import report
-from benchmarks.bench import ROOT, STOCK, TUNED, Bench, warm_up
+from benchmarks.bench import ROOT, STOCK, TUNED, Bench, elapsed_log, warm_up
 from benchmarks.budget import connection_budget
 from benchmarks.load import LocustRun
 from benchmarks.outages import outages
@@ -172,15 +172,10 @@ def main(
     if not counts or min(counts) < 1:
         raise typer.BadParameter(f"levels must be positive integers, got {levels!r}")
     started = time.monotonic()
-
-    def log(message: str) -> None:
-        print(f"[{time.monotonic() - started:6.0f} s] {message}", flush=True)
-
+    log = elapsed_log()
     bench = Bench(runtime, log)
     try:
-        fixture = bench.up()
-        fixture_path = bench.state / "fixture.json"
-        fixture_path.write_text(json.dumps(fixture))
+        fixture, fixture_path = bench.seeded()
         measured = throughput(bench, fixture_path, fixture, counts, seconds)
         costs = request_cost(bench, fixture_path)
         broken = outages(bench, fixture_path, fixture)
@@ -207,16 +202,20 @@ def main(
     log(f"wrote {out} and {raw}")
 
 
-def render(results: dict[str, Any], out: Path) -> None:
-    """docs/benchmarks.md and its plot from the raw results."""
-    from benchmarks.plot import chart_data_plot
-
+def render(results: dict[str, Any], out: Path, *, plot: bool = True) -> None:
+    """docs/benchmarks.md and (unless `plot` is off: matplotlib is a bench extra) its plot from the
+    raw results."""
     measured = [Measurement(**m) for m in results["measurements"]]
     picture = out.with_name("benchmarks-chart-data.svg")
-    chart_data_plot(measured, picture)
+    if plot:
+        from benchmarks.plot import chart_data_plot
+
+        chart_data_plot(measured, picture)
+    profiled = out.with_name("benchmarks-profile.json")  # benchmarks/profile.py, run on its own
     out.write_text(report.document(
         measured, results["budget"], results["outages"], results["context"],
         request_costs=results.get("request_cost", []), viewer_seconds=results.get("viewer_seconds"),
+        profile=json.loads(profiled.read_text()) if profiled.exists() else None,
         command=results["command"],
         seconds=results["seconds"], elapsed_seconds=results["elapsed_seconds"], picture=picture.name,
         date=results["date"],

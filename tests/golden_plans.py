@@ -74,6 +74,42 @@ VARIANTS: dict[str, tuple[str, str, dict[str, Any]]] = {
             "workerDeploymentMaximumPercent": 100,
         },
     ),
+    "staging-oidc-cognito": (
+        "staging",
+        "eu-west-1",
+        {
+            "authType": "oidc",
+            "oidcIssuer": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEfGhI",
+            "oidcClientId": "1example23456789abcdefghij",
+            "oidcClientSecretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:superset/oidc-client-Ab12Cd",
+            "oidcGroupsClaim": "cognito:groups",
+            "authRolesMapping": [
+                {"group": "superset-admins", "roles": "Admin"},
+                {"group": "analysts", "roles": "Alpha, sql_lab"},
+            ],
+            "authDefaultRole": "Gamma",
+        },
+    ),
+    "prod-ldap-directory": (
+        "prod",
+        "us-east-1",
+        {
+            "authRolesMapping": [
+                {"group": "cn=superset-admins,ou=groups,dc=corp,dc=example,dc=com", "roles": "Admin"},
+                {"group": "cn=analysts,ou=groups,dc=corp,dc=example,dc=com", "roles": "Alpha"},
+            ],
+            "egressDestinations": [
+                {"description": "Corporate LDAP (ldaps)", "port": 636, "cidr": "10.40.0.0/24"}
+            ],
+            "authType": "ldap",
+            "ldapServerUrl": "ldaps://ldap.corp.example.com",
+            "ldapUserSearchBase": "ou=people,dc=corp,dc=example,dc=com",
+            "ldapBindDn": "cn=superset,ou=services,dc=corp,dc=example,dc=com",
+            "ldapBindPasswordSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:superset/ldap-bind-Ef34Gh",
+            "ldapUidField": "sAMAccountName",
+            "alarmEmail": "oncall@example.com",
+        },
+    ),
     "prod-office-hours-waived": (
         "prod",
         "us-east-1",

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,3 +24,16 @@ def runtime_python() -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return python
+
+
+def run_script(script: str, *args: str, timeout: int = 120) -> tuple[dict[str, Any], str]:
+    """Run `script` with the runtime's python (our sources importable): the JSON its last line
+    printed, and what it wrote to stderr."""
+    result = subprocess.run(
+        [str(runtime_python()), "-c", script, *args],
+        env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(SOURCE)},
+        capture_output=True, text=True, check=False, timeout=timeout,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    outcome: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return outcome, result.stderr

@@ -1,8 +1,9 @@
 """Ours, with Superset's own security manager back (the Public role looked up on every protected
-request); see db_event_log_config.py and benchmarks/request_cost.py."""
+request) and without the snapshot cache; see db_event_log_config.py and benchmarks/request_cost.py."""
 
 from superset.security import SupersetSecurityManager
 
 from superset_stack.runtime.superset_config import *  # noqa: F403
 
 CUSTOM_SECURITY_MANAGER = SupersetSecurityManager  # type: ignore[misc]  # overrides ours
+SNAPSHOT_CACHE = None  # users and datasets looked up on every request, as Superset does

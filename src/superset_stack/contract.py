@@ -9,6 +9,7 @@ Only the standard library is imported: this module runs inside the Superset imag
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -48,6 +49,34 @@ class Variable:
     @property
     def required(self) -> bool:
         return self.default is None
+
+
+# --- sign-in (runtime/auth.py): only set when AUTH_TYPE is oidc or ldap; secrets only for web ---
+AUTH_TYPES = ("database", "oidc", "ldap")
+AUTH_VARIABLES: tuple[Variable, ...] = (
+    Variable("AUTH_TYPE", "env", "how people sign in: database, oidc or ldap", "database"),
+    Variable("AUTH_ROLES_MAPPING", "env", "oidc/ldap: JSON, identity-provider group -> roles", "{}"),
+    Variable("AUTH_ROLES_SYNC_AT_LOGIN", "env", "oidc/ldap: roles follow the groups at sign-in", "true"),
+    Variable("AUTH_DEFAULT_ROLE", "env", "oidc/ldap: role of a user in no group; empty: refused", ""),
+    Variable("OIDC_ISSUER", "env", "oidc: the issuer URL (https; discovery from its .well-known)", ""),
+    Variable("OIDC_CLIENT_ID", "env", "oidc: the client ID", ""),
+    Variable("OIDC_CLIENT_SECRET", "secret", "oidc: the client secret (web only)", ""),
+    Variable("OIDC_SCOPES", "env", "oidc: scopes, space-separated", "openid email profile"),
+    Variable("OIDC_GROUPS_CLAIM", "env", "oidc: the claim listing the user's groups", "groups"),
+    Variable("OIDC_USERNAME_CLAIM", "env", "oidc: the claim that names the Superset user", "sub"),
+    Variable("OIDC_PROVIDER_NAME", "env", "oidc: the provider's name (sign-in button, redirect URI)", "sso"),
+    Variable("LDAP_SERVER_URL", "env", "ldap: ldaps://host[:port], or ldap://host[:port] with StartTLS", ""),
+    Variable("LDAP_START_TLS", "env", "ldap: true to upgrade ldap:// with StartTLS before binding", "false"),
+    Variable("LDAP_BIND_DN", "env", "ldap: the service account that searches for users", ""),
+    Variable("LDAP_BIND_PASSWORD", "secret", "ldap: that account's password (web only)", ""),
+    Variable("LDAP_USER_SEARCH_BASE", "env", "ldap: where users are searched", ""),
+    Variable("LDAP_USER_SEARCH_FILTER", "env", "ldap: a filter users must also match", ""),
+    Variable("LDAP_UID_FIELD", "env", "ldap: the attribute people sign in with", "uid"),
+    Variable("LDAP_GROUP_FIELD", "env", "ldap: the user attribute listing their groups' DNs", "memberOf"),
+    Variable("LDAP_GROUP_SEARCH_BASE", "env", "ldap: where groups are searched, or empty", ""),
+    Variable("LDAP_GROUP_SEARCH_FILTER", "env", "ldap: group filter ({dn}, {uid})", "(member={dn})"),
+    Variable("LDAP_CA_FILE", "env", "ldap: CA bundle (PEM) of the directory; empty: system", ""),
+)  # fmt: skip
 
 
 VARIABLES: tuple[Variable, ...] = (
@@ -156,6 +185,7 @@ VARIABLES: tuple[Variable, ...] = (
         )
         for index in range(MAX_WAREHOUSE_CONNECTIONS)
     ),
+    *AUTH_VARIABLES,
 )
 
 BY_NAME: dict[str, Variable] = {variable.name: variable for variable in VARIABLES}
@@ -186,6 +216,39 @@ class ContractError(ValueError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = tuple(problems)
         super().__init__("Superset environment contract broken:\n  - " + "\n  - ".join(problems))
+
+
+@dataclass(frozen=True)
+class AuthRuntime:
+    """How people sign in (the AUTH_, OIDC_ and LDAP_ variables), parsed and checked."""
+
+    type: str
+    roles_mapping: dict[str, list[str]]
+    roles_sync_at_login: bool
+    default_role: str
+    oidc_issuer: str
+    oidc_client_id: str
+    oidc_client_secret: str
+    oidc_scopes: tuple[str, ...]
+    oidc_groups_claim: str
+    oidc_username_claim: str
+    oidc_provider_name: str
+    ldap_server_url: str
+    ldap_start_tls: bool
+    ldap_bind_dn: str
+    ldap_bind_password: str
+    ldap_user_search_base: str
+    ldap_user_search_filter: str
+    ldap_uid_field: str
+    ldap_group_field: str
+    ldap_group_search_base: str
+    ldap_group_search_filter: str
+    ldap_ca_file: str
+
+    @property
+    def sso(self) -> bool:
+        """Single sign-on (oidc or ldap): users come from the identity provider."""
+        return self.type in ("oidc", "ldap")
 
 
 @dataclass(frozen=True)
@@ -227,6 +290,7 @@ class Runtime:
     admin_username: str
     admin_email: str
     admin_password: str
+    auth: AuthRuntime
     warehouse_connections: str = ""
     warehouse_credentials: Mapping[str, str] = field(default_factory=dict)
 
@@ -420,6 +484,7 @@ def parse(environ: Mapping[str, str]) -> Runtime:
         admin_username=_text(environ, "SUPERSET_ADMIN_USERNAME"),
         admin_email=_text(environ, "SUPERSET_ADMIN_EMAIL"),
         admin_password=_text(environ, "SUPERSET_ADMIN_PASSWORD"),
+        auth=_auth(environ, process, problems),
         warehouse_connections=_text(environ, "WAREHOUSE_CONNECTIONS"),
         warehouse_credentials={
             name: environ[name]
@@ -430,3 +495,100 @@ def parse(environ: Mapping[str, str]) -> Runtime:
     if problems:
         raise ContractError(problems)
     return runtime
+
+
+def _flag(environ: Mapping[str, str], name: str, problems: list[str]) -> bool:
+    value = _text(environ, name)
+    if value not in ("true", "false"):
+        problems.append(f"{name}: got {value!r}; allowed: true, false")
+    return value == "true"
+
+
+def _roles_mapping(environ: Mapping[str, str], problems: list[str]) -> dict[str, list[str]]:
+    """AUTH_ROLES_MAPPING: a JSON object of group -> list of role names."""
+    raw = _text(environ, "AUTH_ROLES_MAPPING")
+    try:
+        mapping = json.loads(raw)
+    except ValueError:
+        mapping = None
+    if not isinstance(mapping, dict) or not all(
+        isinstance(roles, list) and all(isinstance(role, str) for role in roles) for roles in mapping.values()
+    ):
+        problems.append(
+            f"AUTH_ROLES_MAPPING: expected a JSON object of group -> list of roles, got {raw[:60]!r}"
+        )
+        return {}
+    return mapping
+
+
+def _auth(environ: Mapping[str, str], process: str, problems: list[str]) -> AuthRuntime:
+    """The sign-in variables; with oidc or ldap, what that type needs (its secret only in web, the
+    one process that signs people in)."""
+    values = {variable.name: _text(environ, variable.name) for variable in AUTH_VARIABLES}
+    kind = values["AUTH_TYPE"]
+    if kind not in AUTH_TYPES:
+        problems.append(f"AUTH_TYPE: got {kind!r}; allowed: {', '.join(AUTH_TYPES)}")
+    auth = AuthRuntime(
+        type=kind,
+        roles_mapping=_roles_mapping(environ, problems),
+        roles_sync_at_login=_flag(environ, "AUTH_ROLES_SYNC_AT_LOGIN", problems),
+        default_role=values["AUTH_DEFAULT_ROLE"],
+        oidc_issuer=values["OIDC_ISSUER"],
+        oidc_client_id=values["OIDC_CLIENT_ID"],
+        oidc_client_secret=values["OIDC_CLIENT_SECRET"],
+        oidc_scopes=tuple(values["OIDC_SCOPES"].split()),
+        oidc_groups_claim=values["OIDC_GROUPS_CLAIM"],
+        oidc_username_claim=values["OIDC_USERNAME_CLAIM"],
+        oidc_provider_name=values["OIDC_PROVIDER_NAME"],
+        ldap_server_url=values["LDAP_SERVER_URL"],
+        ldap_start_tls=_flag(environ, "LDAP_START_TLS", problems),
+        ldap_bind_dn=values["LDAP_BIND_DN"],
+        ldap_bind_password=values["LDAP_BIND_PASSWORD"],
+        ldap_user_search_base=values["LDAP_USER_SEARCH_BASE"],
+        ldap_user_search_filter=values["LDAP_USER_SEARCH_FILTER"],
+        ldap_uid_field=values["LDAP_UID_FIELD"],
+        ldap_group_field=values["LDAP_GROUP_FIELD"],
+        ldap_group_search_base=values["LDAP_GROUP_SEARCH_BASE"],
+        ldap_group_search_filter=values["LDAP_GROUP_SEARCH_FILTER"],
+        ldap_ca_file=values["LDAP_CA_FILE"],
+    )
+    if kind == "oidc":
+        problems += _oidc_problems(auth, signs_in=process == "web")
+    elif kind == "ldap":
+        problems += _ldap_problems(auth, signs_in=process == "web")
+    if auth.sso and not auth.roles_mapping and not auth.default_role:
+        problems.append("AUTH_ROLES_MAPPING: empty and AUTH_DEFAULT_ROLE empty: nobody could sign in")
+    return auth
+
+
+def _oidc_problems(auth: AuthRuntime, *, signs_in: bool) -> list[str]:
+    found = []
+    issuer = urlsplit(auth.oidc_issuer)
+    if issuer.scheme != "https" or not issuer.netloc:
+        found.append(f"OIDC_ISSUER: expected an https URL, got {auth.oidc_issuer!r}")
+    if not auth.oidc_client_id:
+        found.append("OIDC_CLIENT_ID: required with AUTH_TYPE=oidc")
+    if signs_in and not auth.oidc_client_secret:
+        found.append("OIDC_CLIENT_SECRET: required by web with AUTH_TYPE=oidc")
+    if "openid" not in auth.oidc_scopes:
+        found.append(f"OIDC_SCOPES: must include openid, got {' '.join(auth.oidc_scopes)!r}")
+    return found
+
+
+def _ldap_problems(auth: AuthRuntime, *, signs_in: bool) -> list[str]:
+    found = []
+    scheme = urlsplit(auth.ldap_server_url).scheme
+    if scheme not in ("ldaps", "ldap") or (scheme == "ldap") != auth.ldap_start_tls:
+        found.append(
+            f"LDAP_SERVER_URL: expected ldaps://, or ldap:// with LDAP_START_TLS=true, got "
+            f"{auth.ldap_server_url!r} with LDAP_START_TLS={str(auth.ldap_start_tls).lower()}"
+        )
+    for name, value in (
+        ("LDAP_BIND_DN", auth.ldap_bind_dn),
+        ("LDAP_USER_SEARCH_BASE", auth.ldap_user_search_base),
+    ):
+        if not value:
+            found.append(f"{name}: required with AUTH_TYPE=ldap")
+    if signs_in and not auth.ldap_bind_password:
+        found.append("LDAP_BIND_PASSWORD: required by web with AUTH_TYPE=ldap")
+    return found

@@ -1,6 +1,7 @@
 """Hashed runtime locks: every pin names the sha256 of each file an install may pick for it.
 
-The runtime lock (runtime/requirements.lock) and the driver locks (runtime/drivers/*.lock) pin
+The runtime lock (runtime/requirements.lock), the driver locks (runtime/drivers/*.lock) and the
+extras (runtime/extras/*.lock: python-ldap) pin
 exact versions, installed with --no-deps. `hash_lock` adds a `--hash` line per file of the pinned
 version that CPython 3.11 or 3.12 can install on Linux x86_64 or aarch64 (the image, both
 architectures) or macOS (a developer's twin): the sdist and the matching wheels, from PyPI's JSON
@@ -33,8 +34,9 @@ Index = Callable[[str], list[dict[str, object]]]  # project name -> the index's 
 
 
 def lock_files() -> list[Path]:
-    """The runtime lock and every driver lock."""
-    return [RUNTIME / "requirements.lock", *sorted((RUNTIME / "drivers").glob("*.lock"))]
+    """The runtime lock, every driver lock and every extra."""
+    extras = [*sorted((RUNTIME / "drivers").glob("*.lock")), *sorted((RUNTIME / "extras").glob("*.lock"))]
+    return [RUNTIME / "requirements.lock", *extras]
 
 
 def pins(text: str) -> dict[str, str]:

@@ -42,6 +42,7 @@ from superset_stack.warehouses import WAREHOUSE_DRIVERS as WAREHOUSE_DRIVERS  # 
 
 PROJECT = "superset-stack"
 ENVIRONMENTS: tuple[str, ...] = ("dev", "staging", "prod")
+AUTH_TYPES: tuple[str, ...] = ("database", "oidc", "ldap")
 CONTAINER_PORT = 8088
 POSTGRES_PORT = 5432
 REDIS_PORT = 6379
@@ -159,6 +160,31 @@ EGRESS_DESTINATION = ObjectType(
 )  # fmt: skip
 
 
+@dataclass(frozen=True, kw_only=True)
+class RoleMapping:
+    """The Superset roles one identity-provider group gives (checked by validators/auth.py)."""
+
+    group: str
+    roles: str
+
+    @property
+    def role_names(self) -> tuple[str, ...]:
+        """The roles, as listed (comma-separated), without blanks."""
+        return tuple(name.strip() for name in self.roles.split(",") if name.strip())
+
+
+ROLE_MAPPING = ObjectType(
+    noun="group mapping",
+    fields=(
+        Field("group", "string", "the group as the identity provider sends it: a name or ID in "
+              "oidcGroupsClaim (oidc), a group DN (ldap)", required=True),
+        Field("roles", "string", "the Superset roles it gives, comma-separated: Admin, Alpha, Gamma, "
+              "sql_lab", required=True),
+    ),
+    build=RoleMapping,
+)  # fmt: skip
+
+
 OPTIONS: tuple[Option, ...] = (
     # identity and governance
     Option("environment", "string", "Environment preset to start from. Defaults to the stack name when "
@@ -232,6 +258,55 @@ OPTIONS: tuple[Option, ...] = (
     # secrets
     Option("secretRecoveryWindowDays", "integer", "Days a deleted secret stays recoverable (7-30).",
            Preset(7, 30, 30)),
+    # sign-in (validators/auth.py; runtime/auth.py)
+    Option("authType", "string", "How people sign in: database (Superset's own users and passwords), "
+           "oidc (an OpenID Connect identity provider) or ldap (a directory). With oidc or ldap a user "
+           "is created at their first sign-in with the roles of authRolesMapping, and the bootstrap "
+           "admin is disabled (docs/operations.md).", "database", AUTH_TYPES),
+    Option("authRolesMapping", "array", "oidc and ldap: the Superset roles each identity-provider group "
+           "gives, a list of objects with a group and its roles. At least one group must give Admin.",
+           [], items=ROLE_MAPPING),
+    Option("authRolesSyncAtLogin", "boolean", "oidc and ldap: recompute a user's roles from their groups "
+           "at every sign-in, so leaving a group takes its role away. False: only at the first sign-in; "
+           "roles are then managed in Superset.", True),
+    Option("authDefaultRole", "string", "oidc and ldap: the role of a user in no mapped group (Gamma, "
+           "sql_lab, Alpha or Admin). Empty: such a user is refused.", ""),
+    Option("oidcIssuer", "string", "oidc: the issuer URL (https); Superset reads its endpoints and "
+           "signing keys from <issuer>/.well-known/openid-configuration.", ""),
+    Option("oidcClientId", "string", "oidc: the client ID registered with the identity provider, whose "
+           "redirect URI is https://<domainName>/oauth-authorized/<oidcProviderName>.", ""),
+    Option("oidcClientSecretArn", "string", "oidc: the full ARN of the Secrets Manager secret holding the "
+           "client secret (plain text); only the web tasks read it, through ECS secrets.", ""),
+    Option("oidcScopes", "array", "oidc: the scopes to request; openid is required (Okta needs groups "
+           "for the groups claim).", ["openid", "email", "profile"]),
+    Option("oidcGroupsClaim", "string", "oidc: the claim that lists the user's groups: groups (Okta, "
+           "Entra ID), cognito:groups (Cognito); from the ID token, else from the userinfo endpoint.",
+           "groups"),
+    Option("oidcUsernameClaim", "string", "oidc: the claim that names the Superset user: sub (stable, "
+           "never reassigned), email (only a verified one is accepted) or preferred_username.", "sub"),
+    Option("oidcProviderName", "string", "oidc: the provider's name on the sign-in button and in the "
+           "redirect URI: 1-20 lower-case letters and digits.", "sso"),
+    Option("ldapServerUrl", "string", "ldap: the directory's URL, ldaps://host[:port], or "
+           "ldap://host[:port] with ldapStartTls. Its port must be open in egressDestinations.", ""),
+    Option("ldapStartTls", "boolean", "ldap: upgrade an ldap:// connection with StartTLS before the "
+           "bind (required with ldap://, refused with ldaps://).", False),
+    Option("ldapBindDn", "string", "ldap: the DN of the service account that searches for users.", ""),
+    Option("ldapBindPasswordSecretArn", "string", "ldap: the full ARN of the Secrets Manager secret "
+           "holding that account's password; only the web tasks read it, through ECS secrets.", ""),
+    Option("ldapUserSearchBase", "string", "ldap: where users are searched, e.g. "
+           "ou=people,dc=example,dc=com.", ""),
+    Option("ldapUserSearchFilter", "string", "ldap: a filter users must also match, e.g. "
+           "(objectClass=person). Empty: any entry with the ldapUidField.", ""),
+    Option("ldapUidField", "string", "ldap: the attribute people sign in with: uid (OpenLDAP), "
+           "sAMAccountName (Active Directory).", "uid"),
+    Option("ldapGroupField", "string", "ldap: the user attribute listing the DNs of their groups "
+           "(memberOf: Active Directory, OpenLDAP's memberof overlay); read when ldapGroupSearchBase "
+           "is empty.", "memberOf"),
+    Option("ldapGroupSearchBase", "string", "ldap: for a directory without memberOf, where the user's "
+           "groups are searched with ldapGroupSearchFilter. Empty: ldapGroupField is read instead.", ""),
+    Option("ldapGroupSearchFilter", "string", "ldap: the filter that finds a user's groups under "
+           "ldapGroupSearchBase; {dn} stands for the user's DN, {uid} for the name they signed in "
+           "with.", "(member={dn})"),
     # database
     Option("dbEngineVersion", "string", "PostgreSQL major version (minor upgrades are automatic).", "18"),
     Option("dbInstanceClass", "string", "RDS instance class.",
@@ -377,6 +452,27 @@ class Settings:
     image_uri: str
     log_retention_days: int
     secret_recovery_window_days: int
+    auth_type: str
+    auth_roles_mapping: tuple[RoleMapping, ...]
+    auth_roles_sync_at_login: bool
+    auth_default_role: str
+    oidc_issuer: str
+    oidc_client_id: str
+    oidc_client_secret_arn: str
+    oidc_scopes: tuple[str, ...]
+    oidc_groups_claim: str
+    oidc_username_claim: str
+    oidc_provider_name: str
+    ldap_server_url: str
+    ldap_start_tls: bool
+    ldap_bind_dn: str
+    ldap_bind_password_secret_arn: str
+    ldap_user_search_base: str
+    ldap_user_search_filter: str
+    ldap_uid_field: str
+    ldap_group_field: str
+    ldap_group_search_base: str
+    ldap_group_search_filter: str
     db_engine_version: str
     db_instance_class: str
     db_allocated_storage_gib: int
@@ -744,7 +840,7 @@ def _parse_waivers(raw: Sequence[str], today: date, problems: list[str]) -> tupl
 def _validate(s: Settings, problems: list[str]) -> None:
     """Record every validator's problems as 'key: text', in the registry's order; a key whose value
     was already refused (its type, or required) gets no second problem about the stand-in value."""
-    refused = {problem.split(":", 1)[0] for problem in problems}
+    refused = {re.split(r"[:\[]", problem, maxsplit=1)[0] for problem in problems}  # a list item: its key
     for validator in VALIDATORS:
         problems.extend(str(problem) for problem in validator(s) if problem.key not in refused)
 

@@ -34,16 +34,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @contextmanager
-def running_twin(*, like_aws: bool) -> Iterator[Twin]:
-    """A twin on free loopback ports in a throw-away folder; its logs are kept in artifacts/."""
+def running_twin(
+    *, like_aws: bool, ports: Ports | None = None, logs: str = "", **options: Any
+) -> Iterator[Twin]:
+    """A twin on free loopback ports (or `ports`) in a throw-away folder, with further TwinOptions;
+    its logs are kept in artifacts/ (in `logs` when given)."""
     runtime = runtime_python().parent.parent
     # Under /tmp with mode 0755: as root, PostgreSQL runs as an unprivileged user who must reach it.
     state = Path(tempfile.mkdtemp(prefix="superset-twin-"))
     state.chmod(0o755)
-    ports = Ports(
-        web=free_port(), postgres=free_port(), redis=free_port(), https=free_port(), http=free_port()
+    ports = ports or free_ports()
+    subject = Twin(
+        TwinOptions(state_dir=state / "local", runtime=runtime, ports=ports, like_aws=like_aws, **options)
     )
-    subject = Twin(TwinOptions(state_dir=state / "local", runtime=runtime, ports=ports, like_aws=like_aws))
     started = time.monotonic()
     try:
         subject.up()
@@ -51,7 +54,7 @@ def running_twin(*, like_aws: bool) -> Iterator[Twin]:
               f"{subject.superset_url()}")  # fmt: skip
         yield subject
     finally:
-        artifacts = ARTIFACTS / ("like-aws-twin-logs" if like_aws else "twin-logs")
+        artifacts = ARTIFACTS / (logs or ("like-aws-twin-logs" if like_aws else "twin-logs"))
         for name in ("bootstrap", "web", "worker", "beat", "proxy"):
             log = subject.logs / f"{name}.log"
             if log.exists():
@@ -61,21 +64,32 @@ def running_twin(*, like_aws: bool) -> Iterator[Twin]:
         shutil.rmtree(state, ignore_errors=True)
 
 
+def free_ports() -> Ports:
+    return Ports(
+        web=free_port(), postgres=free_port(), redis=free_port(), https=free_port(), http=free_port()
+    )
+
+
 @pytest.fixture(scope="session")
 def twin() -> Iterator[Twin]:
     with running_twin(like_aws=False) as subject:
         yield subject
 
 
-@pytest.fixture(scope="session")
-def aws_twin() -> Iterator[Twin]:
-    """The twin as on AWS (`local up --like-aws`): Debian's PostgreSQL, redis-server and nginx."""
+def like_aws_servers() -> None:
+    """Skip (fail in CI, which installs them) without Debian's PostgreSQL, redis-server and nginx."""
     try:
         postgres.tls_binaries(), redis.tls_server_binary(), proxy.nginx_binary()
-    except TwinError as missing:  # .ci/run installs them
+    except TwinError as missing:
         if os.environ.get("CI"):
             pytest.fail(str(missing))
         pytest.skip(str(missing))
+
+
+@pytest.fixture(scope="session")
+def aws_twin() -> Iterator[Twin]:
+    """The twin as on AWS (`local up --like-aws`): Debian's PostgreSQL, redis-server and nginx."""
+    like_aws_servers()
     with running_twin(like_aws=True) as subject:
         yield subject
 

@@ -64,7 +64,7 @@ def test_names_are_unique_and_secrets_are_marked() -> None:
     assert len(names()) == len(set(names()))
     assert set(names("secret")) == {
         "DATABASE_PASSWORD", "DATABASE_APP_PASSWORD", "REDIS_AUTH_TOKEN", "SUPERSET_SECRET_KEY",
-        "SUPERSET_PREVIOUS_SECRET_KEY", "SUPERSET_ADMIN_PASSWORD",
+        "SUPERSET_PREVIOUS_SECRET_KEY", "SUPERSET_ADMIN_PASSWORD", "OIDC_CLIENT_SECRET", "LDAP_BIND_PASSWORD",
         *(f"WAREHOUSE_CREDENTIAL_{index}" for index in range(20)),
     }  # fmt: skip
     assert all(v.description for v in VARIABLES)
@@ -208,4 +208,74 @@ def test_the_process_is_one_the_entrypoint_starts_or_none() -> None:
     assert parse({**AWS, "SUPERSET_PROCESS": "worker"}).process == "worker"
     assert problems(SUPERSET_PROCESS="scheduler") == (
         "SUPERSET_PROCESS: got 'scheduler'; allowed: , web, worker, beat, bootstrap, verify",
+    )
+
+
+OIDC = {
+    "AUTH_TYPE": "oidc",
+    "AUTH_ROLES_MAPPING": '{"admins": ["Admin"], "analysts": ["Alpha", "sql_lab"]}',
+    "OIDC_ISSUER": "https://idp.example.com",
+    "OIDC_CLIENT_ID": "superset",
+    "OIDC_CLIENT_SECRET": "s3cret",
+}
+LDAP = {
+    "AUTH_TYPE": "ldap",
+    "AUTH_DEFAULT_ROLE": "Gamma",
+    "LDAP_SERVER_URL": "ldaps://ldap.example.com",
+    "LDAP_BIND_DN": "cn=superset,dc=example,dc=com",
+    "LDAP_BIND_PASSWORD": "bind",
+    "LDAP_USER_SEARCH_BASE": "ou=people,dc=example,dc=com",
+}
+
+
+def test_database_sign_in_is_the_default() -> None:
+    auth = parse(AWS).auth
+    assert (auth.type, auth.sso, auth.roles_mapping, auth.roles_sync_at_login) == (
+        "database",
+        False,
+        {},
+        True,
+    )
+
+
+def test_parses_oidc_and_ldap_sign_in() -> None:
+    oidc = parse({**AWS, **OIDC, "SUPERSET_PROCESS": "web"}).auth
+    assert oidc.sso and oidc.roles_mapping == {"admins": ["Admin"], "analysts": ["Alpha", "sql_lab"]}
+    assert (oidc.oidc_scopes, oidc.oidc_groups_claim, oidc.oidc_username_claim, oidc.oidc_provider_name) == (
+        ("openid", "email", "profile"), "groups", "sub", "sso")  # fmt: skip
+    ldap = parse({**AWS, **LDAP, "LDAP_START_TLS": "false"}).auth
+    assert (ldap.default_role, ldap.ldap_uid_field, ldap.ldap_group_field, ldap.ldap_group_search_filter) == (
+        "Gamma", "uid", "memberOf", "(member={dn})")  # fmt: skip
+
+
+def test_only_web_needs_the_sign_in_secret() -> None:
+    for secrets in ({**OIDC, "OIDC_CLIENT_SECRET": ""}, {**LDAP, "LDAP_BIND_PASSWORD": ""}):
+        assert parse({**AWS, **secrets, "SUPERSET_PROCESS": "worker"}).auth.sso
+        with pytest.raises(ContractError) as caught:
+            parse({**AWS, **secrets, "SUPERSET_PROCESS": "web"})
+        [problem] = caught.value.problems
+        assert problem.endswith(f"required by web with AUTH_TYPE={secrets['AUTH_TYPE']}")
+
+
+def test_sign_in_problems_are_named() -> None:
+    assert problems(
+        **{
+            **OIDC,
+            "OIDC_ISSUER": "http://idp.example.com",
+            "OIDC_SCOPES": "email",
+            "AUTH_ROLES_MAPPING": "[]",
+        }
+    ) == (
+        "AUTH_ROLES_MAPPING: expected a JSON object of group -> list of roles, got '[]'",
+        "OIDC_ISSUER: expected an https URL, got 'http://idp.example.com'",
+        "OIDC_SCOPES: must include openid, got 'email'",
+        "AUTH_ROLES_MAPPING: empty and AUTH_DEFAULT_ROLE empty: nobody could sign in",
+    )
+    assert problems(**{**LDAP, "LDAP_SERVER_URL": "ldap://ldap.example.com"}) == (
+        "LDAP_SERVER_URL: expected ldaps://, or ldap:// with LDAP_START_TLS=true, got 'ldap://ldap.example.com' "
+        "with LDAP_START_TLS=false",
+    )
+    assert problems(AUTH_TYPE="saml", AUTH_ROLES_SYNC_AT_LOGIN="yes") == (
+        "AUTH_TYPE: got 'saml'; allowed: database, oidc, ldap",
+        "AUTH_ROLES_SYNC_AT_LOGIN: got 'yes'; allowed: true, false",
     )

@@ -72,9 +72,17 @@ def test_main_rewrites_the_given_locks(tmp_path: Path, capsys: pytest.CaptureFix
     assert capsys.readouterr().out == f"hashed {lock}\n"
 
 
-def test_the_locks_are_the_runtime_lock_and_every_driver_lock() -> None:
-    names = [path.name for path in locks.lock_files()]
-    assert names[0] == "requirements.lock"
-    assert sorted(names[1:]) == [
-        "athena.lock", "bigquery.lock", "clickhouse.lock", "mysql.lock", "redshift.lock", "snowflake.lock"
+def test_the_locks_are_the_runtime_lock_every_driver_lock_and_every_extra() -> None:
+    paths = locks.lock_files()
+    assert paths[0].name == "requirements.lock"
+    assert [f"{path.parent.name}/{path.name}" for path in paths[1:]] == [
+        "drivers/athena.lock", "drivers/bigquery.lock", "drivers/clickhouse.lock", "drivers/mysql.lock",
+        "drivers/redshift.lock", "drivers/snowflake.lock", "extras/ldap.lock",
     ]  # fmt: skip
+
+
+def test_python_ldap_is_an_extra_so_the_default_runtime_needs_no_compiler() -> None:
+    # published as source only: in requirements.lock, `make run` would need OpenLDAP's headers
+    runtime = (locks.RUNTIME / "requirements.lock").read_text()
+    assert "python-ldap" not in locks.pins(runtime)
+    assert locks.pins((locks.RUNTIME / "extras" / "ldap.lock").read_text()) == {"python-ldap": "3.4.8"}

@@ -25,6 +25,7 @@ import pulumi_docker_build as docker_build
 SOURCE_ROOT = Path(__file__).resolve().parents[3]  # the repository: the build context
 DOCKERFILE = SOURCE_ROOT / "src" / "superset_stack" / "runtime" / "Dockerfile"
 DRIVERS = DOCKERFILE.parent / "drivers"
+EXTRAS = DOCKERFILE.parent / "extras"
 KEEP_IMAGES = 30
 # The Dockerfile's pins, passed explicitly so the plan shows them and the tag follows them.
 PINNED_ARGS = ("SUPERSET_DIGEST", "RDS_CA_BUNDLE_SHA256")
@@ -52,10 +53,14 @@ def dockerfile_defaults(text: str) -> dict[str, str]:
     }
 
 
-def build_args(drivers: Sequence[str]) -> dict[str, str]:
-    """The build arguments: the Dockerfile's pins and the chosen drivers, sorted."""
+def build_args(drivers: Sequence[str], extras: Sequence[str] = ()) -> dict[str, str]:
+    """The build arguments: the Dockerfile's pins, the chosen drivers and sign-in extras, sorted."""
     defaults = dockerfile_defaults(DOCKERFILE.read_text())
-    return {**{name: defaults[name] for name in PINNED_ARGS}, "WAREHOUSE_DRIVERS": " ".join(sorted(drivers))}
+    return {
+        **{name: defaults[name] for name in PINNED_ARGS},
+        "WAREHOUSE_DRIVERS": " ".join(sorted(drivers)),
+        "SIGN_IN_EXTRAS": " ".join(sorted(extras)),
+    }
 
 
 def content_tag(
@@ -89,12 +94,15 @@ class ImageArgs:
         kms_key_arn: Key that encrypts the repository.
         cpu_architecture: ``ARM64`` or ``X86_64``, as the task definitions run.
         warehouse_drivers: drivers from runtime/drivers/ to install. Defaults to ClickHouse.
+        sign_in_extras: extras from runtime/extras/ to install (``ldap`` for LDAP sign-in). Defaults
+            to none.
         image_uri: A prebuilt image pinned by digest; skips the repository and the build. Defaults to none.
     """
 
     kms_key_arn: pulumi.Input[str]
     cpu_architecture: str = "ARM64"
     warehouse_drivers: Sequence[str] = ("clickhouse",)
+    sign_in_extras: Sequence[str] = ()
     image_uri: str = ""
 
 
@@ -111,6 +119,9 @@ class Image(pulumi.ComponentResource):
         unknown = [d for d in args.warehouse_drivers if not (DRIVERS / f"{d}.lock").exists()]
         if unknown:
             raise ValueError(f"no driver lock for {unknown} in {DRIVERS}")
+        unknown = [e for e in args.sign_in_extras if not (EXTRAS / f"{e}.lock").exists()]
+        if unknown:
+            raise ValueError(f"no extra lock for {unknown} in {EXTRAS}")
         if args.image_uri and "@sha256:" not in args.image_uri:
             raise ValueError(
                 f"image_uri must be pinned by digest (repository@sha256:...), got {args.image_uri!r}"
@@ -154,7 +165,7 @@ class Image(pulumi.ComponentResource):
                 registry_id=repository.registry_id, opts=pulumi.InvokeOutputOptions(parent=self)
             )
             platform = PLATFORMS[args.cpu_architecture]
-            arguments = build_args(args.warehouse_drivers)
+            arguments = build_args(args.warehouse_drivers, args.sign_in_extras)
             image = docker_build.Image(
                 name,
                 context={"location": str(SOURCE_ROOT)},

@@ -139,6 +139,10 @@ class ServicesArgs:
             warehouse_secret_arns: the secrets behind them, which the execution role may read.
             Default to none.
         athena_access: what the task role may reach for each Athena connection. Defaults to none.
+        sign_in_environment: the contract's AUTH_/OIDC_/LDAP_ plain values, for every container
+            (aws/sign_in.py). Defaults to none: database sign-in.
+        sign_in_secret_arns: contract name -> Secrets Manager ARN of the sign-in secret (OIDC client
+            secret, LDAP bind password), for the web tasks only. Defaults to none.
     """
 
     region: str
@@ -205,6 +209,8 @@ class ServicesArgs:
     warehouse_credentials: Mapping[str, str] = field(default_factory=dict)
     warehouse_secret_arns: Sequence[str] = ()
     athena_access: Sequence[AthenaAccess] = ()
+    sign_in_environment: Mapping[str, str] = field(default_factory=dict)
+    sign_in_secret_arns: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
 
 def container_environment(args: ServicesArgs) -> dict[str, pulumi.Input[str]]:
@@ -230,6 +236,7 @@ def container_environment(args: ServicesArgs) -> dict[str, pulumi.Input[str]]:
         "SUPERSET_HOME": SUPERSET_HOME,
         "RESULTS_S3_BUCKET": args.bucket_name,
         "RESULTS_S3_PREFIX": args.results_prefix,
+        **args.sign_in_environment,
     }
 
 
@@ -256,7 +263,8 @@ def role_environment(args: ServicesArgs, role: str) -> dict[str, pulumi.Input[st
 
 def _secret_sources(args: ServicesArgs, role: str) -> dict[str, tuple[pulumi.Input[str], str]]:
     """Variable -> (Secrets Manager ARN, JSON key or "") of the stack's secrets `role` gets: the
-    master password, the admin password and the previous key only in the migration."""
+    master password, the admin password and the previous key only in the migration, the sign-in
+    secret only in web (which signs people in)."""
     sources: dict[str, tuple[pulumi.Input[str], str]] = {}
     if role == "migration":
         # RDS keeps {"username": ..., "password": ...}; ECS injects one JSON key (platform >= 1.4).
@@ -267,6 +275,8 @@ def _secret_sources(args: ServicesArgs, role: str) -> dict[str, tuple[pulumi.Inp
         sources["SUPERSET_ADMIN_PASSWORD"] = (args.admin_password_arn, "")
         if args.previous_secret_key_arn is not None:
             sources["SUPERSET_PREVIOUS_SECRET_KEY"] = (args.previous_secret_key_arn, "")
+    if role == "web":
+        sources.update({variable: (arn, "") for variable, arn in args.sign_in_secret_arns.items()})
     return sources
 
 

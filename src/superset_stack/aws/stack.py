@@ -34,6 +34,7 @@ from superset_stack.aws.observability import Observability, ObservabilityArgs
 from superset_stack.aws.secrets import Secrets, SecretsArgs
 from superset_stack.aws.security_groups import EgressDestination, SecurityGroups, SecurityGroupsArgs
 from superset_stack.aws.service import Services, ServicesArgs
+from superset_stack.aws.sign_in import sign_in_environment, sign_in_secret_arns
 from superset_stack.aws.storage import Storage, StorageArgs
 from superset_stack.aws.waf import WebFirewall, WebFirewallArgs
 from superset_stack.ops.snapshots import superset_version
@@ -381,11 +382,12 @@ def firewall_args(s: Settings, *, load_balancer: LoadBalancer) -> WebFirewallArg
 
 def image_args(s: Settings, key: pulumi.Input[str]) -> ImageArgs:
     """The derived image for the settings' architecture and drivers (warehouseDrivers and those of
-    the declared connections), or the given image URI."""
+    the declared connections), with python-ldap for LDAP sign-in, or the given image URI."""
     return ImageArgs(
         kms_key_arn=key,
         cpu_architecture=s.cpu_architecture,
         warehouse_drivers=image_drivers(s.warehouse_connections, s.warehouse_drivers),
+        sign_in_extras=("ldap",) if s.auth_type == "ldap" else (),
         image_uri=s.image_uri,
     )
 
@@ -468,6 +470,8 @@ def services_args(
         pre_deploy_snapshot=s.pre_deploy_snapshot,
         pre_deploy_snapshots_to_keep=s.pre_deploy_snapshots_to_keep,
         **warehouse_args(s),
+        sign_in_environment=sign_in_environment(s),
+        sign_in_secret_arns=sign_in_secret_arns(s),
     )
 
 

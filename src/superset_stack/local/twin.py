@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from superset_stack import sizing
-from superset_stack.contract import APP_DATABASE_USER, parse
+from superset_stack.contract import APP_DATABASE_USER, AUTH_VARIABLES, BY_NAME, parse
 from superset_stack.local import postgres, proxy, redis
 from superset_stack.local.files import make_private, private_folder, service_user, write_private
 from superset_stack.local.processes import TwinError, is_running, port_is_free, start, stop, wait_until
@@ -88,6 +88,10 @@ class TwinOptions:
     like_aws: bool = False
     nginx: Path | None = None
     config_file: Path | None = None  # a stack file whose warehouseConnections the bootstrap applies
+    # Single sign-on: the contract's AUTH_/OIDC_/LDAP_ variables, secrets included (only web gets
+    # those, as on ECS), and the CA of an identity provider whose certificate no system CA signs.
+    sign_in: Mapping[str, str] = field(default_factory=dict)
+    identity_provider_ca: Path | None = None
 
 
 def timeout_chain() -> dict[str, int]:
@@ -286,6 +290,7 @@ class Twin:
         }
         if self.like_aws:
             environment.update(self._production_values(values))
+        environment.update(self._sign_in(role))
         if role == "bootstrap":
             environment["SUPERSET_ADMIN_PASSWORD"] = values["admin_password"]
             environment.update(self.warehouse_environment())
@@ -384,11 +389,26 @@ class Twin:
             )
         return environment
 
+    def _sign_in(self, role: str) -> dict[str, str]:
+        """The sign-in variables of TwinOptions.sign_in; the secret ones for web only."""
+        allowed = {variable.name for variable in AUTH_VARIABLES}
+        unknown = sorted(set(self.options.sign_in) - allowed)
+        if unknown:
+            raise TwinError(f"not sign-in variables of the contract: {', '.join(unknown)}")
+        return {
+            name: value
+            for name, value in self.options.sign_in.items()
+            if role == "web" or BY_NAME[name].kind != "secret"
+        }
+
     def process_environment(self, role: str = "web") -> dict[str, str]:
         """What a Superset process gets: the contract, plus where to find the code and config."""
         inherited = {
             key: os.environ[key] for key in ("PATH", "LANG", "LC_ALL", "TZ", "HOME") if key in os.environ
         }
+        if self.options.identity_provider_ca is not None:
+            # requests (authlib's HTTP client) trusts it instead of the system bundle; twin only
+            inherited["REQUESTS_CA_BUNDLE"] = str(self.options.identity_provider_ca)
         return {
             **inherited,
             **self.environment(role),

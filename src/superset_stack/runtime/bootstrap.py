@@ -70,7 +70,8 @@ def superset(*args: str) -> None:
 
 
 def ensure_admin(runtime: Runtime) -> None:
-    """Create the admin user, or bring its password in line with the secret."""
+    """Create the admin user, or bring its password in line with the secret; enabled with database
+    sign-in, disabled under single sign-on (`admin_active`)."""
     from superset.app import create_app
 
     app = create_app()
@@ -93,6 +94,20 @@ def ensure_admin(runtime: Runtime) -> None:
         else:
             security.reset_password(user.id, runtime.admin_password)
             log(f"admin user {runtime.admin_username!r} exists; password set from the secret")
+        admin_active(security, runtime)
+
+
+def admin_active(security: Any, runtime: Runtime) -> None:
+    """Under oidc or ldap the admin is kept but disabled: Superset has one sign-in type at a time, and
+    administrators come from the identity provider's group mapped to Admin. Switching authType back
+    to database enables it again with the secret's password (break-glass, docs/operations.md)."""
+    user = security.find_user(username=runtime.admin_username)
+    wanted = not runtime.auth.sso
+    if user.active != wanted:
+        user.active = wanted
+        security.update_user(user)
+    state = "enabled" if wanted else f"disabled (people sign in through {runtime.auth.type})"
+    log(f"admin user {runtime.admin_username!r} {state}")
 
 
 def bootstrap_problems(runtime: Runtime) -> list[str]:

@@ -22,10 +22,13 @@ from flask_caching.backends.rediscache import RedisCache
 
 from superset_stack import sizing
 from superset_stack.contract import REDIS_DATABASES, parse
+from superset_stack.runtime import snapshot_cache
+from superset_stack.runtime.auth import auth_config
 from superset_stack.runtime.celery_teardown import use_fixed_teardown
 from superset_stack.runtime.error_events import ErrorEventsConfigurator
 from superset_stack.runtime.event_logger import SplitEventLogger
 from superset_stack.runtime.security_manager import NoAnonymousSecurityManager
+from superset_stack.runtime.sso import SsoSecurityManager
 from superset_stack.runtime.worker_lost import fail_lost_sql_lab_query
 
 _runtime = parse(os.environ)
@@ -231,12 +234,26 @@ AUTH_USER_REGISTRATION = False
 PUBLIC_ROLE_LIKE = None
 # ... and no per-request database lookup of the (empty) Public role (security_manager.py)
 CUSTOM_SECURITY_MANAGER = NoAnonymousSecurityManager
+# Users with their roles and permissions, and datasets, loaded once per change anywhere in the
+# stack instead of on every request; the version token lives beside the metadata cache
+# (snapshot_cache.py; datasets: dataset_snapshots.py, installed by _mutate_app)
+SNAPSHOT_CACHE: snapshot_cache.SnapshotCache | None = snapshot_cache.configure(
+    _cache_url("metadata_cache"), key=f"{_prefix}metadata_version"
+)
 FAB_API_SWAGGER_UI = False
 DEBUG = False
 SHOW_STACKTRACE = False
 PREVENT_UNSAFE_DB_CONNECTIONS = True
 ENABLE_CORS = False
 SCARF_ANALYTICS = False
+
+# --- sign-in: the database, OpenID Connect or LDAP (auth.py) -----------------------------------
+# AUTH_TYPE and its settings; with oidc or ldap also AUTH_USER_REGISTRATION (replacing the False
+# above: users come from the identity provider) and the role mapping.
+globals().update(auth_config(_runtime.auth))
+if _runtime.auth.sso:
+    # NoAnonymousSecurityManager's subclass: roles or refusal, no registration form (sso.py)
+    CUSTOM_SECURITY_MANAGER = SsoSecurityManager  # type: ignore[misc]
 
 
 def _derived_secret(purpose: str) -> str:
@@ -255,7 +272,16 @@ def _close_the_version_endpoint(app: Any) -> None:
     app.before_request(_no_public_version)
 
 
-FLASK_APP_MUTATOR = _close_the_version_endpoint
+def _mutate_app(app: Any) -> None:
+    _close_the_version_endpoint(app)
+    if SNAPSHOT_CACHE is not None:
+        # Superset's modules import only once the app exists
+        from superset_stack.runtime import dataset_snapshots
+
+        dataset_snapshots.install()
+
+
+FLASK_APP_MUTATOR = _mutate_app
 
 # Embedding and global async queries are off; their secrets still must not be the public defaults.
 GUEST_TOKEN_JWT_SECRET = _derived_secret("guest-token-jwt")

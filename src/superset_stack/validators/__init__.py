@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from superset_stack.validators import (
+    auth,
     backup_window,
     cache,
     compute,
@@ -47,6 +48,12 @@ VALIDATORS: tuple[Validator, ...] = (
     network.validate_nat_gateways,
     egress.validate_egress_destinations,
     warehouses.validate_warehouse_connections,
+    auth.validate_auth_type,
+    auth.validate_roles,
+    auth.validate_oidc,
+    auth.validate_ldap,
+    # after egress: its destinations are checked before one is looked for on the directory's port
+    auth.validate_auth_network,
     operations.validate_retention,
     operations.validate_secret_rotation,
     operations.validate_alarm_email,

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-
 from superset_stack.local.processes import free_port
-from tests.runtime_venv import SOURCE, runtime_python
+from tests.runtime_venv import run_script
 
 SCRIPT = """
 import json, sys, time
@@ -26,15 +22,9 @@ print(json.dumps({"first": first, "open_for": opened, "break": BREAK_SECONDS, "s
 
 
 def test_an_unreachable_redis_is_a_miss_and_opens_the_circuit() -> None:
-    result = subprocess.run(
-        [str(runtime_python()), "-c", SCRIPT, str(free_port())],
-        env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(SOURCE)},
-        capture_output=True, text=True, check=False, timeout=120,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    outcome, stderr = run_script(SCRIPT, str(free_port()))
     assert outcome["first"] == {"get": None, "get_many": [None, None], "has": False, "set": False, "add": False,
                                 "delete": False}  # fmt: skip
     assert 0 < outcome["open_for"] <= outcome["break"]
     assert outcome["second"] is None
-    assert "cache unavailable, serving uncached for now" in result.stderr
+    assert "cache unavailable, serving uncached for now" in stderr

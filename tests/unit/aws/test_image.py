@@ -47,8 +47,9 @@ def test_builds_and_pushes_to_an_immutable_encrypted_repository(build: Build) ->
     assert image["platforms"] == ["linux/arm64"]
     assert image["buildArgs"] == {
         "SUPERSET_DIGEST": "sha256:59cd4af66006fe4cc98906eda42a771dbefdacb432f9ab083e02cdc6ff01f29d",
-        "RDS_CA_BUNDLE_SHA256": "",  # to be read from AWS, see the Dockerfile: the build refuses until then
+        "RDS_CA_BUNDLE_SHA256": "",  # unpinned: the build checks the bundle's content (runtime/rds_ca.py)
         "WAREHOUSE_DRIVERS": "clickhouse",
+        "SIGN_IN_EXTRAS": "",  # python-ldap only for LDAP sign-in (it needs a compiler)
     }
     assert image["tags"] == [f"{url}:{content_tag('linux/arm64', image['buildArgs'])}"]
     assert image["push"] is True
@@ -66,6 +67,15 @@ def test_chosen_drivers_are_built_in_sorted(build: Build) -> None:
     assert image["buildArgs"]["WAREHOUSE_DRIVERS"] == "bigquery snowflake"
     assert build_args(["snowflake", "bigquery"]) == build_args(["bigquery", "snowflake"])
     assert image["tags"][0].endswith(content_tag("linux/arm64", build_args(["bigquery", "snowflake"])))
+
+
+def test_ldap_sign_in_builds_python_ldap_in_and_nothing_else_does(build: Build) -> None:
+    mocks = build(lambda: Image("img", ImageArgs(kms_key_arn=KEY, sign_in_extras=["ldap"])))
+    (image,) = mocks.inputs_of("docker-build:index:Image")
+    assert image["buildArgs"]["SIGN_IN_EXTRAS"] == "ldap"
+    assert image["tags"][0].endswith(content_tag("linux/arm64", build_args(["clickhouse"], ["ldap"])))
+    with pytest.raises(ValueError, match=r"no extra lock for \['kerberos'\]"):
+        build(lambda: Image("bad", ImageArgs(kms_key_arn=KEY, sign_in_extras=["kerberos"])))
 
 
 def test_x86_builds_for_amd64_under_its_own_tag(build: Build) -> None:
@@ -122,6 +132,7 @@ ARGS = build_args(["clickhouse"])
         ("base image digest", "linux/arm64", {**ARGS, "SUPERSET_DIGEST": "sha256:" + "1" * 64}),
         ("RDS CA checksum", "linux/arm64", {**ARGS, "RDS_CA_BUNDLE_SHA256": "2" * 64}),
         ("drivers", "linux/arm64", {**ARGS, "WAREHOUSE_DRIVERS": "clickhouse redshift"}),
+        ("sign-in extras", "linux/arm64", {**ARGS, "SIGN_IN_EXTRAS": "ldap"}),
         ("another build argument", "linux/arm64", {**ARGS, "SUPERSET_VERSION": "6.1.1"}),
     ],
 )
@@ -134,7 +145,8 @@ def test_changing_the_platform_or_any_build_argument_changes_the_tag(
 @pytest.mark.parametrize(
     "changed",
     ["src/superset_stack/runtime/Dockerfile", "src/superset_stack/runtime/requirements.lock",
-     "src/superset_stack/runtime/drivers/snowflake.lock", "src/superset_stack/runtime/entrypoint.py",
+     "src/superset_stack/runtime/drivers/snowflake.lock", "src/superset_stack/runtime/extras/ldap.lock",
+     "src/superset_stack/runtime/entrypoint.py",
      "src/superset_stack/contract.py"],
 )  # fmt: skip
 def test_changing_any_input_file_changes_the_tag(tmp_path: Path, changed: str) -> None:

@@ -261,3 +261,32 @@ def test_the_stand_in_answers_a_valuefrom_as_ecs_would(
     from superset_stack.local.twin import secret_value
 
     assert secret_value(stored, value_from) == value
+
+
+def test_sign_in_variables_reach_every_process_and_the_secret_only_web(tmp_path: Path, runtime: Path) -> None:
+    ca = tmp_path / "idp-ca.pem"
+    sign_in = {"AUTH_TYPE": "oidc", "AUTH_ROLES_MAPPING": '{"admins": ["Admin"]}', "OIDC_ISSUER": "https://localhost:9443",
+               "OIDC_CLIENT_ID": "superset", "OIDC_CLIENT_SECRET": "s3cret"}  # fmt: skip
+    options = TwinOptions(
+        state_dir=tmp_path / "state", runtime=runtime, sign_in=sign_in, identity_provider_ca=ca
+    )
+    subject = Twin(options)
+    assert subject.environment("web")["OIDC_CLIENT_SECRET"] == "s3cret"
+    assert (
+        parse({**subject.environment("web"), "SUPERSET_PROCESS": "web"}).auth.oidc_client_secret == "s3cret"
+    )
+    for role in ("worker", "beat", "bootstrap"):
+        assert subject.environment(role)["AUTH_TYPE"] == "oidc"
+        assert "OIDC_CLIENT_SECRET" not in subject.environment(role)
+    # the provider's CA for authlib's HTTP client, in the twin only (ECS trusts public CAs)
+    assert subject.process_environment("web")["REQUESTS_CA_BUNDLE"] == str(ca)
+    assert "REQUESTS_CA_BUNDLE" not in twin(tmp_path / "plain", runtime).process_environment("web")
+
+
+def test_sign_in_takes_only_the_contract_s_sign_in_variables(tmp_path: Path, runtime: Path) -> None:
+    options = TwinOptions(state_dir=tmp_path / "state", runtime=runtime,
+                          sign_in={"AUTH_TYPE": "ldap", "DATABASE_HOST": "elsewhere", "LDAP_PASSWORD": "x"})  # fmt: skip
+    with pytest.raises(
+        TwinError, match="not sign-in variables of the contract: DATABASE_HOST, LDAP_PASSWORD"
+    ):
+        Twin(options).environment("web")
