@@ -83,7 +83,7 @@ class Bench:
         self.log = log
         self.state = Path(tempfile.mkdtemp(prefix="superset-bench-"))
         self.state.chmod(0o755)  # as root, PostgreSQL runs as an unprivileged user who must reach it
-        ports = Ports(web=free_port(), postgres=free_port(), redis=free_port())
+        ports = Ports(web=free_port(), postgres=free_port(), redis=free_port(), smtp=free_port())
         self.twin = Twin(TwinOptions(state_dir=self.state / "twin", runtime=runtime, ports=ports))
         self.webs: dict[int, int] = {}  # port -> pid
 

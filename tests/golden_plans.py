@@ -55,6 +55,23 @@ VARIANTS: dict[str, tuple[str, str, dict[str, Any]]] = {
             "albIngressCidrs": ["10.0.0.0/8", "192.168.0.0/16"],
         },
     ),
+    "staging-reports-tls-slack": (
+        "staging",
+        "us-east-1",
+        {
+            "smtpHost": "smtp.example.com",
+            "smtpPort": 465,
+            "smtpSecurity": "tls",
+            "smtpMailFrom": "superset@example.com",
+            "slackTokenSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:superset/slack-AbCdEf",
+            "thumbnails": True,
+            "cacheWarmupCron": "0 6 * * 1-5",
+            "cacheWarmupTopDashboards": 20,
+            "egressDestinations": [
+                {"description": "Company mail relay", "port": 465, "cidr": "10.30.0.25/32"}
+            ],
+        },
+    ),
     "staging-egress-in-place-rollouts": (
         "staging",
         "us-east-1",

@@ -12,5 +12,5 @@ from superset.utils.log import DBEventLogger
 from superset_stack.runtime.superset_config import *  # noqa: F403
 
 EVENT_LOGGER = DBEventLogger()
-CUSTOM_SECURITY_MANAGER = SupersetSecurityManager  # type: ignore[misc]  # overrides ours
+CUSTOM_SECURITY_MANAGER = SupersetSecurityManager  # overrides ours
 SNAPSHOT_CACHE = None  # users and datasets looked up on every request, as Superset does

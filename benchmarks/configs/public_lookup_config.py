@@ -5,5 +5,5 @@ from superset.security import SupersetSecurityManager
 
 from superset_stack.runtime.superset_config import *  # noqa: F403
 
-CUSTOM_SECURITY_MANAGER = SupersetSecurityManager  # type: ignore[misc]  # overrides ours
+CUSTOM_SECURITY_MANAGER = SupersetSecurityManager  # overrides ours
 SNAPSHOT_CACHE = None  # users and datasets looked up on every request, as Superset does

@@ -590,6 +590,7 @@ def local_up(  # noqa: PLR0917 - one typer option per parameter
     https_port: Annotated[int, typer.Option(help="--like-aws: the load balancer's HTTPS port.")] = 8443,
     http_port: Annotated[int, typer.Option(help="--like-aws: its HTTP port (301 to HTTPS).")] = 8080,
     nginx: Annotated[Path | None, typer.Option(help="--like-aws: this nginx (default: on PATH).")] = None,
+    smtp_port: Annotated[int, typer.Option(help="The mail relay's port (alert and report e-mail).")] = 8025,
     config_file: Annotated[
         Path | None,
         typer.Option(
@@ -603,9 +604,10 @@ def local_up(  # noqa: PLR0917 - one typer option per parameter
     import time
 
     from superset_stack.local.processes import TwinError
-    from superset_stack.local.twin import Ports, TwinAlreadyRunningError
+    from superset_stack.local.twin import Ports, TwinAlreadyRunningError, browser_problem
 
-    ports = Ports(web=web_port, postgres=postgres_port, redis=redis_port, https=https_port, http=http_port)
+    ports = Ports(web=web_port, postgres=postgres_port, redis=redis_port, https=https_port, http=http_port,
+                  smtp=smtp_port)  # fmt: skip
     problems = ports.problems(like_aws=like_aws)
     if problems:
         errors.print(f"[bold red]Invalid ports[/] ({len(problems)} problem(s)); nothing was started:")
@@ -648,6 +650,13 @@ def local_up(  # noqa: PLR0917 - one typer option per parameter
         console.print(
             f"  certificates: signed by the twin's CA {status['ca_file']} (trust it in your browser)",
             highlight=False,
+        )
+    console.print(
+        f"  e-mail: every alert and report lands in {status['mail_dir']} as an .eml file", highlight=False
+    )
+    if missing := browser_problem():
+        console.print(
+            f"  [yellow]screenshots:[/] {missing} (CSV and text reports work without it)", highlight=False
         )
     console.print("  logs: superset-stack local logs [NAME]    stop: superset-stack local down (keeps data)")
 
@@ -698,7 +707,7 @@ def local_status(state_dir: StateDirOption = None, output: FormatOption = Format
 @local_app.command("logs")
 def local_logs(
     name: Annotated[
-        str, typer.Argument(help="postgres, redis, bootstrap, web, worker, beat or proxy (like-aws).")
+        str, typer.Argument(help="postgres, redis, smtp, bootstrap, web, worker, beat or proxy (like-aws).")
     ] = "web",
     lines: Annotated[int, typer.Option("--lines", "-n", help="How many of the last lines.")] = 50,
     state_dir: StateDirOption = None,
@@ -706,7 +715,7 @@ def local_logs(
     """Show the end of one process's log."""
     from superset_stack.local.processes import tail
 
-    allowed = ("postgres", "redis", "bootstrap", "web", "worker", "beat", "proxy")
+    allowed = ("postgres", "redis", "smtp", "bootstrap", "web", "worker", "beat", "proxy")
     if name not in allowed:
         errors.print(f"unknown log {name!r}; allowed: {', '.join(allowed)}")
         raise typer.Exit(code=2)

@@ -21,6 +21,9 @@ ENVIRONMENTS = ("dev", "staging", "prod", "local")
 # What the entrypoint runs; it tells the process which one it is (SUPERSET_PROCESS).
 PROCESSES = ("web", "worker", "beat", "bootstrap", "verify")
 SSL_MODES = ("disable", "require", "verify-ca", "verify-full")
+# How the worker speaks to the SMTP relay: STARTTLS on a plain port (587), implicit TLS (465), or
+# plain text, which only the local twin may use.
+SMTP_SECURITY = ("starttls", "tls", "none")
 # Warehouse connections (warehouseConnections): at most this many, each credential in its own
 # variable WAREHOUSE_CREDENTIAL_<index>, so one ECS `secrets` valueFrom injects each.
 MAX_WAREHOUSE_CONNECTIONS = 20
@@ -164,6 +167,34 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     Variable("RESULTS_S3_BUCKET", "env", "bucket for SQL Lab async results; empty keeps them in Redis", ""),
     Variable("RESULTS_S3_PREFIX", "env", "key prefix of SQL Lab results in that bucket", "sqllab-results/"),
+    # --- alerts, reports, thumbnails (runtime/reports.py) ---
+    Variable(
+        "SUPERSET_INTERNAL_URL",
+        "env",
+        "plain-http URL the worker's browser and the cache warm-up open Superset at, inside the network "
+        "(the web service's Cloud Map name on ECS); requests on its host count as https. Empty: this "
+        "task's own gunicorn on loopback",
+        "",
+    ),
+    Variable("SMTP_HOST", "env", "SMTP relay of alert and report e-mail; empty: no e-mail", ""),
+    Variable("SMTP_PORT", "env", "SMTP port of the relay", "587"),
+    Variable("SMTP_SECURITY", "env", "starttls, tls (implicit) or none (plain: local only)", "starttls"),
+    Variable("SMTP_USER", "env", "SMTP user name; empty: no login", ""),
+    Variable("SMTP_PASSWORD", "secret", "SMTP password (only the tasks that send mail)", ""),
+    Variable("SMTP_MAIL_FROM", "env", "From address of alert and report e-mail", "superset@superset.invalid"),
+    Variable("SLACK_API_TOKEN", "secret", "Slack bot token for Slack notifications; empty: no Slack", ""),
+    Variable(
+        "SUPERSET_THUMBNAILS", "env", "true: chart and dashboard thumbnails (taken by the worker)", "false"
+    ),
+    Variable(
+        "CACHE_WARMUP_CRON",
+        "env",
+        "5-field cron (UTC) of the dashboard cache warm-up on beat; empty: no warm-up",
+        "",
+    ),
+    Variable(
+        "CACHE_WARMUP_TOP_DASHBOARDS", "env", "how many of the most viewed dashboards the warm-up loads", "10"
+    ),
     Variable("SUPERSET_ADMIN_USERNAME", "env", "bootstrap admin user name", "admin"),
     Variable("SUPERSET_ADMIN_EMAIL", "env", "bootstrap admin e-mail", "admin@superset.invalid"),
     Variable(
@@ -290,6 +321,17 @@ class Runtime:
     admin_username: str
     admin_email: str
     admin_password: str
+    internal_url: str
+    smtp_host: str
+    smtp_port: int
+    smtp_security: str
+    smtp_user: str
+    smtp_password: str
+    smtp_mail_from: str
+    slack_api_token: str
+    thumbnails: bool
+    cache_warmup_cron: str
+    cache_warmup_top_dashboards: int
     auth: AuthRuntime
     warehouse_connections: str = ""
     warehouse_credentials: Mapping[str, str] = field(default_factory=dict)
@@ -442,6 +484,19 @@ def parse(environ: Mapping[str, str]) -> Runtime:
     secret_key = _text(environ, "SUPERSET_SECRET_KEY")
     if len(secret_key) < 32:
         problems.append(f"SUPERSET_SECRET_KEY: must be at least 32 characters, got {len(secret_key)}")
+    smtp_security = choice("SMTP_SECURITY", SMTP_SECURITY)
+    if environment != "local" and smtp_security == "none":
+        problems.append("SMTP_SECURITY: must be starttls or tls outside local (the password and the mail "
+                        "would cross the network in clear), got 'none'")  # fmt: skip
+    thumbnails = choice("SUPERSET_THUMBNAILS", ("true", "false")) == "true"
+    internal_url = _text(environ, "SUPERSET_INTERNAL_URL")
+    if internal_url and (urlsplit(internal_url).scheme != "http" or not urlsplit(internal_url).netloc):
+        problems.append(f"SUPERSET_INTERNAL_URL: expected an absolute http URL, got {internal_url!r}")
+    warmup = _text(environ, "CACHE_WARMUP_CRON")
+    if warmup and len(warmup.split()) != 5:
+        problems.append(
+            f"CACHE_WARMUP_CRON: expected 5 cron fields (minute hour day month weekday), got {warmup!r}"
+        )
     prefix = _text(environ, "RESULTS_S3_PREFIX")
     if _text(environ, "RESULTS_S3_BUCKET") and not re.fullmatch(r"[A-Za-z0-9!_.*'()/-]+/", prefix):
         problems.append(f"RESULTS_S3_PREFIX: expected a key prefix ending in '/', got {prefix!r}")
@@ -484,6 +539,17 @@ def parse(environ: Mapping[str, str]) -> Runtime:
         admin_username=_text(environ, "SUPERSET_ADMIN_USERNAME"),
         admin_email=_text(environ, "SUPERSET_ADMIN_EMAIL"),
         admin_password=_text(environ, "SUPERSET_ADMIN_PASSWORD"),
+        internal_url=internal_url.rstrip("/"),
+        smtp_host=_text(environ, "SMTP_HOST"),
+        smtp_port=_integer(environ, "SMTP_PORT", 1, 65535, problems),
+        smtp_security=smtp_security,
+        smtp_user=_text(environ, "SMTP_USER"),
+        smtp_password=_text(environ, "SMTP_PASSWORD"),
+        smtp_mail_from=_text(environ, "SMTP_MAIL_FROM"),
+        slack_api_token=_text(environ, "SLACK_API_TOKEN"),
+        thumbnails=thumbnails,
+        cache_warmup_cron=warmup,
+        cache_warmup_top_dashboards=_integer(environ, "CACHE_WARMUP_TOP_DASHBOARDS", 1, 1000, problems),
         auth=_auth(environ, process, problems),
         warehouse_connections=_text(environ, "WAREHOUSE_CONNECTIONS"),
         warehouse_credentials={

@@ -35,7 +35,7 @@ from superset_stack.office_hours import OfficeHours
 from superset_stack.office_hours import parse as parse_office_hours
 from superset_stack.policies.rules import POLICY_NAMES
 from superset_stack.validators import VALIDATORS, required
-from superset_stack.validators._windows import office_backup_window
+from superset_stack.validators._windows import office_backup_window, office_maintenance_window
 from superset_stack.validators.waivers import PROD_RULES
 from superset_stack.warehouses import WAREHOUSE_CONNECTION, WarehouseConnection
 from superset_stack.warehouses import WAREHOUSE_DRIVERS as WAREHOUSE_DRIVERS  # noqa: PLC0414 (re-export)
@@ -324,7 +324,9 @@ OPTIONS: tuple[Option, ...] = (
            "Defaults to 03:00-04:00; with officeHours to 30 minutes inside the office day in every season, "
            "two hours after it starts (a stopped database takes no automated backup).", DERIVED),
     Option("dbMaintenanceWindow", "string", "Weekly maintenance window, UTC, ddd:hh:mm-ddd:hh:mm; must "
-           "not overlap the backup window.", "sun:04:30-sun:05:30"),
+           "not overlap the backup window. Defaults to sun:04:30-sun:05:30; with officeHours to 30 minutes "
+           "on the first office day, ending an hour before it does, inside it in every season (a stopped "
+           "database gets no maintenance).", DERIVED),
     Option("dbPerformanceInsights", "boolean", "Performance Insights (7 days, encrypted with the stack "
            "key).", Preset(False, True, True)),
     Option("dbMonitoringIntervalSeconds", "integer", "Enhanced Monitoring interval: 0 (off), 1, 5, 10, "
@@ -361,10 +363,12 @@ OPTIONS: tuple[Option, ...] = (
     Option("gunicornWorkers", "integer", "gunicorn worker processes per web task.", Preset(2, 2, 4)),
     Option("gunicornThreads", "integer", "Threads per gunicorn worker.", Preset(4, 8, 8)),
     Option("workerCpu", "integer", "CPU units of a Celery worker task.", Preset(512, 1024, 2048)),
-    Option("workerMemoryMib", "integer", "Memory of a Celery worker task in MiB.",
-           Preset(1024, 2048, 4096)),
+    Option("workerMemoryMib", "integer", "Memory of a Celery worker task in MiB; must hold every Celery "
+           "process with a report's browser at once (sizing.worker_memory_needed_mib: 976 MiB at "
+           "concurrency 1, 1566 at 2, 2746 at 4).", Preset(1024, 3072, 4096)),
     Option("workerTasks", "integer", "Celery worker tasks.", Preset(1, 1, 2)),
-    Option("celeryConcurrency", "integer", "Celery prefork processes per worker task.", Preset(2, 4, 4)),
+    Option("celeryConcurrency", "integer", "Celery prefork processes per worker task (dev: one, so that "
+           "a report's browser fits the 1 GB worker).", Preset(1, 4, 4)),
     Option("webDeploymentMaximumPercent", "integer", "Web tasks ECS may run during a deployment, in "
            "percent of the running count (100-200). 200 starts the new tasks beside the old ones: "
            "capacity never drops, database connections double for a while. 100 replaces half the "
@@ -375,6 +379,28 @@ OPTIONS: tuple[Option, ...] = (
     Option("previousSecretKeySecretArn", "string", "During a SECRET_KEY rotation: the Secrets Manager "
            "secret holding the old key. The migration task then re-encrypts stored credentials with the "
            "new key (docs/operations.md). Empty otherwise.", ""),
+    # alerts, reports and e-mail
+    Option("smtpHost", "string", "SMTP relay of alert and report e-mail, e.g. "
+           "email-smtp.<region>.amazonaws.com (Amazon SES) or a company relay; needs an egressDestinations "
+           "entry for smtpPort. Empty: no e-mail.", ""),
+    Option("smtpPort", "integer", "Port of the SMTP relay: 587 for STARTTLS, 465 for implicit TLS.", 587),
+    Option("smtpSecurity", "string", "starttls (upgrade a plain connection, port 587) or tls (implicit TLS, "
+           "port 465); the relay's certificate is verified. Plain SMTP is refused.", "starttls",
+           ("starttls", "tls")),
+    Option("smtpUser", "string", "SMTP user name (an SES SMTP user's access key id). Empty: no login.", ""),
+    Option("smtpPasswordSecretArn", "string", "Secrets Manager secret (ARN, same region) whose value is the "
+           "SMTP password; only the worker gets it. Required with smtpUser.", ""),
+    Option("smtpMailFrom", "string", "From address of alert and report e-mail (an SES verified identity). "
+           "Required with smtpHost.", ""),
+    Option("slackTokenSecretArn", "string", "Secrets Manager secret (ARN, same region) whose value is a "
+           "Slack bot token (xoxb-...), for Slack notifications of alerts and reports; only the worker "
+           "gets it (Slack is reached over HTTPS through NAT). Empty: no Slack.", ""),
+    Option("thumbnails", "boolean", "Chart and dashboard thumbnails in the lists, taken by the worker's "
+           "browser and kept in the cache.", False),
+    Option("cacheWarmupCron", "string", "When beat warms the chart cache of the most viewed dashboards, as "
+           "a 5-field cron in UTC, e.g. '0 6 * * 1-5'. Empty: no warm-up.", ""),
+    Option("cacheWarmupTopDashboards", "integer", "How many of the last week's most viewed dashboards the "
+           "warm-up loads.", 10),
     # operations
     Option("alarmEmail", "string", "E-mail address subscribed to the alarm topic (confirm the "
            "subscription mail AWS sends). Empty: subscribe something yourself.", ""),
@@ -508,6 +534,16 @@ class Settings:
     web_deployment_maximum_percent: int
     worker_deployment_maximum_percent: int
     previous_secret_key_secret_arn: str
+    smtp_host: str
+    smtp_port: int
+    smtp_security: str
+    smtp_user: str
+    smtp_password_secret_arn: str
+    smtp_mail_from: str
+    slack_token_secret_arn: str
+    thumbnails: bool
+    cache_warmup_cron: str
+    cache_warmup_top_dashboards: int
     alarm_email: str
     backup_retention_days: int
     backup_copy_region: str
@@ -691,7 +727,11 @@ def _build(
     resolved, taken = _resolve(values, environment, problems)
     _derive_network_defaults(resolved, region, taken, problems)
     hours = (resolved["office_hours"], resolved["office_hours_timezone"])
-    resolved.setdefault("db_backup_window", office_backup_window(*hours, resolved["db_maintenance_window"]))
+    # each window a stack leaves unset is derived clear of the other (the backup window first)
+    backup = resolved.setdefault(
+        "db_backup_window", office_backup_window(*hours, resolved.get("db_maintenance_window", ""))
+    )
+    resolved.setdefault("db_maintenance_window", office_maintenance_window(*hours, backup))
     resolved["waivers"] = _parse_waivers(resolved.get("waivers", ()), today, problems)
     resolved["nat_gateways"] = NatGateways(resolved["nat_gateways"])
     settings = Settings(project=project, stack=stack, region=region, **resolved)

@@ -56,6 +56,26 @@ def gunicorn_memory_mib(workers: int) -> int:
     return workers * GUNICORN_WORKER_RSS_MIB + GUNICORN_MASTER_AND_HEADROOM_MIB
 
 
+# --- the Celery worker with its browser ------------------------------------------------------------
+
+# Measured on the twin (tests/e2e/test_reports.py writes artifacts/report-memory.json): PSS of the
+# worker's process tree sampled every 0.5 s while PNG chart and dashboard reports, a CSV report and
+# two alerts ran at Celery concurrency 2, on 2026-11-30 (Superset 6.1.0, Debian's Chromium 156):
+# peak 1,167 and 1,276 MiB in two runs, of which Celery's main process 121 MiB, its two pool
+# processes 262, two chromedriver 20 and two Chromium browsers at once 764 and 866 (RSS, which
+# counts shared pages in every process, 2.9-3.0 GiB). Rounded up per piece:
+CELERY_MAIN_MIB = 130
+CELERY_CHILD_MIB = 140
+REPORT_BROWSER_MIB = 450  # one Chromium (at most 433 measured) and its chromedriver (10)
+WORKER_HEADROOM_MIB = 256
+
+
+def worker_memory_needed_mib(concurrency: int) -> int:
+    """Memory a worker task needs when each of its `concurrency` Celery processes takes a
+    screenshot at once: the main process, per process its own memory and a browser, and headroom."""
+    return CELERY_MAIN_MIB + concurrency * (CELERY_CHILD_MIB + REPORT_BROWSER_MIB) + WORKER_HEADROOM_MIB
+
+
 @dataclass(frozen=True)
 class PoolSettings:
     """SQLAlchemy pool for the metadata database, per process."""

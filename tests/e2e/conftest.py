@@ -55,7 +55,7 @@ def running_twin(
         yield subject
     finally:
         artifacts = ARTIFACTS / (logs or ("like-aws-twin-logs" if like_aws else "twin-logs"))
-        for name in ("bootstrap", "web", "worker", "beat", "proxy"):
+        for name in ("bootstrap", "web", "worker", "beat", "proxy", "smtp"):
             log = subject.logs / f"{name}.log"
             if log.exists():
                 artifacts.mkdir(parents=True, exist_ok=True)
@@ -66,8 +66,9 @@ def running_twin(
 
 def free_ports() -> Ports:
     return Ports(
-        web=free_port(), postgres=free_port(), redis=free_port(), https=free_port(), http=free_port()
-    )
+        web=free_port(), postgres=free_port(), redis=free_port(), https=free_port(), http=free_port(),
+        smtp=free_port(),
+    )  # fmt: skip
 
 
 @pytest.fixture(scope="session")

@@ -63,7 +63,7 @@ def test_status_names_the_https_url_the_ca_and_tls_urls_of_the_stores(aws_twin: 
     status = json.loads(result.output)
     ports = aws_twin.options.ports
     assert {name: (p["running"], p["healthy"]) for name, p in status["processes"].items()} == {
-        name: (True, True) for name in ("postgres", "redis", "web", "worker", "beat", "proxy")
+        name: (True, True) for name in ("postgres", "redis", "smtp", "web", "worker", "beat", "proxy")
     }
     assert (status["superset_url"], status["http_url"], status["ca_file"]) == (
         f"https://localhost:{ports.https}", f"http://localhost:{ports.http}", str(aws_twin.ca_file)
@@ -282,7 +282,7 @@ def test_celery_runs_an_async_query_over_tls(aws_api: Api, aws_chart: Chart) -> 
 def test_down_then_up_again_reissues_the_certificates_and_keeps_the_ca(aws_twin: Twin) -> None:
     ca = aws_twin.ca_file.read_bytes()
     proxy_certificate = (aws_twin.tls / "proxy.pem").read_bytes()
-    assert set(aws_twin.down()) == {"proxy", "postgres", "redis", "web", "worker", "beat"}
+    assert set(aws_twin.down()) == {"proxy", "postgres", "redis", "smtp", "web", "worker", "beat"}
     aws_twin.up()
     assert aws_twin.ca_file.read_bytes() == ca  # a browser that trusts it keeps trusting it
     assert (aws_twin.tls / "proxy.pem").read_bytes() != proxy_certificate

@@ -41,7 +41,7 @@ def test_version_details_are_not_public(twin: Twin) -> None:
 def test_every_process_is_running_and_healthy(twin: Twin) -> None:
     status = twin.status()
     assert {name: (p["running"], p["healthy"]) for name, p in status["processes"].items()} == {
-        name: (True, True) for name in ("postgres", "redis", "web", "worker", "beat")
+        name: (True, True) for name in ("postgres", "redis", "smtp", "web", "worker", "beat")
     }
     assert status["database_url"].startswith("postgresql://superset:")
     assert status["redis_url"] == f"redis://127.0.0.1:{twin.options.ports.redis}/0"
@@ -178,7 +178,7 @@ def test_beat_schedules_the_reports_job(twin: Twin) -> None:
 
 def test_down_then_up_keeps_the_chart(twin: Twin, chart: Chart) -> None:
     stopped = twin.down()
-    assert set(stopped) == {"postgres", "redis", "web", "worker", "beat"}
+    assert set(stopped) == {"postgres", "redis", "smtp", "web", "worker", "beat"}
     assert twin.secrets_file.exists()
     twin.up()
     api = login(twin.superset_url(), "admin", twin.secrets()["admin_password"])

@@ -15,9 +15,8 @@ from urllib.parse import quote
 import pytest
 
 from benchmarks.client import Api
-from superset_stack.local.processes import free_port
-from superset_stack.local.twin import Ports, Twin, TwinOptions
-from tests.e2e.conftest import ARTIFACTS, Chart, chart_on_sales, login
+from superset_stack.local.twin import Twin, TwinOptions
+from tests.e2e.conftest import ARTIFACTS, Chart, chart_on_sales, free_ports, login
 from tests.runtime_venv import runtime_python
 
 SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:twin-warehouse-AbCdEf"
@@ -57,9 +56,7 @@ def declared() -> Iterator[Twin]:
     `up` (the bootstrap declares a connection without opening it)."""
     state = Path(tempfile.mkdtemp(prefix="superset-warehouses-"))
     state.chmod(0o755)
-    ports = Ports(
-        web=free_port(), postgres=free_port(), redis=free_port(), https=free_port(), http=free_port()
-    )
+    ports = free_ports()
     subject = Twin(TwinOptions(state_dir=state / "local", runtime=runtime_python().parent.parent, ports=ports,
                                config_file=stack_file(state, ports.postgres)))  # fmt: skip
     subject.put_secret(SECRET, f'{{"username": "analyst", "password": "{FIRST}"}}')

@@ -31,7 +31,15 @@ def test_settings_as_json_with_steady_and_peak_connections() -> None:
     values = json.loads(result.output)
     assert values["environment"] == "prod"
     assert values["nat_gateways"] == "one_per_az"
-    assert values["egress_destinations"] == []
+    # the example's only way out beyond the stack's own: SES's SMTP endpoint for report e-mail
+    assert values["egress_destinations"] == [{
+        "description": "Amazon SES SMTP interface endpoint (email-smtp)", "port": 587, "from_port": None,
+        "to_port": None, "cidr": None, "prefix_list_id": None, "security_group_id": "sg-0123456789abcdef0",
+    }]  # fmt: skip
+    assert (values["smtp_host"], values["smtp_security"]) == (
+        "email-smtp.us-east-1.amazonaws.com",
+        "starttls",
+    )
     budget = values["connection_budget"]
     assert {key: budget[key] for key in ("instance_class", "max_connections", "usable", "alarm_threshold", "fits")} == {
         "instance_class": "db.m7g.large", "max_connections": 856, "usable": 851, "alarm_threshold": 680, "fits": True,
@@ -262,7 +270,7 @@ def test_a_partly_priced_region_totals_the_priced_lines_as_a_lower_bound(tmp_pat
     text = runner.invoke(
         app, ["plan", "--stack", "dev", "--config-file", str(stack_in(tmp_path, "eu-west-1"))]
     ).output
-    assert "monthly cost: at least USD " in text and " of 40 lines unpriced (see above)" in text
+    assert "monthly cost: at least USD " in text and " of 41 lines unpriced (see above)" in text
 
 
 def test_exit_codes_tell_violations_from_bad_input(tmp_path: Path) -> None:

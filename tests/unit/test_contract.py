@@ -64,7 +64,8 @@ def test_names_are_unique_and_secrets_are_marked() -> None:
     assert len(names()) == len(set(names()))
     assert set(names("secret")) == {
         "DATABASE_PASSWORD", "DATABASE_APP_PASSWORD", "REDIS_AUTH_TOKEN", "SUPERSET_SECRET_KEY",
-        "SUPERSET_PREVIOUS_SECRET_KEY", "SUPERSET_ADMIN_PASSWORD", "OIDC_CLIENT_SECRET", "LDAP_BIND_PASSWORD",
+        "SUPERSET_PREVIOUS_SECRET_KEY", "SUPERSET_ADMIN_PASSWORD", "SMTP_PASSWORD", "SLACK_API_TOKEN",
+        "OIDC_CLIENT_SECRET", "LDAP_BIND_PASSWORD",
         *(f"WAREHOUSE_CREDENTIAL_{index}" for index in range(20)),
     }  # fmt: skip
     assert all(v.description for v in VARIABLES)
@@ -209,6 +210,26 @@ def test_the_process_is_one_the_entrypoint_starts_or_none() -> None:
     assert problems(SUPERSET_PROCESS="scheduler") == (
         "SUPERSET_PROCESS: got 'scheduler'; allowed: , web, worker, beat, bootstrap, verify",
     )
+
+
+def test_report_delivery_defaults_to_no_mail_and_refuses_plain_smtp_outside_local() -> None:
+    runtime = parse(AWS)
+    assert (runtime.smtp_host, runtime.smtp_port, runtime.smtp_security, runtime.internal_url) == (
+        "",
+        587,
+        "starttls",
+        "",
+    )
+    assert (runtime.thumbnails, runtime.cache_warmup_cron, runtime.slack_api_token) == (False, "", "")
+    assert problems(SMTP_SECURITY="none", SUPERSET_INTERNAL_URL="https://web.internal:8088",
+                    CACHE_WARMUP_CRON="hourly", SUPERSET_THUMBNAILS="yes") == (
+        "SMTP_SECURITY: must be starttls or tls outside local (the password and the mail would cross the "
+        "network in clear), got 'none'",
+        "SUPERSET_THUMBNAILS: got 'yes'; allowed: true, false",
+        "SUPERSET_INTERNAL_URL: expected an absolute http URL, got 'https://web.internal:8088'",
+        "CACHE_WARMUP_CRON: expected 5 cron fields (minute hour day month weekday), got 'hourly'",
+    )  # fmt: skip
+    assert parse({**LOCAL, "SMTP_SECURITY": "none"}).smtp_security == "none"  # the twin's relay speaks plain SMTP on loopback
 
 
 OIDC = {

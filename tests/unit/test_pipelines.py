@@ -1,6 +1,7 @@
 """The CI/CD pipelines: the GitHub workflows pass actionlint, .gitlab-ci.yml passes GitLab's published
 schema (both tools run as the user runs them), every action is pinned, AWS is reached through OIDC
-only, deploys go dev -> staging -> prod, and the plan-difference script works on a real checkout."""
+only, deploys go dev -> live acceptance -> staging -> prod, the drill runs as its own role, and the
+plan-difference script works on a real checkout."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from superset_stack.acceptance.run import REQUIRED_ENVIRONMENT, REQUIRED_FLAG
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
@@ -114,7 +117,17 @@ def test_aws_only_through_oidc_roles() -> None:
             if assuming:
                 assert job["permissions"] == {"contents": "read", "id-token": "write"}, path.name
                 assert all(set(s["with"]) >= {"role-to-assume", "aws-region"} for s in assuming)
-    assert gitlab()[".aws"]["id_tokens"] == {"AWS_ID_TOKEN": {"aud": "sts.amazonaws.com"}}
+    ci = gitlab()
+    assert ci[".oidc"]["id_tokens"] == {"AWS_ID_TOKEN": {"aud": "sts.amazonaws.com"}}
+    assert ci[".aws"]["extends"] == ".oidc" and ci[".aws"]["before_script"][0] == (
+        "!reference",
+        ".oidc",
+        "before_script",
+    )
+    jobs = {name: job for name, job in ci.items() if isinstance(job, dict)}
+    assuming = {name for name, job in jobs.items() if "AWS_ROLE_ARN" in job.get("variables", {})}
+    assert assuming == {".preview", ".deploy", "acceptance", "dr-drill"}
+    assert all(ci[name]["extends"] in (".aws", ".oidc") for name in assuming)
 
 
 def test_pull_requests_plan_every_stack_comment_once_and_preview_read_only() -> None:
@@ -136,10 +149,13 @@ def test_merges_deploy_dev_then_staging_then_prod_each_in_its_environment() -> N
         "workflow_dispatch": None,
     }  # YAML reads `on` as True
     jobs = deploy["jobs"]
-    assert [(name, job.get("needs"), job["with"]["stack"]) for name, job in jobs.items()] == [
-        ("dev", None, "dev"), ("staging", "dev", "staging"), ("prod", "staging", "prod"),
+    assert [(name, job.get("needs"), job.get("with", {}).get("stack")) for name, job in jobs.items()] == [
+        ("dev", None, "dev"), ("acceptance", "dev", None), ("staging", ["dev", "acceptance"], "staging"),
+        ("prod", "staging", "prod"),
     ]  # fmt: skip
-    assert {job["uses"] for job in jobs.values()} == {"./.github/workflows/pulumi-up.yml"}
+    assert {job["uses"] for name, job in jobs.items() if name != "acceptance"} == {
+        "./.github/workflows/pulumi-up.yml"
+    }
     (up,) = workflow("pulumi-up.yml")["jobs"].values()
     assert up["environment"] == "${{ inputs.stack }}"
     (assume,) = [s for s in steps(up) if "configure-aws-credentials" in s.get("uses", "")]
@@ -147,14 +163,15 @@ def test_merges_deploy_dev_then_staging_then_prod_each_in_its_environment() -> N
     assert 'pulumi up --stack "$STACK" --policy-pack policy --yes' in steps(up)[-2]["run"]
 
 
-def test_the_restore_drill_runs_monthly_for_prod_as_its_deploy_role_and_keeps_the_report() -> None:
+def test_the_restore_drill_runs_monthly_for_prod_as_its_drill_role_and_keeps_the_report() -> None:
     drill = workflow("dr-drill.yml")
     assert drill[True]["schedule"] == [{"cron": "17 6 3 * *"}]  # once a month
     assert drill[True]["workflow_dispatch"]["inputs"]["stack"]["options"] == ["prod", "staging", "dev"]
     (job,) = drill["jobs"].values()
-    assert job["environment"] == "${{ inputs.stack || 'prod' }}"  # a schedule has no inputs: prod
+    # a schedule has no inputs: prod; the drill role trusts this environment only (bootstrap/github.py)
+    assert job["environment"] == "${{ inputs.stack || 'prod' }}-drill"
     (assume,) = [s for s in steps(job) if "configure-aws-credentials" in s.get("uses", "")]
-    assert assume["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
+    assert assume["with"]["role-to-assume"] == "${{ vars.AWS_DRILL_ROLE_ARN }}"
     runs = [s.get("run", "") for s in steps(job)]
     assert any(
         'superset-stack dr-drill --stack "$STACK" --report-dir "dr-drill-$STACK"' in run for run in runs
@@ -168,10 +185,74 @@ def test_gitlab_does_the_same_with_a_manual_prod() -> None:
     assert "plan-difference.sh .base plans dev staging prod" in " ".join(ci["plan"]["script"])
     assert [ci[f"preview-{stack}"]["variables"]["STACK"] for stack in STACKS] == STACKS
     assert [(ci[f"deploy-{s}"].get("needs"), ci[f"deploy-{s}"]["environment"]["name"]) for s in STACKS] == [
-        (None, "dev"), (["deploy-dev"], "staging"), (["deploy-staging"], "prod"),
+        (None, "dev"), (["deploy-dev", "acceptance"], "staging"), (["deploy-staging"], "prod"),
     ]  # fmt: skip
     assert ci["deploy-prod"]["rules"][0]["when"] == "manual"
     assert ci[".deploy"]["variables"]["AWS_ROLE_ARN"] == "$AWS_DEPLOY_ROLE_ARN"
+    # a scheduled pipeline on the default branch drills; it never deploys
+    deploy_rules = [
+        rule["if"] for job in (".deploy", "deploy-prod", "acceptance") for rule in ci[job]["rules"]
+    ]
+    assert all('$CI_PIPELINE_SOURCE != "schedule"' in rule for rule in deploy_rules)
+    drill = ci["dr-drill"]
+    assert drill["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "schedule" && $SCHEDULED_JOB == "dr-drill"'}]
+    assert (drill["environment"], drill["variables"]) == (
+        {"name": "$DRILL_STACK-drill", "action": "access"},
+        {"DRILL_STACK": "prod", "AWS_ROLE_ARN": "$AWS_DRILL_ROLE_ARN"},
+    )
+    assert drill["script"] == [
+        '.venv/bin/superset-stack dr-drill --stack "$DRILL_STACK" --report-dir "dr-drill-$DRILL_STACK"'
+    ]
+
+
+def test_the_live_acceptance_test_runs_after_the_dev_deploy_as_its_role_and_cannot_pass_by_skipping() -> None:
+    (job,) = [job for name, job in workflow("deploy.yml")["jobs"].items() if name == "acceptance"]
+    assert (job["needs"], job["environment"]) == ("dev", "acceptance")
+    assert job["permissions"] == {"contents": "read", "id-token": "write"}  # OIDC, no stored keys
+    names = [s.get("uses", s.get("name", "")) for s in steps(job)]
+    assume, pulumi, run = (
+        next(i for i, n in enumerate(names) if word in n) for word in ("configure-aws-credentials", "pulumi/actions", "Up,")
+    )  # fmt: skip
+    assert pulumi < assume < run == len(names) - 1  # the CLI and the credentials are there before the test
+    assert steps(job)[assume]["with"]["role-to-assume"] == "${{ vars.AWS_ACCEPTANCE_ROLE_ARN }}"
+    assert (
+        steps(job)[assume]["with"]["role-duration-seconds"] == 10800
+    )  # the acceptance role's longest session
+    test = steps(job)[run]
+    assert test["run"] == "python -m pytest tests/live -m live -p no:cacheprovider -ra"
+    # every variable the skip reason asks for is set, and a reason left would fail the job, not skip it
+    assert set(REQUIRED_ENVIRONMENT) | {REQUIRED_FLAG, "PULUMI_BACKEND_URL"} <= set(test["env"])
+    assert test["env"][REQUIRED_FLAG] == "1"
+    assert job["runs-on"] == "ubuntu-24.04"  # docker for the image, natively for the dev preset's X86_64
+    gitlab_job = gitlab()["acceptance"]
+    assert (gitlab_job["extends"], gitlab_job["needs"]) == (
+        ".aws",
+        ["deploy-dev"],
+    )  # OIDC, and dind's DOCKER_HOST
+    assert gitlab_job["variables"] == {"AWS_ROLE_ARN": "$AWS_ACCEPTANCE_ROLE_ARN", REQUIRED_FLAG: "1",
+                                       "SUPERSET_LIVE_REGION": "$AWS_REGION"}  # fmt: skip
+    assert gitlab_job["script"][-1] == ".venv/bin/python -m pytest tests/live -m live -p no:cacheprovider -ra"
+
+
+def test_with_the_required_flag_a_missing_credential_fails_the_live_test_instead_of_skipping(
+    tmp_path: Path,
+) -> None:
+    quiet = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT / "src"), "HOME": str(tmp_path),
+             "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+             "AWS_EC2_METADATA_DISABLED": "true"}  # fmt: skip
+    outcomes = {}
+    for flag in ("", "1"):
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "tests/live", "-p", "no:cacheprovider", "-q", "-ra"],
+            cwd=ROOT, env=quiet | ({REQUIRED_FLAG: flag} if flag else {}),
+            capture_output=True, text=True, check=False, timeout=300,
+        )  # fmt: skip
+        outcomes[flag] = (result.returncode, result.stdout + result.stderr)
+    assert outcomes[""][0] == 0 and "1 skipped" in outcomes[""][1]
+    assert outcomes["1"][0] == 4  # a usage error: nothing ran, nothing skipped
+    assert (
+        f"{REQUIRED_FLAG} is set, but the live acceptance test needs: no AWS credentials" in outcomes["1"][1]
+    )
 
 
 def test_the_stacks_the_pipelines_know_are_the_repositorys() -> None:
@@ -218,3 +299,13 @@ def test_plan_difference_script_fails_for_a_stack_that_does_not_plan(tmp_path: P
     assert f"**Stack `{stack}` fails its plan**" in comment
     assert f"stack file '{ROOT / f'Pulumi.{stack}.yaml'}' does not exist" in comment
     assert (tmp_path / "out" / stack / "base.json").read_text() == "{}\n"
+
+
+def test_only_the_drill_and_the_acceptance_job_name_the_environments_their_roles_trust() -> None:
+    named = {
+        (path.name, name): str(job.get("environment", ""))
+        for path in WORKFLOWS
+        for name, job in yaml.safe_load(path.read_text())["jobs"].items()
+    }
+    assert {where for where, env in named.items() if env.endswith("-drill")} == {("dr-drill.yml", "drill")}
+    assert {where for where, env in named.items() if env == "acceptance"} == {("deploy.yml", "acceptance")}

@@ -287,10 +287,18 @@ class TestStackFiles:
 
         for environment in ("dev", "staging", "prod"):
             config = yaml.safe_load((ROOT / f"Pulumi.{environment}.yaml").read_text())["config"]
-            # prod requires an alarm address, which no preset can know
+            # prod requires an alarm address, which no preset can know, and shows report e-mail through SES
+            prod = [
+                "alarmEmail",
+                "smtpHost",
+                "smtpUser",
+                "smtpPasswordSecretArn",
+                "smtpMailFrom",
+                "egressDestinations",
+            ]
             assert set(config) == {
                 "aws:region", "superset-stack:owner", "superset-stack:costCenter", "superset-stack:domainName",
-                "superset-stack:hostedZoneId", *(["superset-stack:alarmEmail"] if environment == "prod" else []),
+                "superset-stack:hostedZoneId", *(f"superset-stack:{key}" for key in prod if environment == "prod"),
             }  # fmt: skip
 
     def test_secure_values_are_refused(self, tmp_path: Path) -> None:

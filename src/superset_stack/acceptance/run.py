@@ -22,11 +22,14 @@ from superset_stack.acceptance.checks import AcceptanceError
 from superset_stack.acceptance.teardown import Teardown
 
 PROJECT = "superset-stack"
+STACK_NAME_PREFIX = "live-"  # every run's stack; acceptance/grants.py scopes the role's teardown by it
 REQUIRED_ENVIRONMENT = {
     "SUPERSET_LIVE_REGION": "the AWS region to deploy to",
     "SUPERSET_LIVE_DOMAIN": "a host name in a Route 53 zone you control, e.g. superset-live.example.com",
     "SUPERSET_LIVE_HOSTED_ZONE_ID": "that zone's id",
 }
+# Set by the delivery pipeline's acceptance jobs: a run that cannot happen is an error, not a skip.
+REQUIRED_FLAG = "SUPERSET_LIVE_REQUIRED"
 Check = tuple[str, Callable[[Mapping[str, Any]], object]]
 
 
@@ -81,16 +84,17 @@ def skip_reason(
     ]
     if missing:
         reasons.append("not set: " + ", ".join(missing))
-    if not docker and not environ.get("SUPERSET_LIVE_IMAGE_URI"):
+    if not docker and not environ.get("DOCKER_HOST") and not environ.get("SUPERSET_LIVE_IMAGE_URI"):
         reasons.append(
-            "no docker to build the image (or set SUPERSET_LIVE_IMAGE_URI to a digest-pinned image)"
+            "no docker to build the image (docker on PATH or a daemon at DOCKER_HOST; or set "
+            "SUPERSET_LIVE_IMAGE_URI to a digest-pinned image)"
         )
     return "live acceptance test needs: " + "; ".join(reasons) if reasons else None
 
 
 def stack_name(now: datetime) -> str:
     """A fresh stack name per run, so no two runs share a database identifier or final snapshot."""
-    return f"live-{now:%Y%m%d-%H%M%S}"
+    return f"{STACK_NAME_PREFIX}{now:%Y%m%d-%H%M%S}"
 
 
 def stack_config(live: LiveSettings) -> dict[str, str]:

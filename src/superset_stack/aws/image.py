@@ -1,13 +1,17 @@
 """Image: the Superset image ECS runs, in the stack's own ECR repository.
 
 Creates an ECR repository (immutable tags, scan on push, encrypted with the stack key, never
-force-deleted, a lifecycle rule that keeps the last 30 images) and builds
-src/superset_stack/runtime/Dockerfile for the tasks' CPU architecture with BuildKit, pushing it
-under a tag derived from every build input: the platform, the build arguments (the base image's
-digest, the RDS CA bundle's checksum, the drivers), the Dockerfile and every file it copies, the
-locks included. The same inputs always give the same tag, and any change gives a new one, which the
-immutable repository requires (a second image under a tag is refused). Tasks use the image by
-digest. With `image_uri` (already digest-pinned) nothing is built and no repository is created.
+force-deleted, a lifecycle rule that keeps the last 30 images) and builds both targets of
+src/superset_stack/runtime/Dockerfile for the tasks' CPU architecture with BuildKit: `web` (web,
+beat and the migration) and `worker` (the same plus Debian's Chromium and chromedriver for report
+screenshots, hundreds of MiB that the other tasks do without). Each is pushed under a tag derived
+from every build input: the target, the platform, the build arguments (the base image's digest,
+the RDS CA bundle's checksum, the drivers, the sign-in extras; for the worker the Debian snapshot
+and Chromium's version), the Dockerfile and every file it copies, the locks included. The same
+inputs always give the same tag, and any change gives a new one, which the immutable repository
+requires (a second image under a tag is refused). Tasks use the images by digest. With `image_uri`
+(already digest-pinned, with Chromium in it for screenshots) nothing is built and no repository is
+created: every task runs that image.
 """
 
 from __future__ import annotations
@@ -29,6 +33,9 @@ EXTRAS = DOCKERFILE.parent / "extras"
 KEEP_IMAGES = 30
 # The Dockerfile's pins, passed explicitly so the plan shows them and the tag follows them.
 PINNED_ARGS = ("SUPERSET_DIGEST", "RDS_CA_BUNDLE_SHA256")
+# The worker target's pins besides: which Debian archive moment, which Chromium.
+WORKER_PINNED_ARGS = ("DEBIAN_SNAPSHOT", "CHROMIUM_VERSION")
+TARGETS = ("web", "worker")
 PLATFORMS = {"ARM64": "linux/arm64", "X86_64": "linux/amd64"}
 
 
@@ -53,11 +60,13 @@ def dockerfile_defaults(text: str) -> dict[str, str]:
     }
 
 
-def build_args(drivers: Sequence[str], extras: Sequence[str] = ()) -> dict[str, str]:
-    """The build arguments: the Dockerfile's pins, the chosen drivers and sign-in extras, sorted."""
+def build_args(drivers: Sequence[str], extras: Sequence[str] = (), target: str = "web") -> dict[str, str]:
+    """The build arguments of a target: the Dockerfile's pins it uses, the chosen drivers and sign-in
+    extras, sorted."""
     defaults = dockerfile_defaults(DOCKERFILE.read_text())
+    pins = PINNED_ARGS + (WORKER_PINNED_ARGS if target == "worker" else ())
     return {
-        **{name: defaults[name] for name in PINNED_ARGS},
+        **{name: defaults[name] for name in pins},
         "WAREHOUSE_DRIVERS": " ".join(sorted(drivers)),
         "SIGN_IN_EXTRAS": " ".join(sorted(extras)),
     }
@@ -68,14 +77,16 @@ def content_tag(
     args: Mapping[str, str],
     files: Sequence[Path] | None = None,
     root: Path = SOURCE_ROOT,
+    target: str = "web",
 ) -> str:
-    """A tag from every build input: the platform, the build arguments and each file's path and
-    bytes. Each field is length-prefixed, so no two different sets of inputs hash alike."""
+    """A tag from every build input: the target, the platform, the build arguments and each file's
+    path and bytes. Each field is length-prefixed, so no two different sets of inputs hash alike."""
     digest = hashlib.sha256()
 
     def field(data: bytes) -> None:
         digest.update(len(data).to_bytes(8, "big") + data)
 
+    field(target.encode())
     field(platform.encode())
     for name in sorted(args):
         field(name.encode())
@@ -94,9 +105,10 @@ class ImageArgs:
         kms_key_arn: Key that encrypts the repository.
         cpu_architecture: ``ARM64`` or ``X86_64``, as the task definitions run.
         warehouse_drivers: drivers from runtime/drivers/ to install. Defaults to ClickHouse.
-        sign_in_extras: extras from runtime/extras/ to install (``ldap`` for LDAP sign-in). Defaults
-            to none.
-        image_uri: A prebuilt image pinned by digest; skips the repository and the build. Defaults to none.
+        sign_in_extras: extras from runtime/extras/ to install (``ldap`` for LDAP sign-in), in both
+            targets. Defaults to none.
+        image_uri: A prebuilt image pinned by digest, for every task (with Chromium, for screenshots);
+            skips the repository and the builds. Defaults to none.
     """
 
     kms_key_arn: pulumi.Input[str]
@@ -110,6 +122,7 @@ class Image(pulumi.ComponentResource):
     """The digest-pinned Superset image, built and pushed, or given."""
 
     image_ref: pulumi.Output[str]
+    worker_image_ref: pulumi.Output[str]
     repository_arn: pulumi.Output[str] | None
 
     def __init__(self, name: str, args: ImageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -129,7 +142,7 @@ class Image(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
 
         if args.image_uri:
-            self.image_ref = pulumi.Output.from_input(args.image_uri)
+            self.image_ref = self.worker_image_ref = pulumi.Output.from_input(args.image_uri)
             self.repository_arn = None
         else:
             repository = aws.ecr.Repository(
@@ -165,25 +178,36 @@ class Image(pulumi.ComponentResource):
                 registry_id=repository.registry_id, opts=pulumi.InvokeOutputOptions(parent=self)
             )
             platform = PLATFORMS[args.cpu_architecture]
-            arguments = build_args(args.warehouse_drivers, args.sign_in_extras)
-            image = docker_build.Image(
-                name,
-                context={"location": str(SOURCE_ROOT)},
-                dockerfile={"location": str(DOCKERFILE)},
-                platforms=[platform],
-                build_args=arguments,
-                tags=[pulumi.Output.concat(repository.repository_url, ":", content_tag(platform, arguments))],
-                push=True,
-                registries=[
-                    {
-                        "address": repository.repository_url,
-                        "username": credentials.user_name,
-                        # a short-lived registry token, still never stored in clear in the state
-                        "password": pulumi.Output.secret(credentials.password),
-                    }
-                ],
-                opts=child,
-            )
-            self.image_ref = pulumi.Output.concat(repository.repository_url, "@", image.digest)
+            refs: dict[str, pulumi.Output[str]] = {}
+            for target in TARGETS:
+                arguments = build_args(args.warehouse_drivers, args.sign_in_extras, target)
+                tag = content_tag(platform, arguments, target=target)
+                image = docker_build.Image(
+                    name if target == "web" else f"{name}-{target}",
+                    context={"location": str(SOURCE_ROOT)},
+                    dockerfile={"location": str(DOCKERFILE)},
+                    target=target,
+                    platforms=[platform],
+                    build_args=arguments,
+                    tags=[pulumi.Output.concat(repository.repository_url, ":", tag)],
+                    push=True,
+                    registries=[
+                        {
+                            "address": repository.repository_url,
+                            "username": credentials.user_name,
+                            # a short-lived registry token, still never stored in clear in the state
+                            "password": pulumi.Output.secret(credentials.password),
+                        }
+                    ],
+                    opts=child,
+                )
+                refs[target] = pulumi.Output.concat(repository.repository_url, "@", image.digest)
+            self.image_ref, self.worker_image_ref = refs["web"], refs["worker"]
             self.repository_arn = repository.arn
-        self.register_outputs({"image_ref": self.image_ref, "repository_arn": self.repository_arn})
+        self.register_outputs(
+            {
+                "image_ref": self.image_ref,
+                "worker_image_ref": self.worker_image_ref,
+                "repository_arn": self.repository_arn,
+            }
+        )

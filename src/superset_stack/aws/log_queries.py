@@ -16,9 +16,9 @@ lines the real runtime produces: tests/integration/aws/test_log_queries.py):
   ms; not a whole-JSON event, so the fields are parsed out of the message.
 - worker: a task that raised is Celery's `Task <name>[<id>] raised unexpected: <error>` ERROR from
   `celery.app.trace`, a JSON event like every error.
-
-No process logs a sign-in with the user's name (Flask-AppBuilder logs none, and silences its
-logger), so there is no "logins by user" query; `active-users` counts what each user id did instead.
+- web: every sign-in and every refused one is a JSON event (runtime/login_events.py) with `event`
+  "login", `outcome`, `user`, `method` (form, api, sso) and `client` (the address the proxy fix
+  trusts): logins by user, and refused logins by address.
 """
 
 from __future__ import annotations
@@ -125,6 +125,31 @@ QUERIES: tuple[LogQuery, ...] = (
             "stats count(*) as calls, count_distinct(event) as actions, earliest(@timestamp) as first_seen, "
             "latest(@timestamp) as last_seen by user_id",
             "sort calls desc",
+        ),
+    ),
+    LogQuery(
+        short_name="logins-by-user",
+        title="Logins by user",
+        roles=("web",),
+        commands=(
+            "fields @timestamp, user, method, client",
+            'filter event = "login" and outcome = "success"',
+            "stats count(*) as logins, count_distinct(client) as addresses, "
+            "earliest(@timestamp) as first_login, latest(@timestamp) as last_login by user, method",
+            "sort logins desc",
+        ),
+    ),
+    LogQuery(
+        short_name="failed-logins-by-address",
+        title="Failed logins by client address",
+        roles=("web",),
+        commands=(
+            "fields @timestamp, user, method, client",
+            'filter event = "login" and outcome = "failure"',
+            "stats count(*) as failures, count_distinct(user) as user_names, latest(user) as last_user, "
+            "latest(@timestamp) as last_seen by client",
+            "sort failures desc",
+            "limit 100",
         ),
     ),
 )

@@ -2,13 +2,14 @@
 
 Creates an SNS topic encrypted with the stack key (this account's CloudWatch alarms and EventBridge
 rules, which bring the database's events, may publish to it, nothing else), an optional e-mail
-subscription, a metric filter counting the error events the
-runtime logs as JSON (runtime/error_events.py) in the web, worker and beat logs, and alarms with
+subscription, metric filters counting the error events the runtime logs as JSON
+(runtime/error_events.py) and its failed report executions (runtime/reports.py) in the web, worker
+and beat logs, and alarms with
 alarm and OK actions on: web and worker CPU and memory, worker or beat running fewer tasks than
 desired, load balancer target 5xx and load balancer 5xx, no healthy target, unhealthy targets, p99
 response time, database CPU, connections (threshold from the connection budget) and free storage,
-cache memory, evictions and engine CPU per node, application errors, and the certificate's days to
-expiry. A CloudWatch dashboard shows every alarm's state and the main graphs.
+cache memory, evictions and engine CPU per node, application errors, failed alerts and reports, and
+the certificate's days to expiry. A CloudWatch dashboard shows every alarm's state and the main graphs.
 
 The alarms are a table (:func:`metric_table`, one :class:`Alarm` row each) that one loop turns into
 resources; the dashboard's graphs are drawn from the same rows, so an alarm and its graph name the
@@ -173,7 +174,13 @@ class LogMetric:
 # a JSON filter counts those, not every line that happens to contain the text "ERROR".
 ERROR_EVENTS_PATTERN = '{ ($.level = "ERROR") || ($.level = "CRITICAL") }'
 APPLICATION_ERRORS = LogMetric(short_name="errors", metric="ApplicationErrors", pattern=ERROR_EVENTS_PATTERN)
-LOG_METRICS = (APPLICATION_ERRORS,)
+# Every alert or report execution Superset records is one JSON event (runtime/reports.py); these
+# are the ones that failed (screenshot, query or delivery).
+REPORT_FAILURES_PATTERN = '{ ($.event = "report_execution") && ($.state = "Error") }'
+REPORT_FAILURES = LogMetric(
+    short_name="report-failures", metric="ReportFailures", pattern=REPORT_FAILURES_PATTERN
+)
+LOG_METRICS = (APPLICATION_ERRORS, REPORT_FAILURES)
 
 
 class Observability(pulumi.ComponentResource):
@@ -360,6 +367,10 @@ def _application_rows(args: ObservabilityArgs) -> list[Metric]:
               statistic="Sum", threshold=10, evaluation_periods=5,
               description="More than 10 error events (level ERROR or CRITICAL) a minute in the Superset "
               "logs for 5 minutes"),
+        Alarm(short_name="report-failures", namespace=args.metric_namespace, metric=REPORT_FAILURES.metric,
+              dimensions={}, statistic="Sum", threshold=0, evaluation_periods=1, period_seconds=300,
+              description="An alert or report failed in the last 5 minutes (screenshot, query or delivery): "
+              "the worker log's report_execution events with state Error say which and why"),
     ]  # fmt: skip
 
 

@@ -7,6 +7,7 @@ nothing.
 
     internet  --443 (and 80, only for the HTTPS redirect)-->  alb
     alb       --8088-->  app
+    app       --8088-->  app      (the worker's browser to the web tasks' internal name: reports)
     app       --5432-->  database
     app       --6379-->  cache
     app       --443-->   S3 (gateway prefix list), interface endpoints, and the internet when a
@@ -134,6 +135,17 @@ class SecurityGroups(pulumi.ComponentResource):
         # --- load balancer -> app -> data tier ---------------------------------------------------
         self._ingress(
             "app-from-alb", app, args.container_port, "Requests from the load balancer", from_group=alb
+        )
+        # the worker opens the web tier by its internal name (screenshots of reports, cache warm-up)
+        self._ingress(
+            "app-from-app",
+            app,
+            args.container_port,
+            "Worker to web tasks: report screenshots",
+            from_group=app,
+        )
+        self._egress(
+            "app-to-app", app, args.container_port, "Worker to web tasks: report screenshots", to_group=app
         )
         self._egress("app-to-database", app, POSTGRES_PORT, "Metadata database", to_group=database)
         self._egress("app-to-cache", app, REDIS_PORT, "Cache, Celery broker and results", to_group=cache)

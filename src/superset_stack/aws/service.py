@@ -16,6 +16,10 @@ Creates:
   Superset's home and /tmp, non-root user, container health checks, awslogs. Web, worker and beat
   log in to the database as the app role with IAM tokens; the migration logs in as the master
   user with its password and converges the app role (runtime/app_role.py);
+- the web tier's internal address: a private Cloud Map DNS namespace `<family_prefix>.internal`
+  in the VPC and a service `web` in it with an A record per running web task (TTL 10 s, ECS keeps
+  it current), so the worker's browser reaches gunicorn at http://web.<family_prefix>.internal:8088
+  (SUPERSET_INTERNAL_URL; runtime/reports.py treats that host as https);
 - services: web behind the target group with circuit-breaker rollback and rolling deployments
   (100/200 by default: capacity never drops); the worker (100/200 by default); beat at exactly one
   task with 0/100 deployments, so a rollout never runs two schedulers; all with ECS managed tags
@@ -58,6 +62,10 @@ from superset_stack.office_hours import OfficeHours
 from superset_stack.settings import CONTAINER_PORT
 from superset_stack.warehouses import AthenaAccess
 
+# The web service's name in the private DNS namespace (the worker's browser opens it).
+WEB_DISCOVERY_NAME = "web"
+DISCOVERY_TTL_SECONDS = 10  # a stopped web task leaves the answers within seconds of ECS removing it
+
 ROLES = ("web", "worker", "beat", "migration")
 SERVICE_ROLES = ("web", "worker", "beat")  # the long-running tasks; the migration is a one-off
 RDS_CA_BUNDLE = "/app/rds-ca.pem"  # baked into the image (runtime/Dockerfile)
@@ -87,6 +95,57 @@ WORKER_HEALTH_CHECK = HealthCheck(
 
 
 @dataclass(frozen=True, kw_only=True)
+class ReportDelivery:
+    """How alerts and reports leave the worker (settings smtp*, slackTokenSecretArn, thumbnails,
+    cacheWarmup*).
+
+    Attributes:
+        smtp_host: the relay. Defaults to none: no e-mail (the contract's defaults).
+        smtp_port, smtp_security, smtp_user, smtp_mail_from: Default 587, starttls, no login, none.
+        smtp_password_secret_arn: secret holding the SMTP password; only the worker gets it.
+            Defaults to none.
+        slack_token_secret_arn: secret holding a Slack bot token; only the worker gets it.
+            Defaults to none.
+        thumbnails: chart and dashboard thumbnails. Defaults to off.
+        cache_warmup_cron: 5-field cron (UTC) of the dashboard cache warm-up. Defaults to none.
+        cache_warmup_top_dashboards: dashboards the warm-up loads. Defaults to 10.
+    """
+
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: str = "starttls"
+    smtp_user: str = ""
+    smtp_mail_from: str = ""
+    smtp_password_secret_arn: pulumi.Input[str] | None = None
+    slack_token_secret_arn: pulumi.Input[str] | None = None
+    thumbnails: bool = False
+    cache_warmup_cron: str = ""
+    cache_warmup_top_dashboards: int = 10
+
+    def environment(self) -> dict[str, str]:
+        """The contract's plain delivery settings (SMTP ones only with a relay)."""
+        values = {"SUPERSET_THUMBNAILS": "true" if self.thumbnails else "false"}
+        if self.smtp_host:
+            values |= {"SMTP_HOST": self.smtp_host, "SMTP_PORT": str(self.smtp_port),
+                       "SMTP_SECURITY": self.smtp_security,
+                       "SMTP_MAIL_FROM": self.smtp_mail_from}  # fmt: skip
+            if self.smtp_user:
+                values["SMTP_USER"] = self.smtp_user
+        if self.cache_warmup_cron:
+            values |= {"CACHE_WARMUP_CRON": self.cache_warmup_cron,
+                       "CACHE_WARMUP_TOP_DASHBOARDS": str(self.cache_warmup_top_dashboards)}  # fmt: skip
+        return values
+
+    def secrets(self) -> dict[str, pulumi.Input[str]]:
+        """The worker's delivery secrets, by contract name."""
+        named = {
+            "SMTP_PASSWORD": self.smtp_password_secret_arn,
+            "SLACK_API_TOKEN": self.slack_token_secret_arn,
+        }
+        return {name: arn for name, arn in named.items() if arn is not None}
+
+
+@dataclass(frozen=True, kw_only=True)
 class ServicesArgs:
     """Inputs for :class:`Services`. Sizes and counts come from settings; ARNs from the data tier.
 
@@ -96,10 +155,12 @@ class ServicesArgs:
             to ``aws``.
         environment: SUPERSET_ENV (dev / staging / prod).
         public_url: https URL users open.
-        image_ref: digest-pinned image.
+        image_ref: digest-pinned image of web, beat and the migration.
+        worker_image_ref: digest-pinned image of the worker (with the browser). Defaults to image_ref.
         repository_arn: ECR repository the execution role may pull from; none for an outside image.
         kms_key_arn: the stack key (secrets, logs, bucket objects).
         private_subnet_ids, security_group_id: where the tasks run, and their group.
+        vpc_id: the VPC of the web tier's private DNS namespace.
         target_group_arn, load_balancer_arn_suffix, target_group_arn_suffix: the web tier's edge.
         database_address, database_port, database_name: the metadata database.
         database_master_user, database_master_secret_arn: its master user and the RDS-managed
@@ -143,6 +204,7 @@ class ServicesArgs:
             (aws/sign_in.py). Defaults to none: database sign-in.
         sign_in_secret_arns: contract name -> Secrets Manager ARN of the sign-in secret (OIDC client
             secret, LDAP bind password), for the web tasks only. Defaults to none.
+        reports: how alerts and reports are delivered. Defaults to no e-mail, no Slack.
     """
 
     region: str
@@ -151,10 +213,12 @@ class ServicesArgs:
     environment: str
     public_url: str
     image_ref: pulumi.Input[str]
+    worker_image_ref: pulumi.Input[str] | None = None
     repository_arn: pulumi.Input[str] | None
     kms_key_arn: pulumi.Input[str]
     private_subnet_ids: Sequence[pulumi.Input[str]]
     security_group_id: pulumi.Input[str]
+    vpc_id: pulumi.Input[str]
     target_group_arn: pulumi.Input[str]
     load_balancer_arn_suffix: pulumi.Input[str]
     target_group_arn_suffix: pulumi.Input[str]
@@ -211,6 +275,17 @@ class ServicesArgs:
     athena_access: Sequence[AthenaAccess] = ()
     sign_in_environment: Mapping[str, str] = field(default_factory=dict)
     sign_in_secret_arns: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    reports: ReportDelivery = ReportDelivery()
+
+
+def internal_namespace(args: ServicesArgs) -> str:
+    """The private DNS namespace of the web tier, e.g. superset-prod.internal."""
+    return f"{args.family_prefix}.internal"
+
+
+def internal_url(args: ServicesArgs) -> str:
+    """Where the worker reaches gunicorn inside the VPC: the web service's Cloud Map name."""
+    return f"http://{WEB_DISCOVERY_NAME}.{internal_namespace(args)}:{CONTAINER_PORT}"
 
 
 def container_environment(args: ServicesArgs) -> dict[str, pulumi.Input[str]]:
@@ -236,6 +311,8 @@ def container_environment(args: ServicesArgs) -> dict[str, pulumi.Input[str]]:
         "SUPERSET_HOME": SUPERSET_HOME,
         "RESULTS_S3_BUCKET": args.bucket_name,
         "RESULTS_S3_PREFIX": args.results_prefix,
+        "SUPERSET_INTERNAL_URL": internal_url(args),
+        **args.reports.environment(),
         **args.sign_in_environment,
     }
 
@@ -264,7 +341,8 @@ def role_environment(args: ServicesArgs, role: str) -> dict[str, pulumi.Input[st
 def _secret_sources(args: ServicesArgs, role: str) -> dict[str, tuple[pulumi.Input[str], str]]:
     """Variable -> (Secrets Manager ARN, JSON key or "") of the stack's secrets `role` gets: the
     master password, the admin password and the previous key only in the migration, the sign-in
-    secret only in web (which signs people in)."""
+    secrets only in web (which signs people in), the SMTP password and the Slack token only in the
+    worker (which sends alerts and reports)."""
     sources: dict[str, tuple[pulumi.Input[str], str]] = {}
     if role == "migration":
         # RDS keeps {"username": ..., "password": ...}; ECS injects one JSON key (platform >= 1.4).
@@ -277,6 +355,8 @@ def _secret_sources(args: ServicesArgs, role: str) -> dict[str, tuple[pulumi.Inp
             sources["SUPERSET_PREVIOUS_SECRET_KEY"] = (args.previous_secret_key_arn, "")
     if role == "web":
         sources.update({variable: (arn, "") for variable, arn in args.sign_in_secret_arns.items()})
+    if role == "worker":
+        sources.update({variable: (arn, "") for variable, arn in args.reports.secrets().items()})
     return sources
 
 
@@ -335,10 +415,11 @@ class Services(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=policies),
         )  # fmt: skip
         migration = _migration_run(name, args, cluster, task_definitions["migration"], log_groups, opts=child)
+        discovery = _internal_address(name, args, opts=child)
 
         # the migration runs to completion before any service changes
         base = _service_base(args, cluster, after=[migration, *capacity], parent=self)
-        web = _web_service(name, args, task_definitions["web"], base)
+        web = _web_service(name, args, task_definitions["web"], base, discovery)
         worker = _worker_service(name, args, task_definitions["worker"], base)
         beat = _beat_service(name, args, task_definitions["beat"], base)
         web_target = _web_autoscaling(name, args, cluster, web, parent=self)
@@ -593,6 +674,7 @@ def _containers(args: ServicesArgs) -> list[Container]:
             memory_mib=args.worker_memory_mib,
             environment=role_environment(args, "worker"),
             secrets=container_secrets(args, "worker"),
+            image=args.worker_image_ref,  # with the browser for report screenshots
             # a stopping worker finishes its running tasks (docs/failure-behaviour.md)
             stop_timeout_seconds=sizing.WORKER_STOP_TIMEOUT_SECONDS,
             health_check=WORKER_HEALTH_CHECK,
@@ -678,6 +760,33 @@ def _migration_run(
     )
 
 
+def _internal_address(
+    name: str, args: ServicesArgs, *, opts: pulumi.ResourceOptions
+) -> aws.servicediscovery.Service:
+    """`<name>-internal`: the private DNS namespace `<family_prefix>.internal` in the VPC, and
+    `<name>-web`: its service `web`, one A record per running web task (multivalue, TTL 10 s), kept
+    by ECS from the tasks' health. Cloud Map's DNS rather than Service Connect: the only client is
+    the worker's browser, and Service Connect would add an Envoy sidecar to every web and worker task."""
+    namespace = aws.servicediscovery.PrivateDnsNamespace(
+        f"{name}-internal",
+        name=internal_namespace(args),
+        vpc=args.vpc_id,
+        description="Superset's internal names (the worker reaches the web tier here)",
+        opts=opts,
+    )
+    return aws.servicediscovery.Service(
+        f"{name}-web",
+        name=WEB_DISCOVERY_NAME,
+        dns_config={
+            "namespace_id": namespace.id,
+            "dns_records": [{"type": "A", "ttl": DISCOVERY_TTL_SECONDS}],
+            "routing_policy": "MULTIVALUE",
+        },
+        health_check_custom_config={},
+        opts=opts,
+    )
+
+
 # --- services: what they share, then one function per role --------------------------------------
 
 
@@ -749,11 +858,15 @@ def _service_base(
 
 
 def _web_service(
-    name: str, args: ServicesArgs, task_definition: aws.ecs.TaskDefinition, base: _ServiceBase
+    name: str,
+    args: ServicesArgs,
+    task_definition: aws.ecs.TaskDefinition,
+    base: _ServiceBase,
+    discovery: aws.servicediscovery.Service,
 ) -> aws.ecs.Service:
-    """`<name>-web` behind the target group, `web_min_tasks` at first; rolling within the web
-    deployment percents (100/200 by default, so capacity never drops). Autoscaling owns the running
-    count after creation."""
+    """`<name>-web` behind the target group and registered in the private DNS namespace,
+    `web_min_tasks` at first; rolling within the web deployment percents (100/200 by default, so
+    capacity never drops). Autoscaling owns the running count after creation."""
     return base.service(
         f"{name}-web",
         task_definition,
@@ -769,6 +882,7 @@ def _web_service(
             }
         ],
         health_check_grace_period_seconds=args.health_check_grace_period_seconds,
+        service_registries={"registry_arn": discovery.arn},
     )
 
 

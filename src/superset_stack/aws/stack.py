@@ -33,7 +33,7 @@ from superset_stack.aws.network import Network, NetworkArgs
 from superset_stack.aws.observability import Observability, ObservabilityArgs
 from superset_stack.aws.secrets import Secrets, SecretsArgs
 from superset_stack.aws.security_groups import EgressDestination, SecurityGroups, SecurityGroupsArgs
-from superset_stack.aws.service import Services, ServicesArgs
+from superset_stack.aws.service import ReportDelivery, Services, ServicesArgs
 from superset_stack.aws.sign_in import sign_in_environment, sign_in_secret_arns
 from superset_stack.aws.storage import Storage, StorageArgs
 from superset_stack.aws.waf import WebFirewall, WebFirewallArgs
@@ -416,10 +416,12 @@ def services_args(
         environment=s.environment,
         public_url=load_balancer.url,
         image_ref=image.image_ref,
+        worker_image_ref=image.worker_image_ref,
         repository_arn=image.repository_arn,
         kms_key_arn=key,
         private_subnet_ids=network.private_subnet_ids,
         security_group_id=security_groups.app_security_group_id,
+        vpc_id=network.vpc_id,
         target_group_arn=load_balancer.target_group_arn,
         load_balancer_arn_suffix=load_balancer.load_balancer_arn_suffix,
         target_group_arn_suffix=load_balancer.target_group_arn_suffix,
@@ -472,6 +474,23 @@ def services_args(
         **warehouse_args(s),
         sign_in_environment=sign_in_environment(s),
         sign_in_secret_arns=sign_in_secret_arns(s),
+        reports=report_delivery(s),
+    )
+
+
+def report_delivery(s: Settings) -> ReportDelivery:
+    """E-mail, Slack, thumbnails and the cache warm-up as the settings give them."""
+    return ReportDelivery(
+        smtp_host=s.smtp_host,
+        smtp_port=s.smtp_port,
+        smtp_security=s.smtp_security,
+        smtp_user=s.smtp_user,
+        smtp_mail_from=s.smtp_mail_from,
+        smtp_password_secret_arn=s.smtp_password_secret_arn or None,
+        slack_token_secret_arn=s.slack_token_secret_arn or None,
+        thumbnails=s.thumbnails,
+        cache_warmup_cron=s.cache_warmup_cron,
+        cache_warmup_top_dashboards=s.cache_warmup_top_dashboards,
     )
 
 

@@ -75,6 +75,7 @@ class Container:
             sizing.CONTAINER_STOP_TIMEOUT_SECONDS (gunicorn's graceful timeout plus a margin).
         health_check: Defaults to none: ECS watches only that the process runs.
         port: TCP port the container listens on. Defaults to none: no port mapping.
+        image: this role's own image (the worker's, with the browser). Defaults to the shared one.
         environment: plain settings of this role only, over the shared ones. Defaults to none.
     """
 
@@ -86,6 +87,7 @@ class Container:
     stop_timeout_seconds: int = sizing.CONTAINER_STOP_TIMEOUT_SECONDS
     health_check: HealthCheck | None = None
     port: int | None = None
+    image: pulumi.Input[str] | None = None
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
 
@@ -95,7 +97,7 @@ class TaskDefinitionArgs:
 
     Attributes:
         family_prefix: families are `<prefix>-<container name>` (account-wide: unique per stack).
-        image: image reference, digest-pinned; the same in every container.
+        image: image reference, digest-pinned; every container's unless it names its own.
         environment: the contract's plain settings, the same in every container.
         log_group_names: container name -> its awslogs group.
         region: the log groups' region.
@@ -118,7 +120,7 @@ def container_definition(container: Container, args: TaskDefinitionArgs) -> dict
     """The container definition (ECS JSON, camelCase) of `container`, hardened as the module says."""
     definition: dict[str, Any] = {
         "name": container.name,
-        "image": args.image,
+        "image": container.image if container.image is not None else args.image,
         "essential": True,
         "command": [container.command],
         "user": USER,

@@ -220,6 +220,17 @@ NEEDS: dict[str, Needs] = {
     "aws:scheduler/schedule:Schedule": Needs((
         "scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule",
     ), passes_role_to="scheduler.amazonaws.com"),
+    # the web tier's internal name: Cloud Map makes (and deletes) the namespace's private hosted zone
+    "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace": Needs(_tagged(
+        "servicediscovery", "servicediscovery:CreatePrivateDnsNamespace",
+        "servicediscovery:UpdatePrivateDnsNamespace", "servicediscovery:DeleteNamespace",
+        "route53:CreateHostedZone", "route53:DeleteHostedZone", "route53:GetHostedZone",
+        "route53:ListHostedZonesByName", "ec2:DescribeVpcs", "ec2:DescribeRegions",
+    )),
+    "aws:servicediscovery/service:Service": Needs(_tagged(
+        "servicediscovery", "servicediscovery:CreateService", "servicediscovery:UpdateService",
+        "servicediscovery:DeleteService",
+    )),
     "aws:secretsmanager/secret:Secret": Needs(_tagged(
         "secretsmanager", "secretsmanager:CreateSecret", "secretsmanager:UpdateSecret",
         "secretsmanager:DeleteSecret", "kms:GenerateDataKey", "kms:Decrypt",

@@ -10,7 +10,11 @@ Creates, once per account, managed policies the identities attach:
   the AWS policies the stack attaches, passing roles only to the services that assume them, and
   service-linked roles only for the services that make them;
 - ``<name>-deploy-state`` (deploy): read and write the state and use the secrets key, with explicit
-  denies that keep the state bucket's configuration and the key as the bootstrap left them.
+  denies that keep the state bucket's configuration and the key as the bootstrap left them;
+- ``<name>-acceptance`` (the acceptance role, besides the deploy policies): what the live acceptance
+  test's checks and teardown call beyond a deploy (acceptance/grants.py);
+- ``<name>-drill-ENV`` (the drill role of ENV, alone): what the restore drill of stack ENV calls,
+  scoped by that stack's names (ops/grants.py).
 """
 
 from __future__ import annotations
@@ -23,7 +27,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from superset_stack.acceptance.grants import ACCEPTANCE
 from superset_stack.bootstrap.actions import ATTACHED_POLICIES, DATA_READS, NEEDS, ROLE_NAME_PREFIX, Needs
+from superset_stack.ops.grants import DRILL, Grant, placeholders
 
 READ_VERBS = ("Describe*", "Get*", "List*")
 POLICY_SIZE_LIMIT = 6144  # characters of a managed policy document, whitespace not counted
@@ -142,6 +148,20 @@ def deploy_state_statements(
     ]  # fmt: skip
 
 
+def grant_statements(
+    grants: Sequence[Grant], partition: pulumi.Input[str], account_id: pulumi.Input[str], stack: str = ""
+) -> list[dict[str, Any]]:
+    """A call table's statements, its placeholders filled in for the account (and `stack`)."""
+    values = placeholders(stack) if stack else {}
+
+    def fill(template: str) -> pulumi.Input[str]:
+        if "{" not in template:
+            return template
+        return pulumi.Output.format(template, partition=partition, account=account_id, **values)
+
+    return [grant.statement(fill) for grant in grants]
+
+
 def chunks(
     statements: Sequence[dict[str, Any]], limit: int = POLICY_SIZE_LIMIT
 ) -> list[list[dict[str, Any]]]:
@@ -166,6 +186,7 @@ class StackPermissionsArgs:
         state_bucket_arn: The state bucket.
         key_arn: The secrets-provider key.
         key_alias_arn: Its alias (a deploy must not re-point it).
+        environments: The stacks that get a drill policy. Defaults to none.
     """
 
     account_id: pulumi.Input[str]
@@ -173,13 +194,16 @@ class StackPermissionsArgs:
     state_bucket_arn: pulumi.Input[str]
     key_arn: pulumi.Input[str]
     key_alias_arn: pulumi.Input[str]
+    environments: Sequence[str] = ()
 
 
 class StackPermissions(pulumi.ComponentResource):
-    """The managed policies a preview role and a deploy role attach."""
+    """The managed policies the preview, deploy, acceptance and drill roles attach."""
 
     preview_policy_arns: dict[str, pulumi.Output[str]]  # policy name suffix -> ARN
     deploy_policy_arns: dict[str, pulumi.Output[str]]
+    acceptance_policy_arns: dict[str, pulumi.Output[str]]
+    drill_policy_arns: dict[str, dict[str, pulumi.Output[str]]]  # environment -> its policies
 
     def __init__(
         self, name: str, args: StackPermissionsArgs, opts: pulumi.ResourceOptions | None = None
@@ -188,9 +212,9 @@ class StackPermissions(pulumi.ComponentResource):
         iam = pulumi.Output.format("arn:{0}:iam::{1}:role/", args.partition, args.account_id)
         policy_arns = [pulumi.Output.format("arn:{0}:{1}", args.partition, arn) for arn in ATTACHED_POLICIES]
         writes = chunks(write_statements())
-        if len(writes) + 3 > ROLE_POLICY_QUOTA:
+        if len(writes) + 4 > ROLE_POLICY_QUOTA:  # read, iam, deploy-state, acceptance
             raise ValueError(
-                f"{len(writes) + 3} policies per deploy role exceed IAM's quota of {ROLE_POLICY_QUOTA}"
+                f"{len(writes) + 4} policies per acceptance role exceed IAM's quota of {ROLE_POLICY_QUOTA}"
             )
         stack_roles = pulumi.Output.concat(iam, ROLE_NAME_PREFIX, "*")
         linked_roles = pulumi.Output.concat(iam, "aws-service-role/*")
@@ -212,6 +236,17 @@ class StackPermissions(pulumi.ComponentResource):
                 "Read and write the Pulumi state",
                 deploy_state_statements(args.state_bucket_arn, args.key_arn, args.key_alias_arn),
             ),
+            "acceptance": (
+                "Empty and delete what the live acceptance test's throw-away stacks leave",
+                grant_statements(ACCEPTANCE, args.partition, args.account_id),
+            ),
+            **{
+                f"drill-{env}": (
+                    f"Run the restore drill of stack {env}",
+                    grant_statements(DRILL, args.partition, args.account_id, env),
+                )
+                for env in args.environments
+            },
         }
         arns = {
             suffix: aws.iam.Policy(
@@ -224,8 +259,15 @@ class StackPermissions(pulumi.ComponentResource):
         }
 
         self.preview_policy_arns = {suffix: arns[suffix] for suffix in ("read", "preview-state")}
-        self.deploy_policy_arns = {suffix: arn for suffix, arn in arns.items() if suffix != "preview-state"}
+        self.deploy_policy_arns = {
+            suffix: arns[suffix] for suffix in ("read", *(f"write-{n}" for n in range(1, len(writes) + 1)),
+                                                "iam", "deploy-state")
+        }  # fmt: skip
+        self.acceptance_policy_arns = {**self.deploy_policy_arns, "acceptance": arns["acceptance"]}
+        self.drill_policy_arns = {env: {"drill": arns[f"drill-{env}"]} for env in args.environments}
         self.register_outputs({
             "preview_policy_arns": self.preview_policy_arns,
             "deploy_policy_arns": self.deploy_policy_arns,
+            "acceptance_policy_arns": self.acceptance_policy_arns,
+            "drill_policy_arns": self.drill_policy_arns,
         })  # fmt: skip

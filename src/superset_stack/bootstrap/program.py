@@ -12,7 +12,7 @@ import pulumi_aws as aws
 
 from superset_stack.bootstrap.github import GITHUB_ISSUER, github_subjects
 from superset_stack.bootstrap.gitlab import gitlab_subjects
-from superset_stack.bootstrap.oidc import CiIdentity, CiIdentityArgs
+from superset_stack.bootstrap.oidc import CiIdentity, CiIdentityArgs, Subjects
 from superset_stack.bootstrap.permissions import StackPermissions, StackPermissionsArgs
 from superset_stack.bootstrap.secrets_provider import SecretsProviderKey, SecretsProviderKeyArgs
 from superset_stack.bootstrap.settings import BootstrapSettings
@@ -54,6 +54,7 @@ def build(settings: BootstrapSettings) -> dict[str, Any]:
             state_bucket_arn=state.bucket_arn,
             key_arn=key.key_arn,
             key_alias_arn=key.alias_arn,
+            environments=settings.environments,
         ),
         opts=opts,
     )
@@ -70,32 +71,40 @@ def build(settings: BootstrapSettings) -> dict[str, Any]:
         identity = CiIdentity(name, identity_args, opts=opts)
         outputs[f"{name}PreviewRoleArn"] = identity.preview_role_arn
         outputs[f"{name}DeployRoleArns"] = identity.deploy_role_arns
+        outputs[f"{name}DrillRoleArns"] = identity.drill_role_arns
+        outputs[f"{name}AcceptanceRoleArn"] = identity.acceptance_role_arn
     return outputs
 
 
 def _github(settings: BootstrapSettings, permissions: StackPermissions) -> CiIdentityArgs:
-    preview, deploy = github_subjects(settings.github_repository, settings.environments)
-    return CiIdentityArgs(
-        issuer_url=GITHUB_ISSUER,
-        label=f"GitHub Actions of {settings.github_repository}",
-        preview_subject=preview,
-        deploy_subjects=deploy,
-        preview_policy_arns=permissions.preview_policy_arns,
-        deploy_policy_arns=permissions.deploy_policy_arns,
-        existing_provider_arn=settings.github_oidc_provider_arn,
-    )
+    subjects = github_subjects(settings.github_repository, settings.environments)
+    return _identity_args(
+        GITHUB_ISSUER, f"GitHub Actions of {settings.github_repository}", subjects, permissions,
+        settings.github_oidc_provider_arn,
+    )  # fmt: skip
 
 
 def _gitlab(settings: BootstrapSettings, permissions: StackPermissions) -> CiIdentityArgs:
-    preview, deploy = gitlab_subjects(
-        settings.gitlab_project, settings.gitlab_deploy_branch, settings.environments
-    )
+    subjects = gitlab_subjects(settings.gitlab_project, settings.gitlab_deploy_branch, settings.environments)
+    return _identity_args(
+        settings.gitlab_url, f"GitLab CI of {settings.gitlab_project}", subjects, permissions,
+        settings.gitlab_oidc_provider_arn,
+    )  # fmt: skip
+
+
+def _identity_args(
+    issuer_url: str, label: str, subjects: Subjects, permissions: StackPermissions, existing_provider_arn: str
+) -> CiIdentityArgs:
     return CiIdentityArgs(
-        issuer_url=settings.gitlab_url,
-        label=f"GitLab CI of {settings.gitlab_project}",
-        preview_subject=preview,
-        deploy_subjects=deploy,
+        issuer_url=issuer_url,
+        label=label,
+        preview_subject=subjects.preview,
+        deploy_subjects=subjects.deploy,
+        drill_subjects=subjects.drill,
+        acceptance_subject=subjects.acceptance,
         preview_policy_arns=permissions.preview_policy_arns,
         deploy_policy_arns=permissions.deploy_policy_arns,
-        existing_provider_arn=settings.gitlab_oidc_provider_arn,
+        drill_policy_arns=permissions.drill_policy_arns,
+        acceptance_policy_arns=permissions.acceptance_policy_arns,
+        existing_provider_arn=existing_provider_arn,
     )

@@ -11,6 +11,11 @@ Two modes, chosen at `up` and remembered in the state folder:
   cookies, HSTS, the proxy fix) behind nginx standing in for the load balancer (proxy.py),
   PostgreSQL with TLS required and verify-full, Redis with TLS only and an AUTH token, every
   certificate from the twin's own CA (tls.py). The system's PostgreSQL, redis-server and nginx.
+
+Both run a mail relay on loopback (mail.py) that keeps every alert and report e-mail as an .eml
+file (STARTTLS with the twin's CA and a login in like-aws), and the worker's browser is Debian's
+Chromium (reports.py in the runtime): it reaches gunicorn directly on loopback, as the ECS worker
+reaches the web service by its Cloud Map name.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import os
 import secrets
 import shutil
 import signal
+import ssl
 import subprocess
 import urllib.request
 from collections.abc import Callable, Mapping
@@ -31,20 +37,24 @@ from superset_stack import sizing
 from superset_stack.contract import APP_DATABASE_USER, AUTH_VARIABLES, BY_NAME, parse
 from superset_stack.local import postgres, proxy, redis
 from superset_stack.local.files import make_private, private_folder, service_user, write_private
+from superset_stack.local.mail import MailServer
 from superset_stack.local.processes import TwinError, is_running, port_is_free, start, stop, wait_until
 from superset_stack.local.tls import CertificateAuthority, IssuedFiles
+from superset_stack.runtime.reports import CHROMEDRIVER, CHROMIUM
 
 SOURCE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding the superset_stack package
 RUNTIME_DIR = SOURCE_ROOT / "superset_stack" / "runtime"
 DATABASE_USER = "superset"  # the cluster's superuser: the twin's master user, the bootstrap's alone
 DATABASE_NAME = "superset"
 SUPERSET_ROLES = ("web", "worker", "beat")
-ALL_PROCESSES = ("postgres", "redis", *SUPERSET_ROLES)
+ALL_PROCESSES = ("postgres", "redis", "smtp", *SUPERSET_ROLES)
 # like-aws: the name every client uses for every server, as in each certificate (plus the address)
 SERVER_NAME = "localhost"
 SERVER_ADDRESSES = ("127.0.0.1",)
 # In the Redis AUTH token on purpose: each needs URL escaping, which every Redis client must undo.
 URL_RESERVED = "/+@:%?#&"
+SMTP_USER = "superset"  # like-aws: the relay's login
+BROWSER_HINT = "`apt-get install chromium chromium-driver` (Debian, Ubuntu)"
 
 
 @dataclass
@@ -54,10 +64,11 @@ class Ports:
     redis: int = 63799
     https: int = 8443  # like-aws only: the load balancer's HTTPS listener
     http: int = 8080  # like-aws only: its HTTP listener (301 to HTTPS)
+    smtp: int = 8025  # the mail relay
 
     def used(self, *, like_aws: bool) -> dict[str, int]:
         ports = asdict(self)
-        return ports if like_aws else {name: ports[name] for name in ("web", "postgres", "redis")}
+        return ports if like_aws else {name: ports[name] for name in ("web", "postgres", "redis", "smtp")}
 
     def problems(self, *, like_aws: bool) -> list[str]:
         """Each port out of 1-65535, and each port given to two listeners, named by its option."""
@@ -153,6 +164,7 @@ class Twin:
             "secret_key": lambda: secrets.token_urlsafe(48),
             "admin_password": lambda: secrets.token_urlsafe(12),
             "redis_auth_token": _redis_token,
+            "smtp_password": lambda: secrets.token_urlsafe(24),
         }
         changed = False
         for key, make in wanted.items():
@@ -250,6 +262,21 @@ class Twin:
             log_file=self.logs / "proxy.log",
         )
 
+    def mail(self) -> MailServer:
+        like_aws = self.like_aws
+        return MailServer(
+            port=self._ports().smtp,
+            mail_dir=self.mail_dir,
+            log_file=self.logs / "smtp.log",
+            certificate=IssuedFiles(self.tls / "smtp.pem", self.tls / "smtp.key") if like_aws else None,
+            user=SMTP_USER if like_aws else "",
+            password=self.secrets()["smtp_password"] if like_aws else "",
+        )
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.root / "mail"
+
     def gunicorn_url(self) -> str:
         """gunicorn itself: the health check and the bootstrap's path, as on ECS."""
         return f"http://127.0.0.1:{self._ports().web}"
@@ -287,6 +314,13 @@ class Twin:
             "SUPERSET_PORT": str(ports.web),
             "CELERY_CONCURRENCY": str(self.options.celery_concurrency),
             "SUPERSET_HOME": str(self.root / "superset_home"),
+            # the worker's browser opens gunicorn directly, as on ECS the web service's internal name
+            "SUPERSET_INTERNAL_URL": self.gunicorn_url(),
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(ports.smtp),
+            "SMTP_SECURITY": "none",
+            "SMTP_MAIL_FROM": "superset@localhost",
+            "SUPERSET_THUMBNAILS": "false",
         }
         if self.like_aws:
             environment.update(self._production_values(values))
@@ -294,6 +328,8 @@ class Twin:
         if role == "bootstrap":
             environment["SUPERSET_ADMIN_PASSWORD"] = values["admin_password"]
             environment.update(self.warehouse_environment())
+        if role == "worker" and self.like_aws:  # on ECS too, only the worker sends mail
+            environment["SMTP_PASSWORD"] = values["smtp_password"]
         return environment
 
     def _database_login(self, role: str, values: dict[str, str]) -> dict[str, str]:
@@ -327,6 +363,9 @@ class Twin:
             "REDIS_TLS": "true",
             "REDIS_AUTH_TOKEN": values["redis_auth_token"],
             "REDIS_CA_FILE": str(self.ca_file),
+            "SMTP_HOST": SERVER_NAME,
+            "SMTP_SECURITY": "starttls",
+            "SMTP_USER": SMTP_USER,
             "GUNICORN_TIMEOUT": str(chain["gunicorn"]),
             "GUNICORN_KEEPALIVE": str(chain["keepalive"]),
         }
@@ -409,14 +448,23 @@ class Twin:
         if self.options.identity_provider_ca is not None:
             # requests (authlib's HTTP client) trusts it instead of the system bundle; twin only
             inherited["REQUESTS_CA_BUNDLE"] = str(self.options.identity_provider_ca)
+        trust = {"SSL_CERT_FILE": str(self.trust_bundle)} if self.like_aws else {}
         return {
             **inherited,
+            **trust,
             **self.environment(role),
             "PYTHONPATH": str(SOURCE_ROOT),
             "SUPERSET_CONFIG_PATH": str(RUNTIME_DIR / "superset_config.py"),
             "FLASK_APP": "superset.app:create_app()",
             "PYTHONUNBUFFERED": "1",
         }
+
+    @property
+    def trust_bundle(self) -> Path:
+        """like-aws: the system's CA bundle plus the twin's CA, the store smtplib verifies the relay
+        against (ssl.create_default_context reads SSL_CERT_FILE; on ECS the system's store alone
+        trusts SES). The other clients name their CA file themselves."""
+        return self.tls / "trust.pem"
 
     def _python(self) -> Path:
         python = self.options.runtime / "bin" / "python"
@@ -471,6 +519,8 @@ class Twin:
         pids: dict[str, int] = {}
         try:
             self._start_stores(pids, progress)
+            progress(f"starting the mail relay (e-mail lands in {self.mail_dir})")
+            pids["smtp"] = self._record("smtp", self.mail().start())
             progress("bootstrapping Superset (migrate, init, admin)")
             self.bootstrap()
             for role in SUPERSET_ROLES:
@@ -525,8 +575,11 @@ class Twin:
         """The CA (kept) and fresh certificates for the load balancer and Redis."""
         private_folder(self.tls)
         authority = CertificateAuthority.load_or_create(self.tls)
-        for name in ("proxy", "redis"):
+        for name in ("proxy", "redis", "smtp"):
             authority.issue_files(self.tls, name, dns_names=(SERVER_NAME,), ip_addresses=SERVER_ADDRESSES)
+        system = Path(ssl.get_default_verify_paths().cafile or "/etc/ssl/certs/ca-certificates.crt")
+        bundle = (system.read_bytes() if system.exists() else b"") + self.ca_file.read_bytes()
+        write_private(self.trust_bundle, bundle)
         return authority
 
     def bootstrap(self, extra_environment: Mapping[str, str] | None = None) -> None:
@@ -559,7 +612,7 @@ class Twin:
         # The load balancer first, then Superset (it needs the stores to finish in-flight work),
         # then Redis, then PostgreSQL.
         signals = {"proxy": signal.SIGQUIT, "postgres": signal.SIGINT}  # graceful; PostgreSQL: fast
-        for name in ("proxy", *SUPERSET_ROLES, "redis", "postgres"):
+        for name in ("proxy", *SUPERSET_ROLES, "smtp", "redis", "postgres"):
             timeout = 60 if name == "postgres" else 40
             if stop(pids.get(name), sig=signals.get(name, signal.SIGTERM), timeout_seconds=timeout):
                 stopped.append(name)
@@ -615,6 +668,7 @@ class Twin:
             "redis": lambda: self.redis().ready(),
             "web": self._web_healthy,
             "proxy": lambda: self.proxy().ready(),
+            "smtp": lambda: self.mail().ready(),
         }
 
     def status(self) -> dict[str, Any]:
@@ -634,7 +688,8 @@ class Twin:
         if not state:
             return {"state_dir": str(self.root), "processes": processes, "like_aws": False,
                     **dict.fromkeys(("superset_url", "http_url", "ca_file", "database_url", "redis_url",
-                                     "admin_username", "admin_password_file"))}  # fmt: skip
+                                     "mail_dir", "smtp_host", "smtp_port", "admin_username",
+                                     "admin_password_file"))}  # fmt: skip
         return {
             "state_dir": str(self.root),
             "processes": processes,
@@ -644,9 +699,20 @@ class Twin:
             "ca_file": str(self.ca_file) if self.like_aws else None,
             "database_url": self.postgres().url("postgres"),
             "redis_url": parse(self.environment()).redis_url(0),
+            "mail_dir": str(self.mail_dir),
+            "smtp_host": self.environment()["SMTP_HOST"],
+            "smtp_port": self._ports().smtp,
             "admin_username": "admin",
             "admin_password_file": str(self.secrets_file),
         }
+
+
+def browser_problem() -> str | None:
+    """What is missing for the worker's screenshots (Debian's Chromium and its driver), or None."""
+    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not Path(path).exists()]
+    if missing:
+        return f"no {' or '.join(missing)}; the worker's browser is Debian's: {BROWSER_HINT}"
+    return None
 
 
 def secret_value(stored: Mapping[str, str], value_from: str) -> str | None:

@@ -67,6 +67,9 @@ ARN_TYPES: dict[str, tuple[str, str]] = {
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": ("ec2:security-group", "name-tag"),
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": ("ec2:security-group-rule", "count"),
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": ("ec2:security-group-rule", "count"),
+    # the web tier's internal name (service.py): Cloud Map makes up both identifiers
+    "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace": ("servicediscovery:namespace", "count"),
+    "aws:servicediscovery/service:Service": ("servicediscovery:service", "count"),
 }
 
 # plan types the Tagging API cannot show, and why

@@ -161,13 +161,14 @@ def _tier_of_group(group_id: str) -> str | None:
 
 
 def flows(resources: Iterable[Mapping[str, Any]]) -> set[tuple[str, str, int]]:
-    """(from, to, port) for every security group rule: tiers, `internet`, `s3`."""
+    """(from, to, port) for every security group rule between tiers, `internet` and `s3` (a rule
+    within a tier, the worker's browser to the web tasks, stays inside its box)."""
     found: set[tuple[str, str, int]] = set()
     for rule in _of_type(resources, ":SecurityGroupIngressRule"):
         inputs = rule["inputs"]
         target = _tier_of_group(str(inputs.get("securityGroupId", "")))
         source = _tier_of_group(str(inputs.get("referencedSecurityGroupId", "")))
-        if target and (source or inputs.get("cidrIpv4")):
+        if target and (source or inputs.get("cidrIpv4")) and source != target:
             found.add((source or "internet", target, int(inputs["fromPort"])))
     for rule in _of_type(resources, ":SecurityGroupEgressRule"):
         inputs = rule["inputs"]

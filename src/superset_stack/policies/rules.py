@@ -146,12 +146,14 @@ def _covers(rule: Resource, port: int) -> bool:
 
 
 def _warehouse_destinations(resources: Sequence[Resource], _context: Context) -> list[tuple[str, str]]:
-    """Each driver an image installs whose warehouse ports no egress rule opens."""
+    """Each driver the images install whose warehouse ports no egress rule opens, once (on the first
+    image: the web and worker targets install the same drivers)."""
     rules = [resource for resource in resources if resource.type == EGRESS]
-    found = []
+    found, checked = [], set()
     for image in (resource for resource in resources if resource.type == IMAGE):
         drivers = str((image.inputs.get("buildArgs") or {}).get("WAREHOUSE_DRIVERS", "")).split()
-        for driver in drivers:
+        for driver in (driver for driver in drivers if driver not in checked):
+            checked.add(driver)
             ports = WAREHOUSE_PORTS.get(driver, ())
             if ports and not any(_covers(rule, port) for rule in rules for port in ports):
                 found.append((

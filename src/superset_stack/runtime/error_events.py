@@ -17,17 +17,23 @@ import json
 import logging
 from typing import Any
 
+# A record with this attribute (a dict, given as `extra={STRUCTURED: {...}}`) is a structured event
+# at any level: one JSON line with these fields too (runtime/reports.py's report executions).
+STRUCTURED = "structured_event"
+
 
 class ErrorEventFormatter(logging.Formatter):
-    """ERROR and CRITICAL records as one JSON object a line: level, logger, message, time, process
-    and the exception's traceback when there is one; any other record through `plain`."""
+    """ERROR and CRITICAL records, and structured events, as one JSON object a line: level, logger,
+    message, time, process, the exception's traceback when there is one and the event's fields; any
+    other record through `plain`."""
 
     def __init__(self, plain: logging.Formatter | None = None) -> None:
         super().__init__()
         self.plain = plain or logging.Formatter()
 
     def format(self, record: logging.LogRecord) -> str:
-        if record.levelno < logging.ERROR:
+        fields = getattr(record, STRUCTURED, None)
+        if record.levelno < logging.ERROR and not isinstance(fields, dict):
             return self.plain.format(record)
         event: dict[str, Any] = {
             "level": record.levelname,
@@ -42,6 +48,8 @@ class ErrorEventFormatter(logging.Formatter):
             event["exception"] = record.exc_text
         if record.stack_info:
             event["stack"] = self.formatStack(record.stack_info)
+        if isinstance(fields, dict):
+            event.update(fields)
         return json.dumps(event, default=str)
 
 

@@ -22,11 +22,12 @@ from flask_caching.backends.rediscache import RedisCache
 
 from superset_stack import sizing
 from superset_stack.contract import REDIS_DATABASES, parse
-from superset_stack.runtime import snapshot_cache
+from superset_stack.runtime import reports, snapshot_cache
 from superset_stack.runtime.auth import auth_config
 from superset_stack.runtime.celery_teardown import use_fixed_teardown
 from superset_stack.runtime.error_events import ErrorEventsConfigurator
 from superset_stack.runtime.event_logger import SplitEventLogger
+from superset_stack.runtime.login_events import with_login_events
 from superset_stack.runtime.security_manager import NoAnonymousSecurityManager
 from superset_stack.runtime.sso import SsoSecurityManager
 from superset_stack.runtime.worker_lost import fail_lost_sql_lab_query
@@ -164,6 +165,7 @@ class CeleryConfig:
             "schedule": crontab(minute=25),
             "kwargs": {"retention_period_days": QUERY_HISTORY_RETENTION_DAYS},
         },
+        **reports.beat_schedule(_runtime),  # the dashboard cache warm-up, when scheduled
     }
 
 
@@ -172,7 +174,9 @@ CELERY_CONFIG = CeleryConfig
 task_failure.connect(fail_lost_sql_lab_query)
 # Superset 6.1.0 logs an ERROR after every Celery task; its fixed receiver (celery_teardown.py).
 worker_init.connect(use_fixed_teardown)
-FEATURE_FLAGS = {"ALERT_REPORTS": True}
+FEATURE_FLAGS = reports.feature_flags(_runtime)
+# Alerts, reports and thumbnails: the worker's browser, its way to the web tier, e-mail, Slack.
+globals().update(reports.settings(_runtime))
 
 # API-call events go to the process log (CloudWatch), the browser's activity to the database:
 # no database write per request (event_logger.py).
@@ -182,8 +186,6 @@ LOGGING_CONFIGURATOR = ErrorEventsConfigurator()
 
 # --- web tier behind the load balancer ----------------------------------------------------------
 SUPERSET_WEBSERVER_TIMEOUT = _runtime.gunicorn_timeout
-WEBDRIVER_BASEURL = f"http://127.0.0.1:{_runtime.port}/"
-WEBDRIVER_BASEURL_USER_FRIENDLY = f"{_runtime.public_url}/"
 # The ALB terminates TLS and adds one hop of X-Forwarded-For/Proto/Port; locally there is no proxy
 # to trust. It never sets X-Forwarded-Host or -Prefix but passes a client's through: trusting them
 # would let any client change the host and path of redirects and generated links.
@@ -233,7 +235,8 @@ AUTH_RATE_LIMIT = "10 per minute"
 AUTH_USER_REGISTRATION = False
 PUBLIC_ROLE_LIKE = None
 # ... and no per-request database lookup of the (empty) Public role (security_manager.py)
-CUSTOM_SECURITY_MANAGER = NoAnonymousSecurityManager
+# Every sign-in and refused one as a JSON line in the web log, with the user name (login_events.py).
+CUSTOM_SECURITY_MANAGER = with_login_events(NoAnonymousSecurityManager)
 # Users with their roles and permissions, and datasets, loaded once per change anywhere in the
 # stack instead of on every request; the version token lives beside the metadata cache
 # (snapshot_cache.py; datasets: dataset_snapshots.py, installed by _mutate_app)
@@ -253,7 +256,7 @@ SCARF_ANALYTICS = False
 globals().update(auth_config(_runtime.auth))
 if _runtime.auth.sso:
     # NoAnonymousSecurityManager's subclass: roles or refusal, no registration form (sso.py)
-    CUSTOM_SECURITY_MANAGER = SsoSecurityManager  # type: ignore[misc]
+    CUSTOM_SECURITY_MANAGER = with_login_events(SsoSecurityManager)
 
 
 def _derived_secret(purpose: str) -> str:
@@ -274,6 +277,7 @@ def _close_the_version_endpoint(app: Any) -> None:
 
 def _mutate_app(app: Any) -> None:
     _close_the_version_endpoint(app)
+    reports.log_report_executions(app)  # every report and alert run as a JSON event too
     if SNAPSHOT_CACHE is not None:
         # Superset's modules import only once the app exists
         from superset_stack.runtime import dataset_snapshots

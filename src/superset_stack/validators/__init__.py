@@ -19,8 +19,10 @@ from superset_stack.validators import (
     database,
     edge,
     egress,
+    maintenance_window,
     network,
     operations,
+    reports,
     schedules,
     storage,
     storage_autoscaling,
@@ -71,9 +73,14 @@ VALIDATORS: tuple[Validator, ...] = (
     compute.validate_rollouts,
     compute.validate_alarm_thresholds,
     compute.validate_fargate_spot,
+    compute.validate_worker_memory,
+    reports.validate_smtp,
+    reports.validate_secret_arns,
+    reports.validate_cache_warmup,
     schedules.validate_office_hours,
     # after the hours, the zone and the window are known to be valid
     backup_window.validate_backup_window_in_office_hours,
+    maintenance_window.validate_maintenance_window_in_office_hours,
     # after the sizes it adds up, and silent while the class, counts or percents are themselves wrong
     database.validate_connection_budget,
     # last: a production rule is about a value that is valid but risky

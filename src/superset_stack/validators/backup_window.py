@@ -9,15 +9,17 @@ summer time alike. Left unset, a window that does is derived (validators/_window
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfoNotFoundError
 
 from superset_stack import office_hours
 from superset_stack.validators._problem import Problem
 from superset_stack.validators._windows import (
     DAY_MINUTES,
     OFFICE_BACKUP_WINDOW_MINUTES,
+    Refusal,
     backup_minutes,
     office_backup_window,
+    office_minutes,
+    runs,
     window_text,
 )
 
@@ -25,38 +27,26 @@ if TYPE_CHECKING:
     from superset_stack.settings import Settings
 
 
+REFUSAL = Refusal(
+    key="dbBackupWindow", other_key="dbMaintenanceWindow", where="the office day", unit="the UTC day",
+    consequence="RDS takes no automated backup while office hours keep the database stopped",
+    length=OFFICE_BACKUP_WINDOW_MINUTES,
+)  # fmt: skip
+
+
 def validate_backup_window_in_office_hours(s: Settings) -> list[Problem]:
     """With officeHours, every minute of dbBackupWindow lies inside the office day in every season
     of officeHoursTimezone; silent while the hours, the zone or the window are invalid themselves
     (their own validators say so)."""
     window = backup_minutes(s.db_backup_window)
-    try:
-        hours = office_hours.parse(s.office_hours) if s.office_hours else None
-        inside = office_hours.utc_minutes_in_every_season(hours, s.office_hours_timezone) if hours else set()
-    except (ValueError, ZoneInfoNotFoundError):
+    inside = office_minutes(s.office_hours, s.office_hours_timezone, office_hours.utc_minutes_in_every_season)
+    if inside is None or window is None or window <= inside:
         return []
-    if hours is None or window is None or window <= inside:
-        return []
-    where = f"officeHours {s.office_hours} ({s.office_hours_timezone})"
-    stopped = "and RDS takes no automated backup while office hours keep the database stopped"
     if not _has_run(inside, OFFICE_BACKUP_WINDOW_MINUTES):
-        return [
-            Problem(
-                "dbBackupWindow",
-                f"{s.db_backup_window} UTC is outside {where}, {stopped}; no {OFFICE_BACKUP_WINDOW_MINUTES} "
-                "minutes of the UTC day lie inside them in both winter and summer time: lengthen officeHours",
-            )
-        ]
-    choose = (
-        f"choose a window inside {', '.join(_runs(inside))} UTC (the office day in both winter and summer "
-        "time)"
-    )
+        return [REFUSAL.problem(s.db_backup_window, s, [], None)]
     suggestion = office_backup_window(s.office_hours, s.office_hours_timezone, s.db_maintenance_window)
-    if (backup_minutes(suggestion) or set()) <= inside:
-        choose += f", e.g. {suggestion}, or leave dbBackupWindow unset to get that one"
-    else:  # the maintenance window takes every place the derivation tries
-        choose += " and clear of dbMaintenanceWindow"
-    return [Problem("dbBackupWindow", f"{s.db_backup_window} UTC is outside {where}, {stopped}; {choose}")]
+    fits = (backup_minutes(suggestion) or set()) <= inside  # else the maintenance window took every place
+    return [REFUSAL.problem(s.db_backup_window, s, _runs(inside), suggestion if fits else None)]
 
 
 def _has_run(minutes: set[int], length: int) -> bool:
@@ -66,11 +56,4 @@ def _has_run(minutes: set[int], length: int) -> bool:
 
 def _runs(minutes: set[int]) -> list[str]:
     """The minutes as 'hh:mm-hh:mm' runs, in order of the day; a run may cross midnight."""
-    starts = sorted(minute for minute in minutes if (minute - 1) % DAY_MINUTES not in minutes)
-    runs = []
-    for start in starts:
-        end = start
-        while (end + 1) % DAY_MINUTES in minutes and (end + 1) % DAY_MINUTES != start:
-            end += 1
-        runs.append(window_text(start, end + 1))
-    return runs
+    return [window_text(start, end) for start, end in runs(minutes, DAY_MINUTES)]

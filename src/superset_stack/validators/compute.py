@@ -127,3 +127,19 @@ def validate_fargate_spot(s: Settings) -> list[Problem]:
             )
         ]
     return []
+
+
+def validate_worker_memory(s: Settings) -> list[Problem]:
+    """A worker task big enough for every Celery process taking a report's screenshot at once."""
+    needed = sizing.worker_memory_needed_mib(s.celery_concurrency)
+    if 1 <= s.celery_concurrency <= 64 and needed > s.worker_memory_mib:
+        return [
+            Problem(
+                "workerMemoryMib",
+                f"{s.celery_concurrency} Celery processes, each with a report's browser, need about {needed} "
+                f"MiB ({sizing.CELERY_MAIN_MIB} for Celery, {sizing.CELERY_CHILD_MIB} per process and "
+                f"{sizing.REPORT_BROWSER_MIB} per browser, {sizing.WORKER_HEADROOM_MIB} headroom); "
+                f"workerMemoryMib is {s.worker_memory_mib}: lower celeryConcurrency or raise the memory",
+            )
+        ]
+    return []

@@ -4,7 +4,7 @@ The lines come from the real code: gunicorn started with the web role's own comm
 entrypoint's argv, only the application swapped for one that answers 500 on a chart's data), and
 Superset's logging set up by the configurator superset_config.py installs, through which the event
 logger reports an API call, Superset logs an exception and a Celery task raises inside Celery's own
-tracer. Each query then runs over them in a small re-implementation of the Logs Insights commands
+tracer; and Superset with the stack's security manager while people sign in, and fail to. Each query then runs over them in a small re-implementation of the Logs Insights commands
 it uses (`filter`, `parse`, `stats ... by`; JSON events discovered as fields, as CloudWatch does),
 and must find the groups those lines make, with every field it aggregates present.
 """
@@ -28,6 +28,7 @@ from superset_stack.aws.log_queries import QUERIES, LogQuery
 from superset_stack.contract import parse as parse_contract
 from superset_stack.local.processes import free_port
 from superset_stack.runtime.entrypoint import command
+from tests.integration.runtime.test_login_events import login_lines
 from tests.runtime_venv import CONFIG, SOURCE, runtime_python
 from tests.unit.test_contract import LOCAL
 
@@ -123,7 +124,11 @@ def runtime_lines() -> list[str]:
 @pytest.fixture(scope="module")
 def lines(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     """Every line, as the awslogs driver makes each an event (the roles' groups hold the same kinds)."""
-    return [*gunicorn_lines(tmp_path_factory.mktemp("gunicorn")), *runtime_lines()]
+    return [
+        *gunicorn_lines(tmp_path_factory.mktemp("gunicorn")),
+        *runtime_lines(),
+        *login_lines(tmp_path_factory.mktemp("logins")),
+    ]
 
 
 # --- the Logs Insights commands the queries use, re-implemented ---------------------------------
@@ -196,7 +201,8 @@ QUERY = {query.short_name: query for query in QUERIES}
 
 
 def test_every_query_is_checked_here() -> None:
-    assert set(QUERY) == {"errors", "5xx-by-path", "slowest-requests", "celery-task-failures", "active-users"}
+    assert set(QUERY) == {"errors", "5xx-by-path", "slowest-requests", "celery-task-failures", "active-users",
+                          "logins-by-user", "failed-logins-by-address"}  # fmt: skip
 
 
 def test_errors_are_grouped_by_logger_and_message_not_by_whole_line(lines: list[str]) -> None:
@@ -230,3 +236,18 @@ def test_celery_failures_name_the_task_and_the_error(lines: list[str]) -> None:
 
 def test_active_users_count_the_event_loggers_user_ids(lines: list[str]) -> None:
     assert groups(QUERY["active-users"], lines) == [("4",)]
+
+
+def test_logins_by_user_count_each_users_sign_ins_per_door(lines: list[str]) -> None:
+    rows = list(run(QUERY["logins-by-user"], lines))
+    assert sorted((row["user"], row["method"], row["client"]) for row in rows) == [
+        ("alice", "api", "192.0.2.7"),
+        ("alice", "form", "198.51.100.4"),
+    ]
+
+
+def test_failed_logins_are_grouped_by_the_trusted_client_address(lines: list[str]) -> None:
+    rows = list(run(QUERY["failed-logins-by-address"], lines))
+    assert groups(QUERY["failed-logins-by-address"], lines) == [("198.51.100.4",)]
+    # an unknown name is a failure too: what guessing mostly tries
+    assert sorted(row["user"] for row in rows) == ["alice", "mallory"]

@@ -178,3 +178,24 @@ def test_optional_caches_fail_open_and_what_users_saved_fails_loudly() -> None:
     fail_open = "superset_stack.runtime.fail_open_cache.FailOpenRedisCache"
     assert kinds == {"CACHE_CONFIG": fail_open, "DATA_CACHE_CONFIG": fail_open, "THUMBNAIL_CACHE_CONFIG": fail_open,
                      "FILTER_STATE_CACHE_CONFIG": "RedisCache", "EXPLORE_FORM_DATA_CACHE_CONFIG": "RedisCache"}  # fmt: skip
+
+
+def test_reports_use_the_workers_chromium_the_internal_url_the_relay_and_the_warm_up() -> None:
+    config = config_for({**AWS, "SUPERSET_INTERNAL_URL": "http://web.superset-prod.internal:8088",
+                         "SMTP_HOST": "email-smtp.us-east-1.amazonaws.com", "SMTP_USER": "AKIAEXAMPLE",
+                         "SMTP_PASSWORD": "pw", "SMTP_MAIL_FROM": "superset@example.com",
+                         "SUPERSET_THUMBNAILS": "true", "CACHE_WARMUP_CRON": "0 6 * * 1-5"})  # fmt: skip
+    assert (config["WEBDRIVER_TYPE"], config["WEBDRIVER_BASEURL"], config["WEBDRIVER_BASEURL_USER_FRIENDLY"]) == (
+        "chrome", "http://web.superset-prod.internal:8088/", "https://superset.example.com/"
+    )  # fmt: skip
+    assert config["WEBDRIVER_CONFIGURATION"]["service"]["executable_path"] == "/usr/bin/chromedriver"
+    assert (config["SMTP_HOST"], config["SMTP_STARTTLS"], config["SMTP_SSL_SERVER_AUTH"], config["SMTP_MAIL_FROM"]) == (
+        "email-smtp.us-east-1.amazonaws.com", True, True, "superset@example.com"
+    )  # fmt: skip
+    assert config["FEATURE_FLAGS"] == {"ALERT_REPORTS": True, "THUMBNAILS": True}
+    # weekdays at 06:00 UTC (celery prints minute, hour, day of month, month, day of week)
+    assert config["CELERY_BEAT"]["cache-warmup"] == [
+        "cache-warmup",
+        "<crontab: 0 6 * * 1-5 (m/h/dM/MY/d)>",
+        {"strategy_name": "top_n_dashboards", "top_n": 10, "since": "7 days ago"},
+    ]

@@ -9,9 +9,9 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.unit.ops.conftest import moto_endpoint, moto_server
+from tests.unit.ops.conftest import api_calls, moto_endpoint, moto_server
 
-__all__ = ["moto_endpoint", "moto_server"]  # fixtures, shared with the day-2 commands' tests
+__all__ = ["api_calls", "moto_endpoint", "moto_server"]  # fixtures, shared with the day-2 commands' tests
 Clients = Callable[[str], Any]
 
 

@@ -163,5 +163,8 @@ def test_runs_only_with_credentials_the_cli_a_zone_and_a_way_to_the_image() -> N
         "live acceptance test needs: no AWS credentials (boto3 finds none); no Pulumi CLI on PATH; not set: "
         "SUPERSET_LIVE_REGION (the AWS region to deploy to), SUPERSET_LIVE_DOMAIN (a host name in a Route 53 zone "
         "you control, e.g. superset-live.example.com), SUPERSET_LIVE_HOSTED_ZONE_ID (that zone's id); no docker to "
-        "build the image (or set SUPERSET_LIVE_IMAGE_URI to a digest-pinned image)"
+        "build the image (docker on PATH or a daemon at DOCKER_HOST; or set SUPERSET_LIVE_IMAGE_URI to a "
+        "digest-pinned image)"
     )
+    # GitLab's Docker-in-Docker: a daemon at DOCKER_HOST and no docker command
+    assert skip_reason({**ENVIRON, "DOCKER_HOST": "tcp://docker:2375"}, **{**ready, "docker": None}) is None  # type: ignore[arg-type]

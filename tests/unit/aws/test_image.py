@@ -30,7 +30,7 @@ def test_builds_and_pushes_to_an_immutable_encrypted_repository(build: Build) ->
     mocks = build(lambda: Image("img", ImageArgs(kms_key_arn=KEY)).image_ref.apply(refs.append))
     assert Counter(mocks.types()) == Counter({
         "superset:image:Image": 1, "aws:ecr/repository:Repository": 1, "aws:ecr/lifecyclePolicy:LifecyclePolicy": 1,
-        "docker-build:index:Image": 1,
+        "docker-build:index:Image": 2,
     })  # fmt: skip
     assert mocks.inputs_of("aws:ecr/repository:Repository") == [{
         "imageTagMutability": "IMMUTABLE", "imageScanningConfiguration": {"scanOnPush": True},
@@ -42,8 +42,9 @@ def test_builds_and_pushes_to_an_immutable_encrypted_repository(build: Build) ->
         "countType": "imageCountMoreThan",
         "countNumber": 30,
     }
-    (image,) = mocks.inputs_of("docker-build:index:Image")
+    image, worker = mocks.inputs_of("docker-build:index:Image")
     url = "123456789012.dkr.ecr.us-east-1.amazonaws.com/img"
+    assert (image["target"], worker["target"]) == ("web", "worker")
     assert image["platforms"] == ["linux/arm64"]
     assert image["buildArgs"] == {
         "SUPERSET_DIGEST": "sha256:59cd4af66006fe4cc98906eda42a771dbefdacb432f9ab083e02cdc6ff01f29d",
@@ -52,6 +53,11 @@ def test_builds_and_pushes_to_an_immutable_encrypted_repository(build: Build) ->
         "SIGN_IN_EXTRAS": "",  # python-ldap only for LDAP sign-in (it needs a compiler)
     }
     assert image["tags"] == [f"{url}:{content_tag('linux/arm64', image['buildArgs'])}"]
+    # the worker adds Debian's Chromium, pinned by version in a fixed snapshot of Debian's archive
+    assert worker["buildArgs"] == {**image["buildArgs"], "DEBIAN_SNAPSHOT": "20261130T000000Z",
+                                   "CHROMIUM_VERSION": "156.0.8078.114-1~deb12u1"}  # fmt: skip
+    assert worker["tags"] == [f"{url}:{content_tag('linux/arm64', worker['buildArgs'], target='worker')}"]
+    assert worker["tags"] != image["tags"]
     assert image["push"] is True
     assert image["context"] == {"location": str(SOURCE_ROOT)}
     assert image["dockerfile"] == {"location": str(DOCKERFILE)}
@@ -63,17 +69,24 @@ def test_chosen_drivers_are_built_in_sorted(build: Build) -> None:
     mocks = build(
         lambda: Image("img", ImageArgs(kms_key_arn=KEY, warehouse_drivers=["snowflake", "bigquery"]))
     )
-    (image,) = mocks.inputs_of("docker-build:index:Image")
-    assert image["buildArgs"]["WAREHOUSE_DRIVERS"] == "bigquery snowflake"
+    image, worker = mocks.inputs_of("docker-build:index:Image")
+    assert (
+        image["buildArgs"]["WAREHOUSE_DRIVERS"]
+        == worker["buildArgs"]["WAREHOUSE_DRIVERS"]
+        == "bigquery snowflake"
+    )
     assert build_args(["snowflake", "bigquery"]) == build_args(["bigquery", "snowflake"])
     assert image["tags"][0].endswith(content_tag("linux/arm64", build_args(["bigquery", "snowflake"])))
 
 
 def test_ldap_sign_in_builds_python_ldap_in_and_nothing_else_does(build: Build) -> None:
     mocks = build(lambda: Image("img", ImageArgs(kms_key_arn=KEY, sign_in_extras=["ldap"])))
-    (image,) = mocks.inputs_of("docker-build:index:Image")
-    assert image["buildArgs"]["SIGN_IN_EXTRAS"] == "ldap"
+    image, worker = mocks.inputs_of("docker-build:index:Image")
+    # both targets: the worker image is built FROM web, so it carries python-ldap too
+    assert image["buildArgs"]["SIGN_IN_EXTRAS"] == worker["buildArgs"]["SIGN_IN_EXTRAS"] == "ldap"
     assert image["tags"][0].endswith(content_tag("linux/arm64", build_args(["clickhouse"], ["ldap"])))
+    worker_args = build_args(["clickhouse"], ["ldap"], "worker")
+    assert worker["tags"][0].endswith(content_tag("linux/arm64", worker_args, target="worker"))
     with pytest.raises(ValueError, match=r"no extra lock for \['kerberos'\]"):
         build(lambda: Image("bad", ImageArgs(kms_key_arn=KEY, sign_in_extras=["kerberos"])))
 
@@ -84,6 +97,7 @@ def test_x86_builds_for_amd64_under_its_own_tag(build: Build) -> None:
         Image("x86", ImageArgs(kms_key_arn=KEY, cpu_architecture="X86_64"))
 
     images = {image.name: image.inputs for image in build(program).of_type("docker-build:index:Image")}
+    assert set(images) == {"arm", "arm-worker", "x86", "x86-worker"}
     arm, x86 = images["arm"], images["x86"]
     assert (arm["platforms"], x86["platforms"]) == (["linux/arm64"], ["linux/amd64"])
     # same sources, other architecture: the immutable repository must get a new tag
@@ -98,6 +112,13 @@ def test_a_prebuilt_image_is_used_as_given(build: Build) -> None:
     )
     assert mocks.types() == ["superset:image:Image"]
     assert refs == [uri]
+    worker_refs: list[str] = []
+    build(
+        lambda: Image("img", ImageArgs(kms_key_arn=KEY, image_uri=uri)).worker_image_ref.apply(
+            worker_refs.append
+        )
+    )
+    assert worker_refs == [uri]  # every task runs the given image (it must carry Chromium for screenshots)
 
 
 def test_the_build_inputs_are_the_dockerfile_and_everything_it_copies() -> None:

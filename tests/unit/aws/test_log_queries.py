@@ -26,6 +26,8 @@ def test_one_saved_query_per_row_in_the_stacks_folder_on_its_log_groups(build: B
         "queries-slowest-requests": ("superset/prod/Slowest API calls (p95 and max, ms)", ["/superset/prod/web"]),
         "queries-celery-task-failures": ("superset/prod/Celery task failures", ["/superset/prod/worker"]),
         "queries-active-users": ("superset/prod/Active users (API calls by user id)", ["/superset/prod/web"]),
+        "queries-logins-by-user": ("superset/prod/Logins by user", ["/superset/prod/web"]),
+        "queries-failed-logins-by-address": ("superset/prod/Failed logins by client address", ["/superset/prod/web"]),
     }  # fmt: skip
     assert saved["queries-errors"]["queryString"] == (
         'fields @timestamp, @log, logger, message, exception\n| filter level in ["ERROR", "CRITICAL"]\n'

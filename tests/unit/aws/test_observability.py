@@ -67,7 +67,7 @@ def test_the_alarm_set(build: Build) -> None:
         "web-cpu", "web-memory", "worker-cpu", "worker-memory", "worker-tasks", "beat-tasks", "target-5xx",
         "alb-5xx", "healthy-hosts", "unhealthy-hosts", "response-time-p99", "database-cpu", "database-connections",
         "database-free-storage", "cache-memory-1", "cache-evictions-1", "cache-cpu-1", "cache-memory-2",
-        "cache-evictions-2", "cache-cpu-2", "application-errors", "certificate-expiry",
+        "cache-evictions-2", "cache-cpu-2", "application-errors", "report-failures", "certificate-expiry",
     ])  # fmt: skip
     for alarm in found.values():
         assert alarm["alarmActions"] == alarm["okActions"] == [TOPIC]
@@ -103,22 +103,31 @@ def test_thresholds_and_dimensions(build: Build) -> None:
     )
 
 
-def test_error_events_are_counted_in_every_log(build: Build) -> None:
+def test_error_events_and_failed_reports_are_counted_in_every_log(build: Build) -> None:
     mocks = build(observability())
-    assert [f["logGroupName"] for f in mocks.inputs_of("aws:cloudwatch/logMetricFilter:LogMetricFilter")] == [
-        "/superset/prod/web",
-        "/superset/prod/worker",
-        "/superset/prod/beat",
-    ]
-    for metric_filter in mocks.inputs_of("aws:cloudwatch/logMetricFilter:LogMetricFilter"):
+    filters = {f.name: f.inputs for f in mocks.of_type("aws:cloudwatch/logMetricFilter:LogMetricFilter")}
+    logs = ["/superset/prod/web", "/superset/prod/worker", "/superset/prod/beat"]
+    for metric, short_name, pattern in (
         # a JSON filter on the runtime's error events (runtime/error_events.py), not the text "ERROR"
-        assert metric_filter["pattern"] == '{ ($.level = "ERROR") || ($.level = "CRITICAL") }'
-        assert metric_filter["metricTransformation"] == {
-            "name": "ApplicationErrors",
-            "namespace": "Superset/prod",
-            "value": "1",
-            "defaultValue": "0",
-        }
+        ("ApplicationErrors", "errors", '{ ($.level = "ERROR") || ($.level = "CRITICAL") }'),
+        # the report executions Superset records, as runtime/reports.py logs them
+        ("ReportFailures", "report-failures", '{ ($.event = "report_execution") && ($.state = "Error") }'),
+    ):
+        mine = [filters[f"ops-{short_name}-{index}"] for index in range(3)]
+        assert [f["logGroupName"] for f in mine] == logs
+        for metric_filter in mine:
+            assert metric_filter["pattern"] == pattern
+            assert metric_filter["metricTransformation"] == {
+                "name": metric, "namespace": "Superset/prod", "value": "1", "defaultValue": "0",
+            }  # fmt: skip
+    assert len(filters) == 6
+
+
+def test_a_failed_report_pages_within_five_minutes(build: Build) -> None:
+    alarm = alarms(build(observability()))["report-failures"]
+    expected = {"namespace": "Superset/prod", "metricName": "ReportFailures", "statistic": "Sum", "threshold": 0,
+                "comparisonOperator": "GreaterThanThreshold", "evaluationPeriods": 1, "period": 300}  # fmt: skip
+    assert {key: alarm[key] for key in expected} == expected
 
 
 def test_dashboard_shows_every_alarm(build: Build) -> None:
@@ -126,7 +135,7 @@ def test_dashboard_shows_every_alarm(build: Build) -> None:
     (dashboard,) = mocks.inputs_of("aws:cloudwatch/dashboard:Dashboard")
     assert dashboard["dashboardName"] == "superset-prod"
     widgets = json.loads(dashboard["dashboardBody"])["widgets"]
-    assert len(widgets[0]["properties"]["alarms"]) == 22
+    assert len(widgets[0]["properties"]["alarms"]) == 23
     assert [w["type"] for w in widgets] == ["alarm", "metric", "metric", "metric", "metric", "metric"]
 
 
@@ -239,7 +248,7 @@ def test_thresholds_and_descriptions_follow_the_args() -> None:
         "web-cpu": 70, "web-memory": 90, "worker-cpu": 70, "worker-memory": 90, "worker-tasks": 0,
         "beat-tasks": 0, "target-5xx": 10, "alb-5xx": 10, "healthy-hosts": 0, "unhealthy-hosts": 0, "response-time-p99": 2.5, "database-cpu": 70, "database-connections": 123,
         "database-free-storage": 50 * 2**30 // 10, "cache-memory-1": 90, "cache-evictions-1": 0, "cache-cpu-1": 70,
-        "application-errors": 10, "certificate-expiry": 30,
+        "application-errors": 10, "report-failures": 0, "certificate-expiry": 30,
     }  # fmt: skip
     assert rows["worker-memory"].description == "Superset worker memory above 90% for 5 minutes"
     assert rows["response-time-p99"].description == "p99 response time above 2.5 s for 5 minutes"
@@ -249,7 +258,10 @@ def test_thresholds_and_descriptions_follow_the_args() -> None:
     assert rows["cache-cpu-1"].description == "Cache node 1 engine CPU above 70%"
     below = {name for name, row in rows.items() if row.comparison == "LessThanThreshold"}
     assert below == {"database-free-storage", "certificate-expiry"}
-    assert {name for name, row in rows.items() if row.period_seconds != 60} == {"certificate-expiry"}
+    assert {name for name, row in rows.items() if row.period_seconds != 60} == {
+        "certificate-expiry",
+        "report-failures",
+    }
     assert {name for name, row in rows.items() if row.expression} == {
         "worker-tasks",
         "beat-tasks",

@@ -43,6 +43,9 @@ def test_default_matrix(build: Build) -> None:
         ("in", "sg-alb-id", 80, "0.0.0.0/0"),
         ("out", "sg-alb-id", 8088, "sg-app-id"),
         ("in", "sg-app-id", 8088, "sg-alb-id"),
+        # the worker's browser to the web tasks by their internal name (report screenshots)
+        ("in", "sg-app-id", 8088, "sg-app-id"),
+        ("out", "sg-app-id", 8088, "sg-app-id"),
         ("out", "sg-app-id", 5432, "sg-database-id"),
         ("out", "sg-app-id", 6379, "sg-cache-id"),
         ("out", "sg-app-id", 443, "pl-s3"),

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from superset_stack import office_hours
-from superset_stack.aws.service import Services, ServicesArgs
+from superset_stack.aws.service import ReportDelivery, Services, ServicesArgs
 from superset_stack.contract import BY_NAME, names, parse
 from superset_stack.plan.recording import RecordingMocks
 
@@ -31,7 +31,7 @@ def args(**overrides: Any) -> ServicesArgs:
     values: dict[str, Any] = {
         "region": "us-east-1", "account_id": "123456789012", "environment": "prod",
         "public_url": "https://superset.example.com", "image_ref": "repo@sha256:" + "a" * 64, "repository_arn": REPO,
-        "kms_key_arn": KEY, "private_subnet_ids": ["subnet-a", "subnet-b"], "security_group_id": "sg-app",
+        "kms_key_arn": KEY, "private_subnet_ids": ["subnet-a", "subnet-b"], "security_group_id": "sg-app", "vpc_id": "vpc-1",
         "target_group_arn": "arn:tg", "load_balancer_arn_suffix": "app/alb/1", "target_group_arn_suffix": "targetgroup/web/2",
         "database_address": "db.internal", "database_port": 5432, "database_name": "superset",
         "database_master_user": "superset_admin", "database_master_secret_arn": DB_SECRET,
@@ -60,7 +60,8 @@ def test_creates_exactly_these_resources(build: Build) -> None:
         "superset:service:Services": 1, "aws:ecs/cluster:Cluster": 1, "aws:cloudwatch/logGroup:LogGroup": 4,
         "aws:iam/role:Role": 3, "aws:iam/rolePolicy:RolePolicy": 3, "aws:ecs/taskDefinition:TaskDefinition": 4,
         "aws:ecs/service:Service": 3, "aws:appautoscaling/target:Target": 1, "aws:appautoscaling/policy:Policy": 3,
-        "pulumi-python:dynamic:Resource": 1,
+        "pulumi-python:dynamic:Resource": 1, "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace": 1,
+        "aws:servicediscovery/service:Service": 1,
     })  # fmt: skip
     assert mocks.inputs_of("aws:ecs/cluster:Cluster") == [
         {"settings": [{"name": "containerInsights", "value": "enhanced"}]}
@@ -490,3 +491,60 @@ def test_a_task_definition_waits_for_its_roles_policies(build: Build) -> None:
     }
     for definition in mocks.of_type("aws:ecs/taskDefinition:TaskDefinition"):
         assert set(definition.options["dependsOn"]) == policies, definition.name
+
+
+# --- alerts and reports --------------------------------------------------------------------------
+
+SMTP = "arn:aws:secretsmanager:us-east-1:123456789012:secret:superset/smtp-AbCdEf"
+SLACK = "arn:aws:secretsmanager:us-east-1:123456789012:secret:superset/slack-AbCdEf"
+SES = ReportDelivery(smtp_host="email-smtp.us-east-1.amazonaws.com", smtp_user="AKIAEXAMPLE",
+                     smtp_mail_from="superset@example.com", smtp_password_secret_arn=SMTP,
+                     slack_token_secret_arn=SLACK, thumbnails=True, cache_warmup_cron="0 6 * * 1-5")  # fmt: skip
+
+
+def test_the_web_tier_has_an_internal_name_the_worker_opens(build: Build) -> None:
+    mocks = build(lambda: Services("app", args()))
+    assert mocks.inputs_of("aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace") == [{
+        "name": "superset-prod.internal", "vpc": "vpc-1",
+        "description": "Superset's internal names (the worker reaches the web tier here)",
+    }]  # fmt: skip
+    assert mocks.inputs_of("aws:servicediscovery/service:Service") == [{
+        "name": "web", "healthCheckCustomConfig": {},
+        "dnsConfig": {"namespaceId": "app-internal-id", "dnsRecords": [{"type": "A", "ttl": 10}],
+                      "routingPolicy": "MULTIVALUE"},
+    }]  # fmt: skip
+    web = next(r for r in mocks.of_type("aws:ecs/service:Service") if r.name == "app-web")
+    assert web.inputs["serviceRegistries"] == {
+        "registryArn": "arn:aws:servicediscovery:us-east-1:123456789012:app-web"
+    }
+    for container in containers(mocks).values():
+        environment = {item["name"]: item["value"] for item in container["environment"]}
+        assert environment["SUPERSET_INTERNAL_URL"] == "http://web.superset-prod.internal:8088"
+        assert environment["SUPERSET_THUMBNAILS"] == "false"
+        assert "SMTP_HOST" not in environment  # no relay: the contract's defaults, no e-mail
+
+
+def test_the_worker_runs_its_own_image_and_alone_gets_the_mail_and_slack_secrets(build: Build) -> None:
+    worker_image = "repo@sha256:" + "b" * 64
+    mocks = build(lambda: Services("app", args(worker_image_ref=worker_image, reports=SES)))
+    found = containers(mocks)
+    assert {role: c["image"] for role, c in found.items()} == {
+        "web": "repo@sha256:" + "a" * 64, "worker": worker_image, "beat": "repo@sha256:" + "a" * 64,
+        "migration": "repo@sha256:" + "a" * 64,
+    }  # fmt: skip
+    secrets = {role: {item["name"]: item["valueFrom"] for item in c["secrets"]} for role, c in found.items()}
+    assert (secrets["worker"]["SMTP_PASSWORD"], secrets["worker"]["SLACK_API_TOKEN"]) == (SMTP, SLACK)
+    assert all("SMTP_PASSWORD" not in secrets[role] and "SLACK_API_TOKEN" not in secrets[role]
+               for role in ("web", "beat", "migration"))  # fmt: skip
+    environment = {item["name"]: item["value"] for item in found["worker"]["environment"]}
+    assert {name: environment[name] for name in ("SMTP_HOST", "SMTP_PORT", "SMTP_SECURITY", "SMTP_USER",
+                                                 "SMTP_MAIL_FROM", "SUPERSET_THUMBNAILS", "CACHE_WARMUP_CRON",
+                                                 "CACHE_WARMUP_TOP_DASHBOARDS")} == {
+        "SMTP_HOST": "email-smtp.us-east-1.amazonaws.com", "SMTP_PORT": "587", "SMTP_SECURITY": "starttls",
+        "SMTP_USER": "AKIAEXAMPLE", "SMTP_MAIL_FROM": "superset@example.com", "SUPERSET_THUMBNAILS": "true",
+        "CACHE_WARMUP_CRON": "0 6 * * 1-5", "CACHE_WARMUP_TOP_DASHBOARDS": "10",
+    }  # fmt: skip
+    [read] = [s for s in _statements(mocks, "app-execution") if s["Sid"] == "ReadTheNamedSecrets"]
+    assert read["Resource"] == [SECRET_KEY, REDIS, SMTP, SLACK]  # no master secret: the migration's alone
+    [read] = [s for s in _statements(mocks, "app-migration-execution") if s["Sid"] == "ReadTheNamedSecrets"]
+    assert read["Resource"] == [DB_SECRET, SECRET_KEY, REDIS, ADMIN]

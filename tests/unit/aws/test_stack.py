@@ -75,7 +75,7 @@ def test_each_preset_builds_end_to_end(
     assert counts["aws:iam/role:Role"] == 5 + extra_roles
     assert counts["aws:backup/selection:Selection"] == 1
     assert counts["aws:cloudwatch/dashboard:Dashboard"] == 1
-    assert counts["aws:cloudwatch/queryDefinition:QueryDefinition"] == 5
+    assert counts["aws:cloudwatch/queryDefinition:QueryDefinition"] == 7  # aws/log_queries.py QUERIES
     assert counts["aws:ecs/service:Service"] == 3
     assert counts["aws:ecs/taskDefinition:TaskDefinition"] == 4
     assert counts["aws:lb/listener:Listener"] == 2
@@ -165,8 +165,8 @@ def test_every_alarm_notifies_the_topic(build: Build) -> None:
     (topic,) = mocks.of_type("aws:sns/topic:Topic")
     topic_arn = f"arn:aws:sns:us-east-1:123456789012:{topic.name}"
     alarms = mocks.inputs_of("aws:cloudwatch/metricAlarm:MetricAlarm")
-    # ECS and task counts, ALB, RDS, cache per node (prod: 2 nodes), errors, certificate
-    assert len(alarms) == 4 + 2 + 5 + 3 + 3 * 2 + 2
+    # ECS and task counts, ALB, RDS, cache per node (prod: 2 nodes), errors, failed reports, certificate
+    assert len(alarms) == 4 + 2 + 5 + 3 + 3 * 2 + 3
     for alarm in alarms:
         assert (alarm["alarmActions"], alarm["okActions"], alarm["actionsEnabled"]) == (
             [topic_arn],
@@ -199,8 +199,10 @@ def test_without_nat_tasks_keep_only_private_paths(build: Build) -> None:
     egress = {(r["fromPort"], r.get("cidrIpv4") or r.get("referencedSecurityGroupId") or r.get("prefixListId"))
               for r in mocks.inputs_of("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
               if r["securityGroupId"] == "superset-sg-app-id"}  # fmt: skip
+    # ... and the web tasks, which the worker's browser opens for report screenshots
     assert egress == {(5432, "superset-sg-database-id"), (6379, "superset-sg-cache-id"),
-                      (443, "pl-superset-network-s3"), (443, "superset-sg-endpoints-id")}  # fmt: skip
+                      (443, "pl-superset-network-s3"), (443, "superset-sg-endpoints-id"),
+                      (8088, "superset-sg-app-id")}  # fmt: skip
 
 
 def test_dev_endpoints_sit_in_the_first_zone_only(build: Build) -> None:
@@ -403,7 +405,7 @@ SERVICE_PARTS: dict[str, Any] = {
     "cache": SimpleNamespace(primary_endpoint_address="cache.internal", port=6379),
     "load_balancer": SimpleNamespace(url="https://superset.example.com", target_group_arn="arn:tg",
                                      load_balancer_arn_suffix="app/lb", target_group_arn_suffix="tg/web"),
-    "image": SimpleNamespace(image_ref="repo@sha256:1", repository_arn="arn:repo"),
+    "image": SimpleNamespace(image_ref="repo@sha256:1", worker_image_ref="repo@sha256:2", repository_arn="arn:repo"),
 }  # fmt: skip
 
 

@@ -81,6 +81,47 @@ def test_each_deploy_role_trusts_its_environment_only(build: Build) -> None:
     ]
 
 
+DRILL_AND_ACCEPTANCE = {
+    "drill_subjects": {"prod": "repo:acme/app:environment:prod-drill"},
+    "drill_policy_arns": {"prod": {"drill": "arn:aws:iam::123456789012:policy/drill-prod"}},
+    "acceptance_subject": "repo:acme/app:environment:acceptance",
+    "acceptance_policy_arns": {"read": "arn:aws:iam::123456789012:policy/read",
+                               "acceptance": "arn:aws:iam::123456789012:policy/acceptance"},
+}  # fmt: skip
+
+
+def test_the_drill_and_acceptance_roles_trust_their_own_subjects_and_attach_their_own_policies(
+    build: Build,
+) -> None:
+    mocks = build(identity(**DRILL_AND_ACCEPTANCE))
+    for name, subject, description, seconds in (
+        ("github-drill-prod", "repo:acme/app:environment:prod-drill", "restore drill of prod", 7200),
+        ("github-acceptance", "repo:acme/app:environment:acceptance", "live acceptance test (throw-away stacks)",
+         10800),
+    ):  # fmt: skip
+        assert trust(mocks, name) == web_identity(PROVIDER, {"StringEquals": {
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            "token.actions.githubusercontent.com:sub": subject,
+        }})  # fmt: skip
+        role = mocks.named(name).inputs
+        assert (role["description"], role["maxSessionDuration"]) == (
+            f"GitHub Actions of acme/app: {description}",
+            seconds,
+        )
+    attached = {r.name: r.inputs["policyArn"].rsplit("/", 1)[1] for r in mocks.of_type(ATTACHMENT)}
+    assert {n: arn for n, arn in attached.items() if "deploy" not in n and "preview" not in n} == {
+        "github-drill-prod-drill": "drill-prod",
+        "github-acceptance-read": "read",
+        "github-acceptance-acceptance": "acceptance",
+    }
+
+
+def test_without_their_subjects_there_are_no_drill_or_acceptance_roles(build: Build) -> None:
+    created: list[CiIdentity] = []
+    build(lambda: created.append(identity()()))
+    assert (created[0].drill_role_arns, created[0].acceptance_role_arn) == ({}, None)
+
+
 def test_a_wildcard_subject_is_matched_with_string_like(build: Build) -> None:
     mocks = build(
         identity(issuer_url="https://gitlab.com", preview_subject="project_path:g/p:ref_type:branch:ref:*")
@@ -131,6 +172,14 @@ def test_an_existing_provider_is_used_instead_of_a_new_one(build: Build) -> None
         ({"issuer_url": "https://gitlab.com/"}, "issuer_url must be https://<host> without a trailing slash"),
         ({"deploy_session_seconds": 60}, "session seconds must be 3600-43200, got 60"),
         ({"deploy_subjects": {}}, "deploy_subjects: at least one environment"),
+        ({"acceptance_session_seconds": 50000}, "session seconds must be 3600-43200, got 50000"),
+        (
+            {
+                "drill_subjects": {"prod": "repo:acme/app:environment:prod-drill", "dev": "x"},
+                "drill_policy_arns": {"prod": {}},
+            },
+            "drill_policy_arns: no policies for the drill roles of dev",
+        ),
     ],
 )
 def test_rejects_arguments_iam_would_refuse(

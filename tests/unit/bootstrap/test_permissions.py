@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from superset_stack.acceptance.grants import ACCEPTANCE
 from superset_stack.bootstrap.actions import NEEDS, Needs
 from superset_stack.bootstrap.permissions import (
     POLICY_SIZE_LIMIT,
@@ -19,6 +20,7 @@ from superset_stack.bootstrap.permissions import (
     services,
     write_statements,
 )
+from superset_stack.ops.grants import DRILL
 from superset_stack.plan.recording import RecordingMocks
 
 Build = Callable[[Callable[[], Any]], RecordingMocks]
@@ -41,6 +43,7 @@ SMALL = {
 def permissions() -> StackPermissions:
     return StackPermissions("ci", StackPermissionsArgs(
         account_id="123456789012", partition="aws", state_bucket_arn=BUCKET, key_arn=KEY, key_alias_arn=ALIAS,
+        environments=("dev", "prod"),
     ))  # fmt: skip
 
 
@@ -91,10 +94,35 @@ def test_the_policies_and_who_gets_them(build: Build) -> None:
     created: list[StackPermissions] = []
     mocks = build(lambda: created.append(permissions()))
     assert sorted(p.name for p in mocks.of_type("aws:iam/policy:Policy")) == [
-        "ci-deploy-state", "ci-iam", "ci-preview-state", "ci-read", "ci-write-1", "ci-write-2",
+        "ci-acceptance", "ci-deploy-state", "ci-drill-dev", "ci-drill-prod", "ci-iam", "ci-preview-state", "ci-read",
+        "ci-write-1", "ci-write-2",
     ]  # fmt: skip
     assert list(created[0].preview_policy_arns) == ["read", "preview-state"]
     assert list(created[0].deploy_policy_arns) == ["read", "write-1", "write-2", "iam", "deploy-state"]
+    assert list(created[0].acceptance_policy_arns) == [*created[0].deploy_policy_arns, "acceptance"]
+    assert {env: list(arns) for env, arns in created[0].drill_policy_arns.items()} == {
+        "dev": ["drill"], "prod": ["drill"],
+    }  # fmt: skip
+
+
+def test_each_drill_policy_is_the_drill_table_for_its_own_stack(build: Build) -> None:
+    found = policies(build)
+    prod = statements(found["ci-drill-prod"])
+    assert [s["Sid"] for s in prod] == [grant.sid for grant in DRILL]
+    restore = next(s for s in prod if s["Sid"] == "RestoreOnlyIntoAScratchInstance")
+    assert restore["Resource"][:2] == [
+        "arn:aws:rds:*:123456789012:db:superset-prod-drill-*",
+        "arn:aws:rds:*:123456789012:snapshot:rds:superset-prod-metadata-*",
+    ]
+    assert json.dumps(statements(found["ci-drill-dev"])).count("superset-dev") == json.dumps(prod).count(
+        "superset-prod"
+    )  # the same table, the other stack's names
+    assert "superset-prod" not in json.dumps(found["ci-drill-dev"])
+    assert all(s["Effect"] == "Allow" for s in prod)
+
+
+def test_the_acceptance_policy_is_its_table(build: Build) -> None:
+    assert [s["Sid"] for s in statements(policies(build)["ci-acceptance"])] == [g.sid for g in ACCEPTANCE]
 
 
 def test_every_policy_fits_iams_size_limit(build: Build) -> None:
@@ -179,6 +207,6 @@ def test_more_policies_than_iam_attaches_to_a_role_are_refused(
     from superset_stack.bootstrap import permissions as module
 
     monkeypatch.setattr(module, "chunks", lambda statements: [[statement] for statement in statements])
-    count = len(write_statements()) + 3
-    with pytest.raises(ValueError, match=f"{count} policies per deploy role exceed IAM's quota of 10"):
+    count = len(write_statements()) + 4
+    with pytest.raises(ValueError, match=f"{count} policies per acceptance role exceed IAM's quota of 10"):
         permissions()

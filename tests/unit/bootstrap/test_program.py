@@ -47,10 +47,10 @@ def test_what_one_account_gets_with_github(build: Build) -> None:
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
         "aws:s3/bucketPolicy:BucketPolicy": 1,
         "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 1,
-        "aws:iam/policy:Policy": 6,
+        "aws:iam/policy:Policy": 7 + 3,  # and a drill policy per stack
         "aws:iam/openIdConnectProvider:OpenIdConnectProvider": 1,
-        "aws:iam/role:Role": 4,  # preview + dev, staging, prod
-        "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 2 + 3 * 5,
+        "aws:iam/role:Role": 1 + 3 + 3 + 1,  # preview, deploy and drill of dev, staging, prod, acceptance
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 2 + 3 * 5 + 3 * 1 + 6,
     })  # fmt: skip
 
 
@@ -67,11 +67,21 @@ def test_outputs_say_how_to_log_in_encrypt_and_which_roles_to_assume(build: Buil
             "staging": f"{arn}github-deploy-staging",
             "prod": f"{arn}github-deploy-prod",
         },
+        "githubDrillRoleArns": {
+            "staging": f"{arn}github-drill-staging",
+            "prod": f"{arn}github-drill-prod",
+        },
+        "githubAcceptanceRoleArn": f"{arn}github-acceptance",
         "gitlabPreviewRoleArn": f"{arn}gitlab-preview",
         "gitlabDeployRoleArns": {
             "staging": f"{arn}gitlab-deploy-staging",
             "prod": f"{arn}gitlab-deploy-prod",
         },
+        "gitlabDrillRoleArns": {
+            "staging": f"{arn}gitlab-drill-staging",
+            "prod": f"{arn}gitlab-drill-prod",
+        },
+        "gitlabAcceptanceRoleArn": f"{arn}gitlab-acceptance",
     }
 
 
@@ -81,8 +91,10 @@ def test_gitlab_gets_its_own_provider_and_roles(build: Build) -> None:
         "https://gitlab.com", "https://token.actions.githubusercontent.com",
     ]  # fmt: skip
     assert sorted(r.name for r in mocks.of_type("aws:iam/role:Role")) == [
-        "github-deploy-prod", "github-deploy-staging", "github-preview",
-        "gitlab-deploy-prod", "gitlab-deploy-staging", "gitlab-preview",
+        "github-acceptance", "github-deploy-prod", "github-deploy-staging", "github-drill-prod",
+        "github-drill-staging", "github-preview",
+        "gitlab-acceptance", "gitlab-deploy-prod", "gitlab-deploy-staging", "gitlab-drill-prod",
+        "gitlab-drill-staging", "gitlab-preview",
     ]  # fmt: skip
 
 
@@ -124,7 +136,9 @@ def test_main_reads_the_stack_config_as_the_engine_hands_it() -> None:
     finally:
         pulumi.runtime.set_all_config({})
     assert sorted(r.name for r in mocks.of_type("aws:iam/role:Role")) == [
+        "github-acceptance",
         "github-deploy-prod",
+        "github-drill-prod",
         "github-preview",
     ]
     (lifecycle,) = mocks.inputs_of("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")

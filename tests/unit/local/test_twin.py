@@ -15,7 +15,7 @@ import redis
 
 from superset_stack.contract import names, parse
 from superset_stack.local.processes import TwinError, free_port
-from superset_stack.local.twin import Ports, Twin, TwinOptions
+from superset_stack.local.twin import BROWSER_HINT, Ports, Twin, TwinOptions, browser_problem
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def runtime(tmp_path: Path) -> Path:
 
 def twin(tmp_path: Path, runtime: Path, *, like_aws: bool = False, **ports: int) -> Twin:
     chosen = Ports(**{"web": free_port(), "postgres": free_port(), "redis": free_port(), "https": free_port(),
-                      "http": free_port(), **ports})  # fmt: skip
+                      "http": free_port(), "smtp": free_port(), **ports})  # fmt: skip
     return Twin(TwinOptions(state_dir=tmp_path / "state", runtime=runtime, ports=chosen, like_aws=like_aws))
 
 
@@ -178,6 +178,56 @@ def test_only_the_stores_can_be_stopped_and_started_alone(tmp_path: Path, runtim
     twin = Twin(TwinOptions(state_dir=tmp_path / "twin", runtime=runtime))
     with pytest.raises(ValueError, match="unknown store 'web'; allowed: postgres, redis"):
         getattr(twin, method)("web")
+
+
+def test_the_runtime_sends_mail_to_the_twins_relay_and_the_browser_opens_gunicorn(
+    tmp_path: Path, runtime: Path
+) -> None:
+    default = twin(tmp_path / "default", runtime, smtp=2525, web=8099)
+    parsed = parse(default.environment("worker"))
+    assert (parsed.smtp_host, parsed.smtp_port, parsed.smtp_security, parsed.smtp_user) == (
+        "127.0.0.1",
+        2525,
+        "none",
+        "",
+    )
+    assert parsed.internal_url == "http://127.0.0.1:8099"
+    assert default.mail().certificate is None and default.mail().mail_dir == default.root / "mail"
+
+
+def test_like_aws_mail_goes_over_starttls_with_a_login_only_the_worker_knows(
+    tmp_path: Path, runtime: Path
+) -> None:
+    subject = twin(tmp_path, runtime, like_aws=True, smtp=2525)
+    worker = parse(subject.environment("worker"))
+    assert (worker.smtp_host, worker.smtp_security, worker.smtp_user) == ("localhost", "starttls", "superset")
+    assert worker.smtp_password == subject.secrets()["smtp_password"] == subject.mail().password
+    assert all(parse(subject.environment(role)).smtp_password == "" for role in ("web", "beat", "bootstrap"))
+    # smtplib verifies the relay against the system's store, with the twin's CA added (like-aws only)
+    assert subject.process_environment("worker")["SSL_CERT_FILE"] == str(subject.root / "tls" / "trust.pem")
+    assert "SSL_CERT_FILE" not in twin(tmp_path / "default", runtime).process_environment("worker")
+
+
+def test_status_names_the_mail_folder_and_the_relay(tmp_path: Path, runtime: Path) -> None:
+    subject = twin(tmp_path, runtime, smtp=2525)
+    assert {key: subject.status()[key] for key in ("mail_dir", "smtp_host", "smtp_port")} == dict.fromkeys(
+        ("mail_dir", "smtp_host", "smtp_port")
+    )  # nothing started yet
+    subject.prepare_state_folder()
+    subject.state_file.write_text(json.dumps({"ports": {**vars(subject.options.ports)}, "processes": {}}))
+    status = subject.status()
+    assert (status["mail_dir"], status["smtp_host"], status["smtp_port"]) == (
+        str(subject.root / "mail"),
+        "127.0.0.1",
+        2525,
+    )
+    assert status["processes"]["smtp"] == {"pid": None, "running": False, "healthy": False}
+
+
+def test_a_missing_browser_is_named_with_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("superset_stack.local.twin.CHROMIUM", "/nonexistent/chromium")
+    problem = browser_problem()
+    assert problem is not None and "/nonexistent/chromium" in problem and BROWSER_HINT in problem
 
 
 # --- warehouse connections from a stack file, secrets from the stand-in for Secrets Manager ----------

@@ -11,17 +11,21 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from moto.server import ThreadedMotoServer
 
+import superset_stack
 from superset_stack.local.processes import free_port
+from superset_stack.ops.grants import call_actions
 from superset_stack.ops.names import StackNames
 from superset_stack.ops.report import Report
 from superset_stack.ops.session import Aws
@@ -64,6 +68,32 @@ def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Aws:
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
     return Aws(REGION)
+
+
+SOURCE = str(Path(superset_stack.__file__).resolve().parent)
+CLIENT_LIBRARIES = (f"{os.sep}botocore{os.sep}", f"{os.sep}boto3{os.sep}")
+
+
+@pytest.fixture
+def api_calls(monkeypatch: pytest.MonkeyPatch) -> set[str]:
+    """The IAM actions of every AWS API call superset_stack's own code makes while the test runs
+    (ops/grants.call_actions), paginated and stubbed calls included; the test's set-up and moto
+    stand-ins (calls from tests/) are left out."""
+    from botocore.client import BaseClient
+
+    calls: set[str] = set()
+    original = BaseClient._make_api_call
+
+    def recording(client: Any, operation: str, params: Any) -> Any:
+        frame = sys._getframe(1)
+        while frame.f_back is not None and any(part in frame.f_code.co_filename for part in CLIENT_LIBRARIES):
+            frame = frame.f_back
+        if frame.f_code.co_filename.startswith(SOURCE):
+            calls.update(call_actions(client.meta.service_model.service_name, operation))
+        return original(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", recording)
+    return calls
 
 
 @pytest.fixture

@@ -86,8 +86,11 @@ def test_the_frontend_and_the_base_image_are_pinned_by_digest() -> None:
     assert re.search(r"^ARG SUPERSET_VERSION=6\.1\.0$", DOCKERFILE, re.M)
     assert re.search(r"^ARG SUPERSET_DIGEST=sha256:[0-9a-f]{64}$", DOCKERFILE, re.M)
     # an emptied digest leaves "apache/superset:6.1.0@", which no builder accepts
-    (base,) = re.findall(r"^FROM (.+)$", DOCKERFILE, re.M)
-    assert base == "apache/superset:${SUPERSET_VERSION}@${SUPERSET_DIGEST}"
+    # the worker target builds on the web target: one base image, pinned
+    assert re.findall(r"^FROM (.+)$", DOCKERFILE, re.M) == [
+        "apache/superset:${SUPERSET_VERSION}@${SUPERSET_DIGEST} AS web",
+        "web AS worker",
+    ]
 
 
 def test_the_rds_ca_bundle_is_checked_before_it_is_trusted() -> None:
@@ -95,15 +98,22 @@ def test_the_rds_ca_bundle_is_checked_before_it_is_trusted() -> None:
     assert (
         'RUN /app/.venv/bin/python /tmp/rds_ca.py --sha256 "${RDS_CA_BUNDLE_SHA256}" /app/rds-ca.pem \\\n'
     ) in DOCKERFILE
-    # the build's only download is that check's (runtime/rds_ca.py); nothing is ADDed from the network
-    assert [line for line in DOCKERFILE.splitlines() if "https://" in line and not line.startswith("#")] == []
+    # the build's only downloads are that check's (runtime/rds_ca.py) and the worker's Debian packages
+    # from the snapshot archive, which apt checks against its signed index; nothing is ADDed
+    assert [line for line in DOCKERFILE.splitlines() if "https://" in line and not line.startswith("#")] == [
+        "    && printf 'deb [check-valid-until=no] https://snapshot.debian.org/archive/%s/%s %s main\\n' \\"
+    ]
     assert not re.search(r"^ADD ", DOCKERFILE, re.M)
 
 
 def test_pinned_base_non_root_user_and_our_entrypoint() -> None:
     lock = (PACKAGE / "runtime" / "requirements.lock").read_text()
     assert locks.pins(lock)["apache-superset"] == "6.1.0"  # the base image and the lock agree
-    assert DOCKERFILE.rstrip().splitlines()[-4] == "USER superset"
+    web = DOCKERFILE.split("FROM web AS worker")[0]
+    code = [line for line in web.splitlines() if line and not line.startswith("#")]
+    assert code[-4] == "USER superset"
+    worker = DOCKERFILE.split("FROM web AS worker")[1]
+    assert worker.rstrip().splitlines()[-2:] == ["USER superset", 'CMD ["worker"]']  # non-root again
     assert 'ENTRYPOINT ["/app/.venv/bin/python", "-m", "superset_stack.runtime.entrypoint"]' in DOCKERFILE
     assert "SUPERSET_CONFIG_PATH=/app/pythonpath/superset_stack/runtime/superset_config.py" in DOCKERFILE
 
@@ -137,3 +147,21 @@ def test_the_health_checks_run_the_interpreter_the_entrypoint_runs() -> None:
 
     (entrypoint,) = re.findall(r"^ENTRYPOINT (\[.*\])$", DOCKERFILE, re.MULTILINE)
     assert json.loads(entrypoint)[0] == IMAGE_PYTHON == "/app/.venv/bin/python"
+
+
+def test_the_worker_target_adds_debians_chromium_pinned_by_version_and_snapshot() -> None:
+    assert re.search(r"^ARG DEBIAN_SNAPSHOT=\d{8}T\d{6}Z$", DOCKERFILE, re.M)
+    version = re.search(r"^ARG CHROMIUM_VERSION=(\S+~deb12u\d+)$", DOCKERFILE, re.M)
+    assert version, "Chromium pinned to a Debian 12 build"
+    worker = DOCKERFILE.split("FROM web AS worker")[1]
+    assert (
+        '"chromium=${CHROMIUM_VERSION}" "chromium-common=${CHROMIUM_VERSION}" "chromium-driver=${CHROMIUM_VERSION}"'
+        in worker
+    )
+    assert "--no-install-recommends" in worker and "rm -rf /var/lib/apt/lists/*" in worker
+    # a base image on another Debian release stops the build instead of mixing releases
+    assert '[ "${VERSION_CODENAME}" = bookworm ]' in worker
+    # the runtime drives exactly these paths (runtime/reports.py)
+    from superset_stack.runtime.reports import CHROMEDRIVER, CHROMIUM
+
+    assert f"{CHROMIUM} --version" in worker and f"{CHROMEDRIVER} --version" in worker

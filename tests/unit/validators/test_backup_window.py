@@ -65,6 +65,10 @@ def test_office_hours_too_short_for_both_seasons_are_refused_when_loading() -> N
         "dbBackupWindow: 03:00-04:00 UTC is outside officeHours MON-FRI 07:00-08:00 (Europe/Berlin), and RDS "
         "takes no automated backup while office hours keep the database stopped; no 30 minutes of the UTC day "
         "lie inside them in both winter and summer time: lengthen officeHours",
+        "dbMaintenanceWindow: sun:04:30-sun:05:30 UTC is outside officeHours MON-FRI 07:00-08:00 (Europe/Berlin), "
+        "and RDS does no maintenance (patches, minor version upgrades, the changes a deploy leaves for the "
+        "window) while office hours keep the database stopped; no 30 minutes of an office day lie inside them "
+        "in both winter and summer time: lengthen officeHours",
     )
 
 

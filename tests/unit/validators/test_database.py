@@ -114,7 +114,8 @@ class TestBackupsAndMaintenance:
 
 class TestConnectionBudget:
     def test_the_worst_moment_is_refused_with_both_figures_and_the_ways_out(self) -> None:
-        settings = replace(DEV, web_max_tasks=10, gunicorn_threads=8, web_cpu=1024, web_memory_mib=2048)
+        settings = replace(DEV, web_max_tasks=10, gunicorn_threads=8, web_cpu=1024, web_memory_mib=2048,
+                           celery_concurrency=2)  # fmt: skip
         assert validate_connection_budget(settings) == [
             Problem(
                 "dbInstanceClass",
