@@ -229,7 +229,8 @@ def test_report_delivery_defaults_to_no_mail_and_refuses_plain_smtp_outside_loca
         "SUPERSET_INTERNAL_URL: expected an absolute http URL, got 'https://web.internal:8088'",
         "CACHE_WARMUP_CRON: expected 5 cron fields (minute hour day month weekday), got 'hourly'",
     )  # fmt: skip
-    assert parse({**LOCAL, "SMTP_SECURITY": "none"}).smtp_security == "none"  # the twin's relay speaks plain SMTP on loopback
+    # the twin's relay speaks plain SMTP on loopback
+    assert parse({**LOCAL, "SMTP_SECURITY": "none"}).smtp_security == "none"
 
 
 OIDC = {
