@@ -34,6 +34,14 @@ def warehouse_credential(index: int) -> str:
     return f"WAREHOUSE_CREDENTIAL_{index}"
 
 
+# How a process logs in to the metadata database.
+DATABASE_AUTH_METHODS = ("password", "iam")
+# The metadata role the app logs in as, on AWS and in the twin; the master user only creates it.
+APP_DATABASE_USER = "superset_app"
+# A PostgreSQL role name the bootstrap can create without quoting surprises.
+_ROLE_NAME = re.compile(r"(?!pg_)[a-z_][a-z0-9_]{0,62}")
+
+
 @dataclass(frozen=True)
 class Variable:
     name: str
@@ -80,8 +88,38 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("DATABASE_HOST", "env", "metadata database host"),
     Variable("DATABASE_PORT", "env", "metadata database port"),
     Variable("DATABASE_DB", "env", "metadata database name"),
-    Variable("DATABASE_USER", "env", "metadata database user"),
-    Variable("DATABASE_PASSWORD", "secret", "metadata database password"),
+    Variable(
+        "DATABASE_USER",
+        "env",
+        "the role this process logs in as: the app role (web, worker, beat), the master user (bootstrap)",
+    ),
+    Variable(
+        "DATABASE_AUTH",
+        "env",
+        "how it logs in: iam (a new token per connection: web, worker, beat on AWS) or password",
+    ),
+    Variable("DATABASE_PASSWORD", "secret", "its password; with DATABASE_AUTH=password only", ""),
+    Variable("DATABASE_REGION", "env", "AWS region IAM tokens are signed for (DATABASE_AUTH=iam)", ""),
+    Variable(
+        "DATABASE_APP_USER",
+        "env",
+        "bootstrap: the role that owns Superset's objects and that web, worker and beat log in as; "
+        "created and converged with the master credentials, and Superset's commands run as it",
+        "",
+    ),
+    Variable(
+        "DATABASE_APP_PASSWORD",
+        "secret",
+        "bootstrap: the password it gives the app role (the twin); empty: the role logs in by IAM only",
+        "",
+    ),
+    Variable(
+        "DATABASE_APP_CONNECTION_LIMIT",
+        "env",
+        "bootstrap: connections the app role may hold at once (its share of the connection budget); "
+        "-1: no limit",
+        "-1",
+    ),
     Variable("DATABASE_SSLMODE", "env", "libpq sslmode: verify-full on AWS, disable locally"),
     Variable("DATABASE_SSLROOTCERT", "env", "CA bundle for verify-ca / verify-full", ""),
     Variable("REDIS_HOST", "env", "cache, Celery broker and results host"),
@@ -254,7 +292,12 @@ class Runtime:
     database_port: int
     database_db: str
     database_user: str
+    database_auth: str
     database_password: str
+    database_region: str
+    database_app_user: str
+    database_app_password: str
+    database_app_connection_limit: int
     database_sslmode: str
     database_sslrootcert: str
     redis_host: str
@@ -298,12 +341,30 @@ class Runtime:
         return self.environment == "local"
 
     @property
+    def database_session_role(self) -> str:
+        """The role the bootstrap's Superset commands act as (SET ROLE), so that what migrations
+        create belongs to the app role although the bootstrap logs in as the master user; empty
+        for every other process (web, worker and beat log in as the app role; verify only reads)."""
+        if self.process == "bootstrap" and self.database_app_user not in ("", self.database_user):
+            return self.database_app_user
+        return ""
+
+    @property
     def database_uri(self) -> str:
-        """SQLAlchemy URI for the metadata database; user and password URL-encoded."""
-        credentials = f"{quote(self.database_user, safe='')}:{quote(self.database_password, safe='')}"
+        """SQLAlchemy URI for the metadata database: user and password URL-encoded (no password
+        with IAM: a token is added per connection), and in its query what every engine built from
+        it must keep: the TLS mode and CA, and the session role (Alembic's engine reads only this)."""
+        credentials = quote(self.database_user, safe="")
+        if self.database_auth == "password":
+            credentials += f":{quote(self.database_password, safe='')}"
+        query = {"sslmode": self.database_sslmode}
+        if self.database_sslrootcert:
+            query["sslrootcert"] = self.database_sslrootcert
+        if self.database_session_role:
+            query["options"] = f"-c role={self.database_session_role}"
         return (
             f"postgresql+psycopg2://{credentials}@{self.database_host}:{self.database_port}/"
-            f"{quote(self.database_db, safe='')}"
+            f"{quote(self.database_db, safe='')}?{urlencode(query, safe='/', quote_via=quote)}"
         )
 
     def redis_url(self, db: int, **options: str) -> str:
@@ -346,6 +407,40 @@ def _text(environ: Mapping[str, str], name: str) -> str:
     return value
 
 
+def _database_auth_problems(
+    environ: Mapping[str, str], auth: str, sslmode: str, environment: str
+) -> list[str]:
+    """What DATABASE_AUTH needs: a password, or (IAM) no password, a region and verify-full; and
+    an app role name the bootstrap can create."""
+    problems: list[str] = []
+    password = _text(environ, "DATABASE_PASSWORD")
+    if auth == "password" and not password:
+        problems.append("DATABASE_PASSWORD: required with DATABASE_AUTH=password")
+    if auth == "iam":
+        if password:
+            problems.append(
+                "DATABASE_PASSWORD: must be empty with DATABASE_AUTH=iam (each connection gets a token)"
+            )
+        if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d+", _text(environ, "DATABASE_REGION")):
+            problems.append(
+                f"DATABASE_REGION: an AWS region is required with DATABASE_AUTH=iam (tokens are signed "
+                f"for it), got {_text(environ, 'DATABASE_REGION')!r}"
+            )
+        refused_already = environment != "local" and sslmode not in ("verify-ca", "verify-full")
+        if sslmode != "verify-full" and not refused_already:
+            problems.append(
+                f"DATABASE_SSLMODE: must be verify-full with DATABASE_AUTH=iam (a token is a password "
+                f"for 15 minutes), got {sslmode!r}"
+            )
+    app_user = _text(environ, "DATABASE_APP_USER")
+    if app_user and not _ROLE_NAME.fullmatch(app_user):
+        problems.append(
+            f"DATABASE_APP_USER: expected a PostgreSQL role name (a-z, 0-9, _; not pg_; at most 63), "
+            f"got {app_user!r}"
+        )
+    return problems
+
+
 def parse(environ: Mapping[str, str]) -> Runtime:
     """Read the contract from an environment; raise ContractError naming every bad variable."""
     problems: list[str] = []
@@ -363,6 +458,7 @@ def parse(environ: Mapping[str, str]) -> Runtime:
 
     environment = choice("SUPERSET_ENV", ENVIRONMENTS)
     sslmode = choice("DATABASE_SSLMODE", SSL_MODES)
+    auth = choice("DATABASE_AUTH", DATABASE_AUTH_METHODS)
     process = choice("SUPERSET_PROCESS", ("", *PROCESSES))
     tls_text = choice("REDIS_TLS", ("true", "false"))
     tls = tls_text == "true"
@@ -384,6 +480,7 @@ def parse(environ: Mapping[str, str]) -> Runtime:
             problems.append("REDIS_AUTH_TOKEN: required outside local")
     if sslmode in ("verify-ca", "verify-full") and not _text(environ, "DATABASE_SSLROOTCERT"):
         problems.append(f"DATABASE_SSLROOTCERT: required with DATABASE_SSLMODE={sslmode}")
+    problems += _database_auth_problems(environ, auth, sslmode, environment)
     secret_key = _text(environ, "SUPERSET_SECRET_KEY")
     if len(secret_key) < 32:
         problems.append(f"SUPERSET_SECRET_KEY: must be at least 32 characters, got {len(secret_key)}")
@@ -411,7 +508,14 @@ def parse(environ: Mapping[str, str]) -> Runtime:
         database_port=_integer(environ, "DATABASE_PORT", 1, 65535, problems),
         database_db=_text(environ, "DATABASE_DB"),
         database_user=_text(environ, "DATABASE_USER"),
+        database_auth=auth,
         database_password=_text(environ, "DATABASE_PASSWORD"),
+        database_region=_text(environ, "DATABASE_REGION"),
+        database_app_user=_text(environ, "DATABASE_APP_USER"),
+        database_app_password=_text(environ, "DATABASE_APP_PASSWORD"),
+        database_app_connection_limit=_integer(
+            environ, "DATABASE_APP_CONNECTION_LIMIT", -1, 100_000, problems
+        ),
         database_sslmode=sslmode,
         database_sslrootcert=_text(environ, "DATABASE_SSLROOTCERT"),
         redis_host=_text(environ, "REDIS_HOST"),

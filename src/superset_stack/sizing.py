@@ -233,6 +233,12 @@ class ConnectionBudget:
     def fits(self) -> bool:
         return self.peak_total <= self.usable
 
+    @property
+    def application_limit(self) -> int:
+        """The app role's connection limit: what the class leaves it (application_connection_limit).
+        When the stack fits, web, worker and beat stay within it even at the worst moment."""
+        return application_connection_limit(self.usable)
+
     def explain(self) -> str:
         """Both moments with every term, and what the class allows."""
         return (
@@ -240,6 +246,13 @@ class ConnectionBudget:
             f"{_sum(self.peak)}; {self.instance_class} allows {self.usable} to the application "
             f"({self.max_connections} max_connections - {RDS_RESERVED_CONNECTIONS} reserved)"
         )
+
+
+def application_connection_limit(usable: int) -> int:
+    """Connections the app role (web, worker, beat) may hold on a server that lets non-superusers
+    open `usable`: all but the migration's and the operators', which log in as the master user.
+    A guard that keeps their slots free whatever the app does, not the app's own sizing."""
+    return usable - MIGRATION_CONNECTIONS - OPERATOR_CONNECTIONS
 
 
 def _sum(lines: tuple[BudgetLine, ...]) -> str:

@@ -73,7 +73,8 @@ def contract(directory: Directory, **changes: str) -> dict[str, str]:
     return {
         "SUPERSET_ENV": "local", "SUPERSET_PUBLIC_URL": "http://127.0.0.1:8088", "DATABASE_HOST": "127.0.0.1",
         "DATABASE_PORT": "5432", "DATABASE_DB": "superset", "DATABASE_USER": "superset",
-        "DATABASE_PASSWORD": "unused", "DATABASE_SSLMODE": "disable", "REDIS_HOST": "127.0.0.1",
+        "DATABASE_AUTH": "password", "DATABASE_PASSWORD": "unused", "DATABASE_SSLMODE": "disable",
+        "REDIS_HOST": "127.0.0.1",
         "REDIS_PORT": "6379", "REDIS_TLS": "false", "SUPERSET_SECRET_KEY": "k" * 64,
         "SERVER_WORKER_AMOUNT": "1", "SERVER_THREADS_AMOUNT": "1", "SUPERSET_PROCESS": "web",
         "AUTH_TYPE": "ldap",

@@ -210,11 +210,14 @@ def test_postgres_refuses_a_plain_connection_and_superset_uses_tls(aws_twin: Twi
     )
     connections = server.psql(
         "superset",
-        "SELECT count(*), bool_and(ssl), min(version) FROM pg_stat_ssl JOIN pg_stat_activity USING (pid) "
-        "WHERE application_name = 'superset-prod'",
+        "SELECT count(*), bool_and(ssl), min(version), string_agg(DISTINCT usename, ',') FROM pg_stat_ssl "
+        "JOIN pg_stat_activity USING (pid) WHERE application_name = 'superset-prod'",
     )
-    count, all_tls, version = connections.split("|")
-    assert int(count) > 0 and (all_tls, version) == ("t", "TLSv1.3"), connections
+    count, all_tls, version, users = connections.split("|")
+    # as the app role, never the master user (the twin's superuser): as on AWS, where it is by IAM
+    assert int(count) > 0 and (all_tls, version, users) == ("t", "TLSv1.3", "superset_app"), connections
+    assert server.psql("postgres", "SELECT rolsuper OR rolcreaterole OR rolcreatedb FROM pg_roles "
+                                   "WHERE rolname = 'superset_app'") == "f"  # fmt: skip
 
 
 def test_redis_refuses_plain_text_and_clients_without_the_token(aws_twin: Twin) -> None:

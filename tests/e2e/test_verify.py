@@ -51,9 +51,11 @@ def copies(twin: Twin, chart: Chart, tmp_path_factory: pytest.TempPathFactory) -
 
 
 def verify(twin: Twin, database: str, **environment: str) -> Verified:
+    """`entrypoint verify` with the bootstrap's environment, as the DR drill runs it with the migration
+    task definition: as the master user, who reads a copy whoever owns its tables."""
     python = twin.options.runtime / "bin" / "python"
     done = subprocess.run([str(python), "-m", "superset_stack.runtime.entrypoint", "verify"], capture_output=True,
-                          text=True, env={**twin.process_environment(), "DATABASE_DB": database, **environment},
+                          text=True, env={**twin.process_environment("bootstrap"), "DATABASE_DB": database, **environment},
                           cwd=twin.root, timeout=300, check=False)  # fmt: skip
     lines = [line for line in done.stdout.splitlines() if line.startswith("{") and MARKER in line]
     assert len(lines) == 1, done.stdout + done.stderr

@@ -6,14 +6,16 @@ import pytest
 
 from superset_stack.contract import VARIABLES, ContractError, names, parse
 
+# A web task on AWS: the app role, by IAM.
 AWS = {
     "SUPERSET_ENV": "prod",
     "SUPERSET_PUBLIC_URL": "https://superset.example.com/",
     "DATABASE_HOST": "db.internal",
     "DATABASE_PORT": "5432",
     "DATABASE_DB": "superset",
-    "DATABASE_USER": "superset_admin",
-    "DATABASE_PASSWORD": "p@ss:w/rd?",
+    "DATABASE_USER": "superset_app",
+    "DATABASE_AUTH": "iam",
+    "DATABASE_REGION": "us-east-1",
     "DATABASE_SSLMODE": "verify-full",
     "DATABASE_SSLROOTCERT": "/app/rds-ca.pem",
     "REDIS_HOST": "master.cache.internal",
@@ -24,10 +26,32 @@ AWS = {
     "SERVER_WORKER_AMOUNT": "4",
     "SERVER_THREADS_AMOUNT": "8",
 }
+# The default twin's web process: the app role by password, plain loopback.
+LOCAL = {
+    **AWS,
+    "SUPERSET_ENV": "local",
+    "SUPERSET_PUBLIC_URL": "http://127.0.0.1:8088",
+    "DATABASE_AUTH": "password",
+    "DATABASE_PASSWORD": "app-pass",
+    "DATABASE_REGION": "",
+    "DATABASE_SSLMODE": "disable",
+    "DATABASE_SSLROOTCERT": "",
+    "REDIS_TLS": "false",
+    "REDIS_AUTH_TOKEN": "",
+}
+# The migration task: the master user with its password, converging the app role.
+MIGRATION = {
+    **AWS,
+    "DATABASE_USER": "superset_admin",
+    "DATABASE_AUTH": "password",
+    "DATABASE_PASSWORD": "p@ss:w/rd?",
+    "DATABASE_APP_USER": "superset_app",
+    "DATABASE_APP_CONNECTION_LIMIT": "400",
+}
 
 
-def problems(**changes: str | None) -> tuple[str, ...]:
-    environ = {**AWS, **{key: value for key, value in changes.items() if value is not None}}
+def problems(base: dict[str, str] = AWS, **changes: str | None) -> tuple[str, ...]:
+    environ = {**base, **{key: value for key, value in changes.items() if value is not None}}
     for key, value in changes.items():
         if value is None:
             environ.pop(key)
@@ -39,8 +63,9 @@ def problems(**changes: str | None) -> tuple[str, ...]:
 def test_names_are_unique_and_secrets_are_marked() -> None:
     assert len(names()) == len(set(names()))
     assert set(names("secret")) == {
-        "DATABASE_PASSWORD", "REDIS_AUTH_TOKEN", "SUPERSET_SECRET_KEY", "SUPERSET_PREVIOUS_SECRET_KEY",
-        "SUPERSET_ADMIN_PASSWORD", "SMTP_PASSWORD", "SLACK_API_TOKEN", "OIDC_CLIENT_SECRET", "LDAP_BIND_PASSWORD",
+        "DATABASE_PASSWORD", "DATABASE_APP_PASSWORD", "REDIS_AUTH_TOKEN", "SUPERSET_SECRET_KEY",
+        "SUPERSET_PREVIOUS_SECRET_KEY", "SUPERSET_ADMIN_PASSWORD", "SMTP_PASSWORD", "SLACK_API_TOKEN",
+        "OIDC_CLIENT_SECRET", "LDAP_BIND_PASSWORD",
         *(f"WAREHOUSE_CREDENTIAL_{index}" for index in range(20)),
     }  # fmt: skip
     assert all(v.description for v in VARIABLES)
@@ -55,11 +80,64 @@ def test_parses_an_aws_environment() -> None:
     assert runtime.bind_address == "0.0.0.0"
 
 
-def test_database_uri_encodes_the_credentials() -> None:
-    assert (
-        parse(AWS).database_uri
-        == "postgresql+psycopg2://superset_admin:p%40ss%3Aw%2Frd%3F@db.internal:5432/superset"
+TLS = "sslmode=verify-full&sslrootcert=/app/rds-ca.pem"
+
+
+def test_with_iam_the_uri_has_no_password_and_keeps_tls_in_its_query() -> None:
+    runtime = parse(AWS)
+    assert (runtime.database_auth, runtime.database_region, runtime.database_password) == (
+        "iam",
+        "us-east-1",
+        "",
     )
+    # the TLS mode travels in the URI: Alembic builds its engine from the URI alone
+    assert runtime.database_uri == f"postgresql+psycopg2://superset_app@db.internal:5432/superset?{TLS}"
+
+
+def test_the_bootstraps_superset_commands_act_as_the_app_role() -> None:
+    bootstrap = parse({**MIGRATION, "SUPERSET_PROCESS": "bootstrap"})
+    assert (bootstrap.database_app_user, bootstrap.database_app_connection_limit) == ("superset_app", 400)
+    assert bootstrap.database_session_role == "superset_app"
+    assert bootstrap.database_uri == (
+        "postgresql+psycopg2://superset_admin:p%40ss%3Aw%2Frd%3F@db.internal:5432/superset"
+        f"?{TLS}&options=-c%20role%3Dsuperset_app"
+    )
+    # verify (the DR drill, with the migration's definition) only reads, as the master user
+    verify = parse({**MIGRATION, "SUPERSET_PROCESS": "verify"})
+    assert verify.database_session_role == ""
+    assert (
+        verify.database_uri
+        == f"postgresql+psycopg2://superset_admin:p%40ss%3Aw%2Frd%3F@db.internal:5432/superset?{TLS}"
+    )
+    assert parse(MIGRATION).database_app_password == "" and parse(AWS).database_app_connection_limit == -1
+
+
+@pytest.mark.parametrize(
+    ("base", "changes", "expected"),
+    [
+        (AWS, {"DATABASE_AUTH": "token"}, ("DATABASE_AUTH: got 'token'; allowed: password, iam",)),
+        (AWS, {"DATABASE_PASSWORD": "leftover"},
+         ("DATABASE_PASSWORD: must be empty with DATABASE_AUTH=iam (each connection gets a token)",)),
+        (AWS, {"DATABASE_REGION": ""},
+         ("DATABASE_REGION: an AWS region is required with DATABASE_AUTH=iam (tokens are signed for it), got ''",)),
+        (AWS, {"DATABASE_SSLMODE": "verify-ca"},
+         ("DATABASE_SSLMODE: must be verify-full with DATABASE_AUTH=iam (a token is a password for 15 minutes), "
+          "got 'verify-ca'",)),
+        (AWS, {"SUPERSET_ENV": "local", "SUPERSET_PUBLIC_URL": "http://127.0.0.1:8088", "DATABASE_SSLMODE": "disable"},
+         ("DATABASE_SSLMODE: must be verify-full with DATABASE_AUTH=iam (a token is a password for 15 minutes), "
+          "got 'disable'",)),
+        (MIGRATION, {"DATABASE_PASSWORD": None}, ("DATABASE_PASSWORD: required with DATABASE_AUTH=password",)),
+        (MIGRATION, {"DATABASE_APP_USER": "Superset-App"},
+         ("DATABASE_APP_USER: expected a PostgreSQL role name (a-z, 0-9, _; not pg_; at most 63), got 'Superset-App'",)),
+        (MIGRATION, {"DATABASE_APP_USER": "pg_app"},
+         ("DATABASE_APP_USER: expected a PostgreSQL role name (a-z, 0-9, _; not pg_; at most 63), got 'pg_app'",)),
+        (MIGRATION, {"DATABASE_APP_CONNECTION_LIMIT": "-2"}, ("DATABASE_APP_CONNECTION_LIMIT: must be -1-100000, got -2",)),
+    ],
+)  # fmt: skip
+def test_each_way_of_logging_in_gets_what_it_needs(
+    base: dict[str, str], changes: dict[str, str | None], expected: tuple[str, ...]
+) -> None:
+    assert problems(base, **changes) == expected
 
 
 def test_redis_urls_use_tls_the_token_and_verify_the_host_name() -> None:
@@ -80,8 +158,7 @@ def test_a_redis_ca_file_and_client_options_join_the_query() -> None:
 
 
 def test_local_redis_has_no_tls_and_no_token() -> None:
-    local = parse({**AWS, "SUPERSET_ENV": "local", "SUPERSET_PUBLIC_URL": "http://127.0.0.1:8088",
-                   "DATABASE_SSLMODE": "disable", "REDIS_TLS": "false", "REDIS_AUTH_TOKEN": ""})  # fmt: skip
+    local = parse(LOCAL)
     assert local.redis_url(0) == "redis://master.cache.internal:6379/0"
     assert local.local
 
@@ -152,9 +229,8 @@ def test_report_delivery_defaults_to_no_mail_and_refuses_plain_smtp_outside_loca
         "SUPERSET_INTERNAL_URL: expected an absolute http URL, got 'https://web.internal:8088'",
         "CACHE_WARMUP_CRON: expected 5 cron fields (minute hour day month weekday), got 'hourly'",
     )  # fmt: skip
-    local = {**AWS, "SUPERSET_ENV": "local", "SUPERSET_PUBLIC_URL": "http://127.0.0.1:8088",
-             "DATABASE_SSLMODE": "disable", "REDIS_TLS": "false", "SMTP_SECURITY": "none"}  # fmt: skip
-    assert parse(local).smtp_security == "none"  # the twin's relay speaks plain SMTP on loopback
+    # the twin's relay speaks plain SMTP on loopback
+    assert parse({**LOCAL, "SMTP_SECURITY": "none"}).smtp_security == "none"
 
 
 OIDC = {

@@ -170,3 +170,20 @@ class TestRollouts:
 
     def test_rollout_tasks_round_down(self) -> None:
         assert [sizing.rollout_tasks(tasks, 150) for tasks in (1, 2, 3, 10)] == [1, 3, 4, 15]
+
+
+@pytest.mark.parametrize("instance_class", ["db.t4g.micro", "db.t4g.medium", "db.m7g.large", "db.r7g.xlarge"])
+def test_the_app_roles_limit_leaves_the_migration_and_operators_their_connections(
+    instance_class: str,
+) -> None:
+    budget = connection_budget(instance_class=instance_class, web_max_tasks=2, gunicorn_workers=2,
+                               gunicorn_threads=4, worker_tasks=1, celery_concurrency=2)  # fmt: skip
+    assert (
+        budget.application_limit == budget.usable - sizing.MIGRATION_CONNECTIONS - sizing.OPERATOR_CONNECTIONS
+    )
+    assert budget.fits
+    # web, worker and beat at their worst moment stay within it (the master's share is what is left)
+    application = sum(line.connections for line in budget.peak if line.part in ("web", "worker", "beat"))
+    assert application <= budget.application_limit
+    # the connections alarm fires before the role's limit refuses anything
+    assert budget.limit < budget.application_limit

@@ -172,6 +172,7 @@ class Database(pulumi.ComponentResource):
     master_user_secret_arn: pulumi.Output[str]
     instance_identifier: str
     instance_arn: pulumi.Output[str]
+    resource_id: pulumi.Output[str]  # DbiResourceId: IAM database authentication names users by it
 
     def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("superset:database:Database", name, None, opts)
@@ -205,6 +206,7 @@ class Database(pulumi.ComponentResource):
         )
         self.instance_identifier = args.identifier
         self.instance_arn = instance.arn
+        self.resource_id = instance.resource_id
         self.register_outputs({
             "address": self.address,
             "port": self.port,
@@ -213,6 +215,7 @@ class Database(pulumi.ComponentResource):
             "master_user_secret_arn": self.master_user_secret_arn,
             "instance_identifier": self.instance_identifier,
             "instance_arn": self.instance_arn,
+            "resource_id": self.resource_id,
         })  # fmt: skip
 
     def _parameter_group(self, name: str, args: DatabaseArgs) -> aws.rds.ParameterGroup:

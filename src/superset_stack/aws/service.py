@@ -2,15 +2,20 @@
 
 Creates:
 - an ECS cluster with Container Insights (enhanced) and one KMS-encrypted log group per role;
-- an execution role that may pull this stack's image, write these log groups, read exactly the
-  named secrets and decrypt them with the stack key, and a separate task role that may touch only
-  the SQL Lab results prefix of the bucket and the declared Athena connections' reach
-  (warehouse_grants.py); only the migration gets the warehouse declaration and credentials;
+- two execution roles that may pull this stack's image, write their tasks' log groups, read
+  exactly their tasks' secrets and decrypt them with the stack key: one for web, worker and beat,
+  one for the migration, the only task that gets the RDS master secret (and the admin password,
+  the warehouse declaration and credentials, and the previous SECRET_KEY during a rotation); and
+  a separate task role that may touch only the SQL Lab results prefix of the bucket and the
+  declared Athena connections' reach (warehouse_grants.py), and connect to the database as the
+  app role by IAM (`rds-db:connect` on exactly that database user);
 - task definitions for web (gunicorn on 8088), Celery worker, Celery beat and the one-off
   migration (bootstrap), all from one image and one environment through one builder
   (task_definition.py): plain settings in `environment`, every secret through `secrets` valueFrom
   (the RDS-managed secret by its JSON key), read-only root filesystem with writable volumes for
-  Superset's home and /tmp, non-root user, container health checks, awslogs;
+  Superset's home and /tmp, non-root user, container health checks, awslogs. Web, worker and beat
+  log in to the database as the app role with IAM tokens; the migration logs in as the master
+  user with its password and converges the app role (runtime/app_role.py);
 - the web tier's internal address: a private Cloud Map DNS namespace `<family_prefix>.internal`
   in the VPC and a service `web` in it with an A record per running web task (TTL 10 s, ECS keeps
   it current), so the worker's browser reaches gunicorn at http://web.<family_prefix>.internal:8088
@@ -34,7 +39,7 @@ timeout, health check, port) and its service function (`_web_service`, `_worker_
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pulumi
@@ -52,6 +57,7 @@ from superset_stack.aws.task_definition import (
     task_definition,
 )
 from superset_stack.aws.warehouse_grants import athena_statements
+from superset_stack.contract import APP_DATABASE_USER
 from superset_stack.office_hours import OfficeHours
 from superset_stack.settings import CONTAINER_PORT
 from superset_stack.warehouses import AthenaAccess
@@ -61,6 +67,7 @@ WEB_DISCOVERY_NAME = "web"
 DISCOVERY_TTL_SECONDS = 10  # a stopped web task leaves the answers within seconds of ECS removing it
 
 ROLES = ("web", "worker", "beat", "migration")
+SERVICE_ROLES = ("web", "worker", "beat")  # the long-running tasks; the migration is a one-off
 RDS_CA_BUNDLE = "/app/rds-ca.pem"  # baked into the image (runtime/Dockerfile)
 # Cached small-chart requests per task per minute that one gunicorn worker sustains with headroom:
 # about 25-50 req/s per vCPU measured (performance.md section 6.3); the target stays well below.
@@ -144,7 +151,8 @@ class ServicesArgs:
 
     Attributes:
         region, account_id: where the tasks run (log configuration, trust conditions).
-        partition: the account's partition (trust conditions). Defaults to ``aws``.
+        partition: the account's partition (trust conditions, the database user's ARN). Defaults
+            to ``aws``.
         environment: SUPERSET_ENV (dev / staging / prod).
         public_url: https URL users open.
         image_ref: digest-pinned image of web, beat and the migration.
@@ -154,8 +162,14 @@ class ServicesArgs:
         private_subnet_ids, security_group_id: where the tasks run, and their group.
         vpc_id: the VPC of the web tier's private DNS namespace.
         target_group_arn, load_balancer_arn_suffix, target_group_arn_suffix: the web tier's edge.
-        database_address, database_port, database_name, database_user, database_secret_arn: the
-            metadata database and its RDS-managed secret (JSON with a `password` key).
+        database_address, database_port, database_name: the metadata database.
+        database_master_user, database_master_secret_arn: its master user and the RDS-managed
+            secret of its password (JSON with a `password` key): the migration's alone.
+        database_resource_id: the instance's DbiResourceId, which IAM names its users by.
+        database_app_user: the role web, worker and beat log in as by IAM, which the migration
+            creates and converges. Defaults to ``superset_app``.
+        database_app_connection_limit: connections that role may hold (what the instance class
+            leaves the application). Defaults to -1: no limit.
         database_instance_identifier: the RDS instance the migration starts when it finds it
             stopped (office hours), and stops again. Defaults to none: not checked.
         cache_address, cache_port: the replication group's primary endpoint.
@@ -211,8 +225,9 @@ class ServicesArgs:
     database_address: pulumi.Input[str]
     database_port: int
     database_name: str
-    database_user: str
-    database_secret_arn: pulumi.Input[str]
+    database_master_user: str
+    database_master_secret_arn: pulumi.Input[str]
+    database_resource_id: pulumi.Input[str]
     database_instance_identifier: pulumi.Input[str] | None
     cache_address: pulumi.Input[str]
     cache_port: int
@@ -225,6 +240,8 @@ class ServicesArgs:
     results_prefix: str
     family_prefix: str
     log_group_prefix: str
+    database_app_user: str = APP_DATABASE_USER
+    database_app_connection_limit: int = -1
     log_retention_days: int = 365
     cpu_architecture: str = "ARM64"
     web_cpu: int = 1024
@@ -272,14 +289,14 @@ def internal_url(args: ServicesArgs) -> str:
 
 
 def container_environment(args: ServicesArgs) -> dict[str, pulumi.Input[str]]:
-    """The contract's plain settings, as every Superset container gets them (no secrets here)."""
+    """The contract's plain settings every Superset container shares (no secrets here); who logs
+    in to the database, and how, is each role's (`role_environment`)."""
     return {
         "SUPERSET_ENV": args.environment,
         "SUPERSET_PUBLIC_URL": args.public_url,
         "DATABASE_HOST": args.database_address,
         "DATABASE_PORT": str(args.database_port),
         "DATABASE_DB": args.database_name,
-        "DATABASE_USER": args.database_user,
         "DATABASE_SSLMODE": "verify-full",
         "DATABASE_SSLROOTCERT": RDS_CA_BUNDLE,
         "REDIS_HOST": args.cache_address,
@@ -300,25 +317,58 @@ def container_environment(args: ServicesArgs) -> dict[str, pulumi.Input[str]]:
     }
 
 
-def container_secrets(args: ServicesArgs, role: str) -> dict[str, pulumi.Input[str]]:
-    """The contract's secrets as ECS `secrets` valueFrom ARNs; only the migration gets the admin
-    password and the warehouse credentials, only web (which signs people in) the sign-in secrets,
-    only the worker (which sends alerts and reports) the SMTP password and the Slack token."""
-    secrets: dict[str, pulumi.Input[str]] = {
+def role_environment(args: ServicesArgs, role: str) -> dict[str, pulumi.Input[str]]:
+    """What only `role` gets in `environment`: web, worker and beat log in to the database as the
+    app role with an IAM token per connection; the migration as the master user with its password,
+    converging the app role, and it gets the warehouse declaration it applies."""
+    if role != "migration":
+        return {
+            "DATABASE_USER": args.database_app_user,
+            "DATABASE_AUTH": "iam",
+            "DATABASE_REGION": args.region,
+        }
+    environment: dict[str, pulumi.Input[str]] = {
+        "DATABASE_USER": args.database_master_user,
+        "DATABASE_AUTH": "password",
+        "DATABASE_APP_USER": args.database_app_user,
+        "DATABASE_APP_CONNECTION_LIMIT": str(args.database_app_connection_limit),
+    }
+    if args.warehouse_connections:
+        environment["WAREHOUSE_CONNECTIONS"] = args.warehouse_connections
+    return environment
+
+
+def _secret_sources(args: ServicesArgs, role: str) -> dict[str, tuple[pulumi.Input[str], str]]:
+    """Variable -> (Secrets Manager ARN, JSON key or "") of the stack's secrets `role` gets: the
+    master password, the admin password and the previous key only in the migration, the sign-in
+    secrets only in web (which signs people in), the SMTP password and the Slack token only in the
+    worker (which sends alerts and reports)."""
+    sources: dict[str, tuple[pulumi.Input[str], str]] = {}
+    if role == "migration":
         # RDS keeps {"username": ..., "password": ...}; ECS injects one JSON key (platform >= 1.4).
-        "DATABASE_PASSWORD": pulumi.Output.concat(args.database_secret_arn, ":password::"),
-        "SUPERSET_SECRET_KEY": args.secret_key_arn,
-        "REDIS_AUTH_TOKEN": args.redis_auth_token_arn,
+        sources["DATABASE_PASSWORD"] = (args.database_master_secret_arn, "password")
+    sources["SUPERSET_SECRET_KEY"] = (args.secret_key_arn, "")
+    sources["REDIS_AUTH_TOKEN"] = (args.redis_auth_token_arn, "")
+    if role == "migration":
+        sources["SUPERSET_ADMIN_PASSWORD"] = (args.admin_password_arn, "")
+        if args.previous_secret_key_arn is not None:
+            sources["SUPERSET_PREVIOUS_SECRET_KEY"] = (args.previous_secret_key_arn, "")
+    if role == "web":
+        sources.update({variable: (arn, "") for variable, arn in args.sign_in_secret_arns.items()})
+    if role == "worker":
+        sources.update({variable: (arn, "") for variable, arn in args.reports.secrets().items()})
+    return sources
+
+
+def container_secrets(args: ServicesArgs, role: str) -> dict[str, pulumi.Input[str]]:
+    """The contract's secrets `role` gets, as ECS `secrets` valueFrom ARNs (`<arn>:<key>::` for one
+    JSON key); the warehouse credentials only in the migration."""
+    secrets: dict[str, pulumi.Input[str]] = {
+        variable: pulumi.Output.concat(arn, f":{key}::") if key else arn
+        for variable, (arn, key) in _secret_sources(args, role).items()
     }
     if role == "migration":
-        secrets["SUPERSET_ADMIN_PASSWORD"] = args.admin_password_arn
-        if args.previous_secret_key_arn is not None:
-            secrets["SUPERSET_PREVIOUS_SECRET_KEY"] = args.previous_secret_key_arn
         secrets.update(args.warehouse_credentials)
-    if role == "web":
-        secrets.update(args.sign_in_secret_arns)
-    if role == "worker":
-        secrets.update(args.reports.secrets())
     return secrets
 
 
@@ -331,6 +381,7 @@ class Services(pulumi.ComponentResource):
     beat_service_name: pulumi.Output[str]
     migration_task_definition_arn: pulumi.Output[str]
     execution_role_arn: pulumi.Output[str]
+    migration_execution_role_arn: pulumi.Output[str]
     task_role_arn: pulumi.Output[str]
     log_group_names: dict[str, pulumi.Output[str]]
 
@@ -344,12 +395,25 @@ class Services(pulumi.ComponentResource):
         )
         capacity = _fargate_spot_capacity(name, args, cluster, opts=child)
         log_groups = _log_groups(name, args, opts=child)
-        # pulling and starting (execution) is separate from what the app may do (task)
-        execution_role = _execution_role(name, args, log_groups, opts=child)
-        task_role = _task_role(name, args, opts=child)
-        task_definitions = _task_definitions(
-            name, args, log_groups, execution_role=execution_role, task_role=task_role, opts=child
+        # pulling and starting (execution) is separate from what the app may do (task); only the
+        # migration's execution role may read the master secret
+        execution_role, execution_policy = _execution_role(
+            f"{name}-execution", args, log_groups, SERVICE_ROLES, opts=child
         )
+        migration_execution_role, migration_execution_policy = _execution_role(
+            f"{name}-migration-execution", args, log_groups, ("migration",), opts=child
+        )
+        task_role, task_policy = _task_role(name, args, opts=child)
+        execution_roles = {
+            **dict.fromkeys(SERVICE_ROLES, execution_role),
+            "migration": migration_execution_role,
+        }
+        # a task reads its secrets as it starts (the migration at once): its roles' policies first
+        policies = [execution_policy, migration_execution_policy, task_policy]
+        task_definitions = _task_definitions(
+            name, args, log_groups, execution_roles=execution_roles, task_role=task_role,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=policies),
+        )  # fmt: skip
         migration = _migration_run(name, args, cluster, task_definitions["migration"], log_groups, opts=child)
         discovery = _internal_address(name, args, opts=child)
 
@@ -371,6 +435,7 @@ class Services(pulumi.ComponentResource):
         self.beat_service_name = beat.name
         self.migration_task_definition_arn = task_definitions["migration"].arn
         self.execution_role_arn = execution_role.arn
+        self.migration_execution_role_arn = migration_execution_role.arn
         self.task_role_arn = task_role.arn
         self.log_group_names = {role: group.name for role, group in log_groups.items()}
         self.register_outputs(
@@ -381,6 +446,7 @@ class Services(pulumi.ComponentResource):
                 "beat_service_name": self.beat_service_name,
                 "migration_task_definition_arn": self.migration_task_definition_arn,
                 "execution_role_arn": self.execution_role_arn,
+                "migration_execution_role_arn": self.migration_execution_role_arn,
                 "task_role_arn": self.task_role_arn,
                 "log_group_names": self.log_group_names,
             }
@@ -460,9 +526,9 @@ def _ecs_tasks_role(
     statements: list[dict[str, Any]],
     *,
     opts: pulumi.ResourceOptions,
-) -> aws.iam.Role:
+) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
     """A role only this account's ECS tasks in this region may assume (ECS cannot name a cluster in
-    aws:SourceArn), with `statements` as its inline policy."""
+    aws:SourceArn), and `statements` as its inline policy: both."""
     tasks = pulumi.Output.format("arn:{0}:ecs:{1}:{2}:*", args.partition, args.region, args.account_id)
     role = aws.iam.Role(
         name,
@@ -472,37 +538,34 @@ def _ecs_tasks_role(
         ),
         opts=opts,
     )
-    aws.iam.RolePolicy(name, role=role.id, policy=policy_document(statements), opts=opts)
-    return role
+    policy = aws.iam.RolePolicy(name, role=role.id, policy=policy_document(statements), opts=opts)
+    return role, policy
 
 
 def _execution_role(
     name: str,
     args: ServicesArgs,
     log_groups: Mapping[str, aws.cloudwatch.LogGroup],
+    roles: Sequence[str],
     *,
     opts: pulumi.ResourceOptions,
-) -> aws.iam.Role:
-    """`<name>-execution`: write these log groups, read exactly the named secrets and decrypt them
-    with the stack key through Secrets Manager only, and, for an image from the stack's repository,
-    pull it (ECR decrypts the stack-key-encrypted layers under its own grant)."""
-    secret_arns = [
-        args.database_secret_arn,
-        args.secret_key_arn,
-        args.admin_password_arn,
-        args.redis_auth_token_arn,
-    ]
-    if args.previous_secret_key_arn is not None:
-        secret_arns.append(args.previous_secret_key_arn)
-    secret_arns += args.warehouse_secret_arns
-    secret_arns += args.sign_in_secret_arns.values()
-    secret_arns += args.reports.secrets().values()
+) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
+    """Role `name` that starts the tasks of `roles`: write their log groups, read exactly their
+    secrets (container_secrets) and decrypt them with the stack key through Secrets Manager only,
+    and, for an image from the stack's repository, pull it (ECR decrypts the stack-key-encrypted
+    layers under its own grant)."""
+    readable: dict[str, pulumi.Input[str]] = {}  # by variable: the services share theirs
+    for role in roles:
+        readable |= {variable: arn for variable, (arn, _key) in _secret_sources(args, role).items()}
+    secret_arns = list(readable.values())
+    if "migration" in roles:
+        secret_arns += args.warehouse_secret_arns
     statements: list[dict[str, Any]] = [
         {
             "Sid": "WriteTaskLogs",
             "Effect": "Allow",
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": [pulumi.Output.concat(group.arn, ":*") for group in log_groups.values()],
+            "Resource": [pulumi.Output.concat(log_groups[role].arn, ":*") for role in roles],
         },
         {
             "Sid": "ReadTheNamedSecrets",
@@ -538,15 +601,23 @@ def _execution_role(
                 "Resource": args.repository_arn,
             },
         ]
-    description = "ECS pulls Superset and injects its secrets"
-    return _ecs_tasks_role(f"{name}-execution", description, args, statements, opts=opts)
+    tasks = " and ".join([", ".join(roles[:-1]), roles[-1]] if len(roles) > 1 else roles)
+    description = f"ECS pulls Superset and injects the secrets of its {tasks} task{'s' * (len(roles) > 1)}"
+    return _ecs_tasks_role(name, description, args, statements, opts=opts)
 
 
-def _task_role(name: str, args: ServicesArgs, *, opts: pulumi.ResourceOptions) -> aws.iam.Role:
+def _task_role(
+    name: str, args: ServicesArgs, *, opts: pulumi.ResourceOptions
+) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
     """`<name>-task`: objects under the SQL Lab results prefix of the bucket, listing only that
-    prefix, the stack key only through S3 (the bucket's encryption), and the declared Athena
-    connections' workgroups, catalog, results and data (warehouse_grants.py)."""
+    prefix, the stack key only through S3 (the bucket's encryption), the declared Athena
+    connections' workgroups, catalog, results and data (warehouse_grants.py), and IAM database
+    authentication as the app role on this instance, as no other user."""
     results = pulumi.Output.concat(args.bucket_arn, "/", args.results_prefix, "*")
+    database_user = pulumi.Output.concat(
+        "arn:", args.partition, ":rds-db:", args.region, ":", args.account_id, ":dbuser:",
+        args.database_resource_id, "/", args.database_app_user,
+    )  # fmt: skip
     statements: list[dict[str, Any]] = [
         {
             "Sid": "SqlLabResults",
@@ -568,6 +639,12 @@ def _task_role(name: str, args: ServicesArgs, *, opts: pulumi.ResourceOptions) -
             "Resource": args.kms_key_arn,
             "Condition": {"StringEquals": {"kms:ViaService": f"s3.{args.region}.amazonaws.com"}},
         },
+        {
+            "Sid": "ConnectAsTheAppRole",
+            "Effect": "Allow",
+            "Action": "rds-db:connect",
+            "Resource": database_user,
+        },
         *athena_statements(args.athena_access, partition=args.partition, account_id=args.account_id),
     ]
     return _ecs_tasks_role(f"{name}-task", "What Superset itself may do in AWS", args, statements, opts=opts)
@@ -578,13 +655,14 @@ def _task_role(name: str, args: ServicesArgs, *, opts: pulumi.ResourceOptions) -
 
 def _containers(args: ServicesArgs) -> list[Container]:
     """What differs between the four task definitions: the entrypoint's command, the size, the
-    secrets, the stop timeout, the health check and the port."""
+    database login, the secrets, the stop timeout, the health check and the port."""
     return [
         Container(
             name="web",
             command="web",
             cpu=args.web_cpu,
             memory_mib=args.web_memory_mib,
+            environment=role_environment(args, "web"),
             secrets=container_secrets(args, "web"),
             health_check=WEB_HEALTH_CHECK,
             port=CONTAINER_PORT,
@@ -594,6 +672,7 @@ def _containers(args: ServicesArgs) -> list[Container]:
             command="worker",
             cpu=args.worker_cpu,
             memory_mib=args.worker_memory_mib,
+            environment=role_environment(args, "worker"),
             secrets=container_secrets(args, "worker"),
             image=args.worker_image_ref,  # with the browser for report screenshots
             # a stopping worker finishes its running tasks (docs/failure-behaviour.md)
@@ -605,6 +684,7 @@ def _containers(args: ServicesArgs) -> list[Container]:
             command="beat",
             cpu=BEAT_CPU,
             memory_mib=BEAT_MEMORY_MIB,
+            environment=role_environment(args, "beat"),
             secrets=container_secrets(args, "beat"),
         ),
         Container(
@@ -612,10 +692,8 @@ def _containers(args: ServicesArgs) -> list[Container]:
             command="bootstrap",
             cpu=args.web_cpu,
             memory_mib=args.web_memory_mib,
+            environment=role_environment(args, "migration"),
             secrets=container_secrets(args, "migration"),
-            environment={"WAREHOUSE_CONNECTIONS": args.warehouse_connections}
-            if args.warehouse_connections
-            else {},
         ),
     ]
 
@@ -625,11 +703,12 @@ def _task_definitions(
     args: ServicesArgs,
     log_groups: Mapping[str, aws.cloudwatch.LogGroup],
     *,
-    execution_role: aws.iam.Role,
+    execution_roles: Mapping[str, aws.iam.Role],
     task_role: aws.iam.Role,
     opts: pulumi.ResourceOptions,
 ) -> dict[str, aws.ecs.TaskDefinition]:
-    """Task definition `<name>-<role>` of each role, from one image and one environment."""
+    """Task definition `<name>-<role>` of each role, from one image and one environment, started
+    by its role's execution role."""
     shared = TaskDefinitionArgs(
         family_prefix=args.family_prefix,
         image=args.image_ref,
@@ -637,11 +716,16 @@ def _task_definitions(
         log_group_names={role: group.name for role, group in log_groups.items()},
         region=args.region,
         cpu_architecture=args.cpu_architecture,
-        execution_role_arn=execution_role.arn,
+        execution_role_arn=execution_roles["web"].arn,
         task_role_arn=task_role.arn,
     )
     return {
-        container.name: task_definition(f"{name}-{container.name}", container, shared, opts)
+        container.name: task_definition(
+            f"{name}-{container.name}",
+            container,
+            replace(shared, execution_role_arn=execution_roles[container.name].arn),
+            opts,
+        )
         for container in _containers(args)
     }
 

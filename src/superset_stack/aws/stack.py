@@ -407,7 +407,8 @@ def services_args(
     image: Image,
 ) -> ServicesArgs:
     """Web, worker, beat and migration wired to the data tier, the load balancer and the secrets;
-    task families named after the stack, logs under /superset/<stack>."""
+    task families named after the stack, logs under /superset/<stack>; the app role may hold the
+    connections the budget leaves the application."""
     return ServicesArgs(
         region=s.region,
         account_id=account.id,
@@ -427,8 +428,10 @@ def services_args(
         database_address=database.address,
         database_port=database.port,
         database_name=database.database_name,
-        database_user=database.master_username,
-        database_secret_arn=database.master_user_secret_arn,
+        database_master_user=database.master_username,
+        database_master_secret_arn=database.master_user_secret_arn,
+        database_resource_id=database.resource_id,
+        database_app_connection_limit=s.connection_budget.application_limit,
         database_instance_identifier=database.instance_identifier,
         cache_address=cache.primary_endpoint_address,
         cache_port=cache.port,

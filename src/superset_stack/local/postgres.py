@@ -26,6 +26,7 @@ SYSTEM_BINARIES = "/usr/lib/postgresql/*/bin"  # Debian's and Ubuntu's layout
 INSTALL_HINT = "`apt-get install postgresql` (Debian, Ubuntu), or give --postgres-bin DIR"
 HBA_FILE = "twin_hba.conf"
 CERTIFICATE_FILE = "twin_server.crt"
+SUPERUSER_RESERVED_CONNECTIONS = 3  # PostgreSQL's superuser_reserved_connections, left at its default
 KEY_FILE = "twin_server.key"
 
 

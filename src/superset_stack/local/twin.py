@@ -33,7 +33,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from superset_stack.contract import AUTH_VARIABLES, BY_NAME, parse
+from superset_stack import sizing
+from superset_stack.contract import APP_DATABASE_USER, AUTH_VARIABLES, BY_NAME, parse
 from superset_stack.local import postgres, proxy, redis
 from superset_stack.local.files import make_private, private_folder, service_user, write_private
 from superset_stack.local.mail import MailServer
@@ -43,7 +44,7 @@ from superset_stack.runtime.reports import CHROMEDRIVER, CHROMIUM
 
 SOURCE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding the superset_stack package
 RUNTIME_DIR = SOURCE_ROOT / "superset_stack" / "runtime"
-DATABASE_USER = "superset"
+DATABASE_USER = "superset"  # the cluster's superuser: the twin's master user, the bootstrap's alone
 DATABASE_NAME = "superset"
 SUPERSET_ROLES = ("web", "worker", "beat")
 ALL_PROCESSES = ("postgres", "redis", "smtp", *SUPERSET_ROLES)
@@ -159,6 +160,7 @@ class Twin:
         make_private(self.secrets_file)
         wanted: dict[str, Callable[[], str]] = {
             "database_password": lambda: secrets.token_urlsafe(24),
+            "app_database_password": lambda: secrets.token_urlsafe(24),
             "secret_key": lambda: secrets.token_urlsafe(48),
             "admin_password": lambda: secrets.token_urlsafe(12),
             "redis_auth_token": _redis_token,
@@ -289,7 +291,8 @@ class Twin:
 
     def environment(self, role: str = "web") -> dict[str, str]:
         """The container environment contract, with the twin's values; only the bootstrap gets the
-        admin password (on ECS, only the migration task)."""
+        superuser's password and the admin password (on ECS, only the migration task gets the
+        master secret and the admin password)."""
         values = self.secrets()
         ports = self._ports()
         environment = {
@@ -298,8 +301,7 @@ class Twin:
             "DATABASE_HOST": "127.0.0.1",
             "DATABASE_PORT": str(ports.postgres),
             "DATABASE_DB": DATABASE_NAME,
-            "DATABASE_USER": DATABASE_USER,
-            "DATABASE_PASSWORD": values["database_password"],
+            **self._database_login(role, values),
             "DATABASE_SSLMODE": "disable",
             "REDIS_HOST": "127.0.0.1",
             "REDIS_PORT": str(ports.redis),
@@ -329,6 +331,26 @@ class Twin:
         if role == "worker" and self.like_aws:  # on ECS too, only the worker sends mail
             environment["SMTP_PASSWORD"] = values["smtp_password"]
         return environment
+
+    def _database_login(self, role: str, values: dict[str, str]) -> dict[str, str]:
+        """Web, worker and beat log in as the app role, by password (IAM exists only on RDS); the
+        bootstrap as the superuser, and it creates the app role with that password and the
+        connections the server leaves the application (sizing.application_connection_limit)."""
+        if role != "bootstrap":
+            return {
+                "DATABASE_USER": APP_DATABASE_USER,
+                "DATABASE_AUTH": "password",
+                "DATABASE_PASSWORD": values["app_database_password"],
+            }
+        usable = postgres.Postgres.max_connections - postgres.SUPERUSER_RESERVED_CONNECTIONS
+        return {
+            "DATABASE_USER": DATABASE_USER,
+            "DATABASE_AUTH": "password",
+            "DATABASE_PASSWORD": values["database_password"],
+            "DATABASE_APP_USER": APP_DATABASE_USER,
+            "DATABASE_APP_PASSWORD": values["app_database_password"],
+            "DATABASE_APP_CONNECTION_LIMIT": str(sizing.application_connection_limit(usable)),
+        }
 
     def _production_values(self, values: dict[str, str]) -> dict[str, str]:
         chain = timeout_chain()

@@ -83,6 +83,7 @@ def _fake_outputs(typ: str, name: str, inputs: dict[str, Any], region: str) -> d
         outputs.update(
             address=address,
             endpoint=f"{address}:5432",
+            resourceId="db-ABCDEFGHIJKLMNOPQRSTUVWXYZ",
             masterUserSecrets=[
                 {
                     "secretArn": f"arn:aws:secretsmanager:{region}:{ACCOUNT_ID}:secret:rds!{name}",

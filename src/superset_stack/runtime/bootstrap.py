@@ -1,10 +1,15 @@
-"""Bootstrap the metadata database: migrate, init, the admin user from its secret, and the
-declared warehouse connections.
+"""Bootstrap the metadata database: the app role, migrate, init, the admin user from its secret, and
+the declared warehouse connections.
 
 Idempotent: safe to run twice and after an upgrade. On ECS it is the one-off migration task that
 runs before the web service changes; locally the twin runs it on every `up`. A PostgreSQL
 advisory lock serialises concurrent runs, so migrations never run twice at once even if two
 bootstraps start together.
+
+It logs in as the master user (the only process that has its password) and first converges the
+app role (app_role.py): the role web, worker and beat log in as, which owns the metadata. Then
+Superset's commands run as that role (SET ROLE through the connection's options, contract.py's
+`database_session_role`), so everything a migration creates belongs to it.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from superset_stack.contract import ContractError, Runtime, parse
+from superset_stack.runtime import app_role
 from superset_stack.runtime.warehouses import sync_warehouses
 
 ADVISORY_LOCK_KEY = 0x5E7E75E7  # "superset" bootstrap; any constant shared by all bootstraps
@@ -104,18 +110,41 @@ def admin_active(security: Any, runtime: Runtime) -> None:
     log(f"admin user {runtime.admin_username!r} {state}")
 
 
+def bootstrap_problems(runtime: Runtime) -> list[str]:
+    """What the bootstrap needs beyond the contract: the admin password, and an app role other than
+    the user it logs in as."""
+    problems = []
+    if not runtime.admin_password:
+        problems.append("SUPERSET_ADMIN_PASSWORD: required by bootstrap (there is no default password)")
+    if runtime.database_auth != "password":
+        problems.append(
+            f"DATABASE_AUTH: the bootstrap logs in with the master user's password, "
+            f"got {runtime.database_auth!r}"
+        )
+    if not runtime.database_app_user:
+        problems.append("DATABASE_APP_USER: required by bootstrap (the role web, worker and beat log in as)")
+    elif runtime.database_app_user == runtime.database_user:
+        problems.append(
+            f"DATABASE_APP_USER: the bootstrap logs in as the master user to create and converge the app "
+            f"role, so they must differ; both are {runtime.database_user!r}"
+        )
+    return problems
+
+
 def main() -> int:
     try:
         runtime = parse(os.environ)
     except ContractError as error:
         print(error, file=sys.stderr)
         return 2
-    if not runtime.admin_password:
-        print(
-            "SUPERSET_ADMIN_PASSWORD: required by bootstrap (there is no default password)", file=sys.stderr
-        )
+    problems = bootstrap_problems(runtime)
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
         return 2
     with migration_lock(runtime) as cursor:
+        for change in app_role.converge(cursor, app_role.AppRole.from_runtime(runtime)):
+            log(change)
+        log(f"app role {runtime.database_app_user} converged; Superset's commands run as it")
         superset("db", "upgrade")
         cursor.execute("SELECT version_num FROM alembic_version")
         revisions = [row[0] for row in cursor.fetchall()]

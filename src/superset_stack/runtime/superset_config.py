@@ -42,11 +42,12 @@ if _runtime.previous_secret_key:
     PREVIOUS_SECRET_KEY = _runtime.previous_secret_key
 
 # --- metadata database --------------------------------------------------------------------------
+# TLS mode, CA and (bootstrap) session role are in the URI's query: Alembic builds its own engine
+# from the URI alone.
 SQLALCHEMY_DATABASE_URI = _runtime.database_uri
 # a gunicorn worker's pool follows its threads; a Celery prefork child's its one task at a time
 _pool = sizing.process_pool_settings(_runtime.process, _runtime.server_threads_amount)
 _connect_args: dict[str, Any] = {
-    "sslmode": _runtime.database_sslmode,
     "connect_timeout": 10,
     # Detect a dead peer (failover, black-holed socket) in about a minute instead of hours.
     "keepalives": 1,
@@ -55,9 +56,7 @@ _connect_args: dict[str, Any] = {
     "keepalives_count": 3,
     "application_name": f"superset-{_runtime.environment}",
 }
-if _runtime.database_sslrootcert:
-    _connect_args["sslrootcert"] = _runtime.database_sslrootcert
-SQLALCHEMY_ENGINE_OPTIONS = {
+SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {
     "pool_pre_ping": True,  # a restarted or failed-over database costs no request an error
     "pool_recycle": 1800,
     "pool_size": _pool.pool_size,
@@ -65,6 +64,11 @@ SQLALCHEMY_ENGINE_OPTIONS = {
     "pool_timeout": 30,
     "connect_args": _connect_args,
 }
+if _runtime.database_auth == "iam":
+    # a new IAM token for each new connection of this engine, and of no other (db_auth.py)
+    from superset_stack.runtime.db_auth import engine_options
+
+    SQLALCHEMY_ENGINE_OPTIONS |= engine_options(_runtime.database_region)
 
 # --- Redis: one logical database per use, instance-scoped key prefixes --------------------------
 

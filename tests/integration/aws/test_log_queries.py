@@ -30,12 +30,14 @@ from superset_stack.local.processes import free_port
 from superset_stack.runtime.entrypoint import command
 from tests.integration.runtime.test_login_events import login_lines
 from tests.runtime_venv import CONFIG, SOURCE, runtime_python
-from tests.unit.test_contract import AWS
+from tests.unit.test_contract import LOCAL
 
-RUNTIME_ENV = {**AWS, "SUPERSET_ENV": "local", "SUPERSET_PUBLIC_URL": "http://127.0.0.1:8088",
-               "DATABASE_SSLMODE": "disable", "DATABASE_SSLROOTCERT": "", "REDIS_TLS": "false",
-               "REDIS_AUTH_TOKEN": "", "SERVER_WORKER_AMOUNT": "1", "SERVER_THREADS_AMOUNT": "2",
-               "SUPERSET_BIND_ADDRESS": "127.0.0.1"}  # fmt: skip
+RUNTIME_ENV = {
+    **LOCAL,
+    "SERVER_WORKER_AMOUNT": "1",
+    "SERVER_THREADS_AMOUNT": "2",
+    "SUPERSET_BIND_ADDRESS": "127.0.0.1",
+}
 TASK_ID = "5d1c9a3e-4f7b-4c7e-9a51-2f1e8d0c6b42"
 
 PROBE_APP = """

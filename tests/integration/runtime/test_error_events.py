@@ -8,10 +8,7 @@ import os
 import subprocess
 
 from tests.runtime_venv import CONFIG, SOURCE, runtime_python
-from tests.unit.test_contract import AWS
-
-LOCAL = {**AWS, "SUPERSET_ENV": "local", "SUPERSET_PUBLIC_URL": "http://127.0.0.1:8088", "DATABASE_SSLMODE": "disable",
-         "DATABASE_SSLROOTCERT": "", "REDIS_TLS": "false", "REDIS_AUTH_TOKEN": ""}  # fmt: skip
+from tests.unit.test_contract import LOCAL
 
 LOG_BOTH_WAYS = """
 import importlib.util, logging, sys

@@ -8,7 +8,7 @@ import subprocess
 from typing import Any
 
 from tests.runtime_venv import CONFIG, SOURCE, runtime_python
-from tests.unit.test_contract import AWS
+from tests.unit.test_contract import AWS, LOCAL, MIGRATION
 
 DUMP = """
 import importlib.util, json, sys
@@ -49,12 +49,17 @@ def config_for(environ: dict[str, str]) -> dict[str, Any]:
 def test_aws_config_is_hardened_and_uses_tls_everywhere() -> None:
     config = config_for({**AWS, "RESULTS_S3_BUCKET": "results-bucket"})
     assert config["SECRET_KEY"] == "k" * 64
+    # the app role, no password: the metadata engine (and it alone) loads the IAM token plugin
     assert config["SQLALCHEMY_DATABASE_URI"] == AWS_URI
     options = config["SQLALCHEMY_ENGINE_OPTIONS"]
     assert (options["pool_pre_ping"], options["pool_size"], options["max_overflow"]) == (True, 8, 2)
+    assert (options["plugins"], options["superset_stack_iam_region"]) == (
+        ["superset_stack_iam_auth"],
+        "us-east-1",
+    )
     assert options["connect_args"] == {
-        "sslmode": "verify-full", "sslrootcert": "/app/rds-ca.pem", "connect_timeout": 10, "keepalives": 1,
-        "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3, "application_name": "superset-prod",
+        "connect_timeout": 10, "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
+        "keepalives_count": 3, "application_name": "superset-prod",
     }  # fmt: skip
     # every Redis client verifies the certificate and the host name (test_redis_tls.py proves it)
     verified = "ssl_cert_reqs=required&ssl_check_hostname=true"
@@ -104,7 +109,16 @@ def test_aws_config_is_hardened_and_uses_tls_everywhere() -> None:
     assert "test-guest-secret-change-me" != config["GUEST_TOKEN_JWT_SECRET"] != config["SECRET_KEY"]
 
 
-AWS_URI = "postgresql+psycopg2://superset_admin:p%40ss%3Aw%2Frd%3F@db.internal:5432/superset"
+AWS_URI = "postgresql+psycopg2://superset_app@db.internal:5432/superset?sslmode=verify-full&sslrootcert=/app/rds-ca.pem"
+
+
+def test_the_bootstrap_logs_in_by_password_and_runs_as_the_app_role() -> None:
+    config = config_for({**MIGRATION, "SUPERSET_PROCESS": "bootstrap"})
+    assert config["SQLALCHEMY_DATABASE_URI"] == (
+        "postgresql+psycopg2://superset_admin:p%40ss%3Aw%2Frd%3F@db.internal:5432/superset"
+        "?sslmode=verify-full&sslrootcert=/app/rds-ca.pem&options=-c%20role%3Dsuperset_app"
+    )
+    assert "plugins" not in config["SQLALCHEMY_ENGINE_OPTIONS"]
 
 
 def test_celery_children_beat_and_bootstrap_get_a_pool_for_one_task_at_a_time() -> None:
@@ -128,9 +142,10 @@ def test_every_cache_has_its_own_database_and_prefix() -> None:
 
 
 def test_local_config_is_plain_http_and_keeps_results_in_redis() -> None:
-    config = config_for({**AWS, "SUPERSET_ENV": "local", "SUPERSET_PUBLIC_URL": "http://127.0.0.1:8088",
-                         "DATABASE_SSLMODE": "disable", "DATABASE_SSLROOTCERT": "", "REDIS_TLS": "false",
-                         "REDIS_AUTH_TOKEN": ""})  # fmt: skip
+    config = config_for(LOCAL)
+    assert config["SQLALCHEMY_DATABASE_URI"] == (
+        "postgresql+psycopg2://superset_app:app-pass@db.internal:5432/superset?sslmode=disable"
+    )
     assert config["SESSION_COOKIE_SECURE"] is False
     assert config["ENABLE_PROXY_FIX"] is False
     assert config["TALISMAN_CONFIG"]["force_https"] is False

@@ -171,6 +171,16 @@ def test_exposes_the_managed_secret_arn(build: Build) -> None:
     assert seen == ["arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db"]
 
 
+def test_exposes_the_resource_id_iam_names_database_users_by(build: Build) -> None:
+    seen: list[str] = []
+
+    def program() -> None:
+        database()().resource_id.apply(seen.append)
+
+    build(program)
+    assert seen == ["db-ABCDEFGHIJKLMNOPQRSTUVWXYZ"]  # the recording mocks' DbiResourceId
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [

@@ -1,5 +1,6 @@
 """Services: task definitions speak the contract, secrets never travel as plain environment,
-roles are least-privilege, and the deployments keep the web tier up and beat single."""
+roles are least-privilege (the master secret reaches the migration alone; the app logs in by IAM
+as exactly its database user), and the deployments keep the web tier up and beat single."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ ADMIN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:admin-password"
 REDIS = "arn:aws:secretsmanager:us-east-1:123456789012:secret:redis-auth-token"
 REPO = "arn:aws:ecr:us-east-1:123456789012:repository/superset"
 BUCKET = "arn:aws:s3:::results-bucket"
+RESOURCE_ID = "db-ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def args(**overrides: Any) -> ServicesArgs:
@@ -32,7 +34,8 @@ def args(**overrides: Any) -> ServicesArgs:
         "kms_key_arn": KEY, "private_subnet_ids": ["subnet-a", "subnet-b"], "security_group_id": "sg-app", "vpc_id": "vpc-1",
         "target_group_arn": "arn:tg", "load_balancer_arn_suffix": "app/alb/1", "target_group_arn_suffix": "targetgroup/web/2",
         "database_address": "db.internal", "database_port": 5432, "database_name": "superset",
-        "database_user": "superset_admin", "database_secret_arn": DB_SECRET,
+        "database_master_user": "superset_admin", "database_master_secret_arn": DB_SECRET,
+        "database_resource_id": RESOURCE_ID, "database_app_connection_limit": 400,
         "database_instance_identifier": "superset-prod-metadata", "cache_address": "cache.internal",
         "cache_port": 6379, "secret_key_arn": SECRET_KEY, "previous_secret_key_arn": None, "admin_password_arn": ADMIN, "redis_auth_token_arn": REDIS,
         "bucket_name": "results-bucket", "bucket_arn": BUCKET, "results_prefix": "sqllab-results/",
@@ -55,7 +58,7 @@ def test_creates_exactly_these_resources(build: Build) -> None:
     mocks = build(lambda: Services("app", args()))
     assert Counter(mocks.types()) == Counter({
         "superset:service:Services": 1, "aws:ecs/cluster:Cluster": 1, "aws:cloudwatch/logGroup:LogGroup": 4,
-        "aws:iam/role:Role": 2, "aws:iam/rolePolicy:RolePolicy": 2, "aws:ecs/taskDefinition:TaskDefinition": 4,
+        "aws:iam/role:Role": 3, "aws:iam/rolePolicy:RolePolicy": 3, "aws:ecs/taskDefinition:TaskDefinition": 4,
         "aws:ecs/service:Service": 3, "aws:appautoscaling/target:Target": 1, "aws:appautoscaling/policy:Policy": 3,
         "pulumi-python:dynamic:Resource": 1, "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace": 1,
         "aws:servicediscovery/service:Service": 1,
@@ -82,21 +85,63 @@ def test_every_task_definition_satisfies_the_contract(build: Build) -> None:
             True,
             "verify-full",
         )
+        assert runtime.database_auth == ("password" if role == "migration" else "iam"), role
+
+
+def test_web_worker_and_beat_log_in_by_iam_as_the_app_role_and_only_the_migration_as_the_master(
+    build: Build,
+) -> None:
+    mocks = build(lambda: Services("app", args()))
+    logins = {
+        role: {
+            item["name"]: item["value"]
+            for item in container["environment"]
+            if item["name"].startswith("DATABASE_")
+        }
+        for role, container in containers(mocks).items()
+    }
+    shared = {"DATABASE_HOST": "db.internal", "DATABASE_PORT": "5432", "DATABASE_DB": "superset",
+              "DATABASE_SSLMODE": "verify-full", "DATABASE_SSLROOTCERT": "/app/rds-ca.pem"}  # fmt: skip
+    iam = {**shared, "DATABASE_USER": "superset_app", "DATABASE_AUTH": "iam", "DATABASE_REGION": "us-east-1"}
+    assert logins == {
+        "web": iam, "worker": iam, "beat": iam,
+        "migration": {**shared, "DATABASE_USER": "superset_admin", "DATABASE_AUTH": "password",
+                      "DATABASE_APP_USER": "superset_app", "DATABASE_APP_CONNECTION_LIMIT": "400"},
+    }  # fmt: skip
+
+
+def test_the_master_secret_appears_only_in_the_migration_task_and_its_execution_role(build: Build) -> None:
+    mocks = build(lambda: Services("app", args()))
+    holding = sorted((r.type, r.name) for r in mocks.resources if DB_SECRET in json.dumps(r.inputs))
+    assert holding == [
+        ("aws:ecs/taskDefinition:TaskDefinition", "app-migration"),
+        ("aws:iam/rolePolicy:RolePolicy", "app-migration-execution"),
+    ]
+    definitions = {r.name: r.inputs for r in mocks.of_type("aws:ecs/taskDefinition:TaskDefinition")}
+    roles = {
+        r.name: f"arn:aws:iam:us-east-1:123456789012:{r.name}" for r in mocks.of_type("aws:iam/role:Role")
+    }
+    assert {name: d["executionRoleArn"] for name, d in definitions.items()} == {
+        "app-web": roles["app-execution"], "app-worker": roles["app-execution"],
+        "app-beat": roles["app-execution"], "app-migration": roles["app-migration-execution"],
+    }  # fmt: skip
 
 
 def test_secrets_arrive_only_through_valuefrom(build: Build) -> None:
     mocks = build(lambda: Services("app", args()))
     found = containers(mocks)
     expected = [
-        {"name": "DATABASE_PASSWORD", "valueFrom": f"{DB_SECRET}:password::"},
         {"name": "REDIS_AUTH_TOKEN", "valueFrom": REDIS},
         {"name": "SUPERSET_SECRET_KEY", "valueFrom": SECRET_KEY},
     ]
     for role in ("web", "worker", "beat"):
         assert found[role]["secrets"] == expected
-    assert found["migration"]["secrets"] == sorted(
-        [*expected, {"name": "SUPERSET_ADMIN_PASSWORD", "valueFrom": ADMIN}], key=lambda item: item["name"]
-    )
+    assert found["migration"]["secrets"] == [
+        {"name": "DATABASE_PASSWORD", "valueFrom": f"{DB_SECRET}:password::"},
+        {"name": "REDIS_AUTH_TOKEN", "valueFrom": REDIS},
+        {"name": "SUPERSET_ADMIN_PASSWORD", "valueFrom": ADMIN},
+        {"name": "SUPERSET_SECRET_KEY", "valueFrom": SECRET_KEY},
+    ]
     for container in found.values():
         for item in container["environment"]:
             assert not any(word in item["name"] for word in ("PASSWORD", "SECRET", "TOKEN")), item
@@ -152,20 +197,33 @@ def _statements(mocks: RecordingMocks, name: str) -> list[dict[str, Any]]:
     return statements
 
 
-def test_execution_role_reads_exactly_the_named_secrets(build: Build) -> None:
+def _logs(*roles: str) -> list[str]:
+    return [f"arn:aws:logs:us-east-1:123456789012:log-group:/superset/prod/{role}:*" for role in roles]
+
+
+def test_each_execution_role_reads_exactly_its_tasks_secrets(build: Build) -> None:
     mocks = build(lambda: Services("app", args()))
-    logs = [f"arn:aws:logs:us-east-1:123456789012:log-group:/superset/prod/{role}:*"
-            for role in ("web", "worker", "beat", "migration")]  # fmt: skip
-    assert _statements(mocks, "app-execution") == [
-        {"Sid": "WriteTaskLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": logs},
-        {"Sid": "ReadTheNamedSecrets", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
-         "Resource": [DB_SECRET, SECRET_KEY, ADMIN, REDIS]},
+    pull = [
         # the stack key decrypts for Secrets Manager only, not for any call the role makes itself
         {"Sid": "DecryptTheSecretsThroughSecretsManager", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY,
          "Condition": {"StringEquals": {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}}},
         {"Sid": "LogInToEcr", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
         {"Sid": "PullTheImage", "Effect": "Allow",
          "Action": ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"], "Resource": REPO},
+    ]  # fmt: skip
+    assert _statements(mocks, "app-execution") == [
+        {"Sid": "WriteTaskLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+         "Resource": _logs("web", "worker", "beat")},
+        {"Sid": "ReadTheNamedSecrets", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+         "Resource": [SECRET_KEY, REDIS]},
+        *pull,
+    ]  # fmt: skip
+    assert _statements(mocks, "app-migration-execution") == [
+        {"Sid": "WriteTaskLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+         "Resource": _logs("migration")},
+        {"Sid": "ReadTheNamedSecrets", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+         "Resource": [DB_SECRET, SECRET_KEY, REDIS, ADMIN]},
+        *pull,
     ]  # fmt: skip
 
 
@@ -178,13 +236,23 @@ def test_task_role_touches_only_the_results_prefix(build: Build) -> None:
          "Condition": {"StringLike": {"s3:prefix": ["sqllab-results/*"]}}},
         {"Sid": "BucketKeyThroughS3", "Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": KEY,
          "Condition": {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}},
+        {"Sid": "ConnectAsTheAppRole", "Effect": "Allow", "Action": "rds-db:connect",
+         "Resource": f"arn:aws:rds-db:us-east-1:123456789012:dbuser:{RESOURCE_ID}/superset_app"},
     ]  # fmt: skip
+
+
+def test_iam_database_users_are_named_in_the_stacks_partition(build: Build) -> None:
+    mocks = build(lambda: Services("app", args(partition="aws-cn", region="cn-north-1")))
+    (connect,) = [s for s in _statements(mocks, "app-task") if s["Sid"] == "ConnectAsTheAppRole"]
+    assert (
+        connect["Resource"] == f"arn:aws-cn:rds-db:cn-north-1:123456789012:dbuser:{RESOURCE_ID}/superset_app"
+    )
 
 
 def test_roles_trust_only_ecs_tasks_of_this_account_and_region(build: Build) -> None:
     mocks = build(lambda: Services("app", args()))
     roles = mocks.of_type("aws:iam/role:Role")
-    assert sorted(role.name for role in roles) == ["app-execution", "app-task"]
+    assert sorted(role.name for role in roles) == ["app-execution", "app-migration-execution", "app-task"]
     for role in roles:
         assert json.loads(role.inputs["assumeRolePolicy"])["Statement"] == [{
             "Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole",
@@ -207,8 +275,10 @@ def test_a_key_rotation_gives_only_the_migration_the_previous_key(build: Build) 
     assert {"name": "SUPERSET_PREVIOUS_SECRET_KEY", "valueFrom": previous} in found["migration"]["secrets"]
     for role in ("web", "worker", "beat"):
         assert all(item["name"] != "SUPERSET_PREVIOUS_SECRET_KEY" for item in found[role]["secrets"])
+    (read,) = [s for s in _statements(mocks, "app-migration-execution") if s["Sid"] == "ReadTheNamedSecrets"]
+    assert read["Resource"] == [DB_SECRET, SECRET_KEY, REDIS, ADMIN, previous]
     (read,) = [s for s in _statements(mocks, "app-execution") if s["Sid"] == "ReadTheNamedSecrets"]
-    assert read["Resource"] == [DB_SECRET, SECRET_KEY, ADMIN, REDIS, previous]
+    assert read["Resource"] == [SECRET_KEY, REDIS]
 
 
 WAREHOUSE_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:redshift-reader-AbCdEf"
@@ -231,14 +301,16 @@ def test_only_the_migration_gets_the_warehouse_declaration_and_credentials(build
     for role in ("web", "worker", "beat"):
         names = {item["name"] for item in (*found[role]["secrets"], *found[role]["environment"])}
         assert not any(name.startswith("WAREHOUSE_") for name in names), role
-    (read,) = [s for s in _statements(mocks, "app-execution") if s["Sid"] == "ReadTheNamedSecrets"]
+    (read,) = [s for s in _statements(mocks, "app-migration-execution") if s["Sid"] == "ReadTheNamedSecrets"]
     assert read["Resource"] == [
         DB_SECRET,
         SECRET_KEY,
-        ADMIN,
         REDIS,
+        ADMIN,
         WAREHOUSE_SECRET,
     ]  # the secret, no JSON key
+    (read,) = [s for s in _statements(mocks, "app-execution") if s["Sid"] == "ReadTheNamedSecrets"]
+    assert WAREHOUSE_SECRET not in read["Resource"]
 
 
 def test_athena_connections_extend_the_task_role_and_nothing_else(build: Build) -> None:
@@ -257,11 +329,12 @@ def test_athena_connections_extend_the_task_role_and_nothing_else(build: Build) 
 
 def test_an_outside_image_gets_no_ecr_permissions(build: Build) -> None:
     mocks = build(lambda: Services("app", args(repository_arn=None)))
-    assert [s["Sid"] for s in _statements(mocks, "app-execution")] == [
-        "WriteTaskLogs",
-        "ReadTheNamedSecrets",
-        "DecryptTheSecretsThroughSecretsManager",
-    ]
+    for role in ("app-execution", "app-migration-execution"):
+        assert [s["Sid"] for s in _statements(mocks, role)] == [
+            "WriteTaskLogs",
+            "ReadTheNamedSecrets",
+            "DecryptTheSecretsThroughSecretsManager",
+        ]
 
 
 def test_deployments_keep_web_up_and_beat_single(build: Build) -> None:
@@ -409,6 +482,17 @@ def test_spot_refuses_arm(mocks: RecordingMocks) -> None:
         Services("app", args(fargate_spot=True))
 
 
+def test_a_task_definition_waits_for_its_roles_policies(build: Build) -> None:
+    # the migration runs as soon as its definition exists, and ECS reads its secrets as it starts
+    mocks = build(lambda: Services("app", args()))
+    policies = {
+        f"aws:iam/rolePolicy:RolePolicy::{name}"
+        for name in ("app-execution", "app-migration-execution", "app-task")
+    }
+    for definition in mocks.of_type("aws:ecs/taskDefinition:TaskDefinition"):
+        assert set(definition.options["dependsOn"]) == policies, definition.name
+
+
 # --- alerts and reports --------------------------------------------------------------------------
 
 SMTP = "arn:aws:secretsmanager:us-east-1:123456789012:secret:superset/smtp-AbCdEf"
@@ -461,4 +545,6 @@ def test_the_worker_runs_its_own_image_and_alone_gets_the_mail_and_slack_secrets
         "CACHE_WARMUP_CRON": "0 6 * * 1-5", "CACHE_WARMUP_TOP_DASHBOARDS": "10",
     }  # fmt: skip
     [read] = [s for s in _statements(mocks, "app-execution") if s["Sid"] == "ReadTheNamedSecrets"]
-    assert read["Resource"] == [DB_SECRET, SECRET_KEY, ADMIN, REDIS, SMTP, SLACK]
+    assert read["Resource"] == [SECRET_KEY, REDIS, SMTP, SLACK]  # no master secret: the migration's alone
+    [read] = [s for s in _statements(mocks, "app-migration-execution") if s["Sid"] == "ReadTheNamedSecrets"]
+    assert read["Resource"] == [DB_SECRET, SECRET_KEY, REDIS, ADMIN]

@@ -70,8 +70,9 @@ def test_each_preset_builds_end_to_end(
     assert counts["aws:s3/bucket:Bucket"] == 2  # SQL Lab results, load balancer access logs
     assert counts["aws:kms/key:Key"] == 1
     assert counts["aws:secretsmanager/secret:Secret"] == 3
-    # flow logs, task execution, task, AWS Backup (+ RDS monitoring or the office-hours scheduler)
-    assert counts["aws:iam/role:Role"] == 4 + extra_roles
+    # flow logs, the services' and the migration's task execution, task, AWS Backup (+ RDS monitoring
+    # or the office-hours scheduler)
+    assert counts["aws:iam/role:Role"] == 5 + extra_roles
     assert counts["aws:backup/selection:Selection"] == 1
     assert counts["aws:cloudwatch/dashboard:Dashboard"] == 1
     assert counts["aws:cloudwatch/queryDefinition:QueryDefinition"] == 7  # aws/log_queries.py QUERIES
@@ -258,6 +259,7 @@ GROUPS = SimpleNamespace(database_security_group_id="sg-db", app_security_group_
 DATABASE = SimpleNamespace(
     instance_arn="arn:db", instance_identifier="superset-metadata", address="db.internal", port=5432,
     database_name="superset", master_username="superset_admin", master_user_secret_arn="arn:master",
+    resource_id="db-RESOURCEID",
 )  # fmt: skip
 CERT_ARN = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d"
 
@@ -416,9 +418,16 @@ def test_services_args_pass_no_previous_secret_key_unless_one_is_set() -> None:
     )
     assert (plain.previous_secret_key_arn, rotation.previous_secret_key_arn) == (None, rotating)
     assert (plain.family_prefix, plain.log_group_prefix) == ("superset-prod", "/superset/prod")
-    assert (plain.database_secret_arn, plain.database_user, plain.secret_key_arn) == (
+    assert (plain.database_master_secret_arn, plain.database_master_user, plain.secret_key_arn) == (
         "arn:master", "superset_admin", "arn:key"
     )  # fmt: skip
+    # IAM names the app's database user by the instance's resource id, in the stack's partition
+    assert (plain.database_resource_id, plain.partition, plain.database_app_user) == (
+        "db-RESOURCEID", "aws-cn", "superset_app"
+    )  # fmt: skip
+    # the app role may hold what the instance class leaves the application, never the master's slots
+    budget = make_settings("prod").connection_budget
+    assert plain.database_app_connection_limit == budget.usable - 5 >= budget.peak_total - 5
     assert (plain.web_deployment_maximum_percent, plain.web_deployment_minimum_healthy_percent) == (200, 100)
     in_place = services_args(
         make_settings("prod", webDeploymentMaximumPercent=100, workerDeploymentMaximumPercent=100), ACCOUNT, KEY,

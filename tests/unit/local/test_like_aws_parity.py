@@ -2,8 +2,8 @@
 
 The ECS side is the recorded plan of the prod preset (tests/plans/preset-prod.json): the web task
 definition for gunicorn, Celery and beat, the migration task definition for the bootstrap. A
-variable set on one side only, or a plain value that differs, must be in DIFFERENCES; a reason
-whose difference has gone must go too.
+variable set on one side only, or a plain value that differs, must be in DIFFERENCES for that role
+(or in EVERY_ROLE); a reason whose difference has gone must go too.
 """
 
 from __future__ import annotations
@@ -18,13 +18,12 @@ from superset_stack.local.twin import Twin, TwinOptions
 
 PLAN = Path(__file__).resolve().parents[2] / "plans" / "preset-prod.json"
 
-# name -> why the like-aws twin's value (or its absence) differs from the prod ECS task's
-DIFFERENCES: dict[str, str] = {
+# name -> why the like-aws twin's value (or its absence) differs from every prod ECS task's
+EVERY_ROLE: dict[str, str] = {
     "SUPERSET_PUBLIC_URL": "the load balancer's stand-in listens on https://localhost:<port>, not on the "
     "stack's domain",
     "DATABASE_HOST": "the RDS endpoint's name there, localhost here; verify-full checks either name",
     "DATABASE_PORT": "PostgreSQL's own port there, the twin's (an option) here",
-    "DATABASE_USER": "the stack's master user name there, the twin's superuser here",
     "DATABASE_SSLROOTCERT": "the RDS CA bundle baked into the image there, the twin's CA here",
     "REDIS_HOST": "the ElastiCache primary endpoint's name there, localhost here; every client checks it",
     "REDIS_PORT": "ElastiCache's port there, the twin's (an option) here",
@@ -47,6 +46,25 @@ DIFFERENCES: dict[str, str] = {
     "SMTP_USER": "no relay in the prod preset; the twin relay's login here",
     "SMTP_MAIL_FROM": "no relay in the prod preset; the twin's sender here",
     "SMTP_PASSWORD": "worker only, on both sides: the prod preset names no password secret (smtpPasswordSecretArn)",
+}
+IAM = (
+    "IAM database authentication exists only on RDS: there web, worker and beat log in as the app role "
+    "with a token per connection (DATABASE_AUTH=iam, DATABASE_REGION, no password), here as the same "
+    "role with a password"
+)
+APP_ROLE = {"DATABASE_AUTH": IAM, "DATABASE_REGION": IAM, "DATABASE_PASSWORD": IAM}
+# role -> name -> why that process's value differs from its ECS task's (beside EVERY_ROLE)
+DIFFERENCES: dict[str, dict[str, str]] = {
+    "web": APP_ROLE,
+    "worker": APP_ROLE,
+    "beat": APP_ROLE,
+    "bootstrap": {
+        "DATABASE_USER": "the stack's master user name there, the twin's superuser here",
+        "DATABASE_APP_PASSWORD": "no password there: the app role logs in by IAM (rds_iam); the twin's "
+        "bootstrap gives it the password from secrets.json",
+        "DATABASE_APP_CONNECTION_LIMIT": "what the RDS instance class leaves the application there, what "
+        "the twin's PostgreSQL (max_connections 100) leaves it here; the same formula",
+    },
 }
 
 
@@ -83,14 +101,16 @@ def like_aws(tmp_path: Path) -> Twin:
 
 
 def test_every_difference_from_the_prod_task_has_its_reason(like_aws: Twin) -> None:
+    unexplained: dict[str, set[str]] = {}
     found: set[str] = set()
     for role, task in (("web", "web"), ("worker", "worker"), ("beat", "beat"), ("bootstrap", "migration")):
         of_role = differences(like_aws.environment(role), ecs_environment(task))
-        assert {name: DIFFERENCES.get(name, "NO REASON GIVEN") for name in of_role} == {
-            name: DIFFERENCES[name] for name in of_role if name in DIFFERENCES
-        }, role
+        unexplained[role] = of_role - {*EVERY_ROLE, *DIFFERENCES[role]}
+        # a role's own reasons are differences of that role (SMTP_PASSWORD exists in the worker only)
+        assert set(DIFFERENCES[role]) <= of_role, role
         found |= of_role
-    assert set(DIFFERENCES) == found  # a reason whose difference has gone goes too
+    assert unexplained == {role: set() for role in unexplained}
+    assert set(EVERY_ROLE) <= found  # a reason whose difference has gone goes too
 
 
 def test_the_production_semantics_are_the_same_values(like_aws: Twin) -> None:
@@ -102,9 +122,14 @@ def test_the_production_semantics_are_the_same_values(like_aws: Twin) -> None:
         "GUNICORN_TIMEOUT",
         "GUNICORN_KEEPALIVE",
         "DATABASE_DB",
+        "DATABASE_USER",  # the app role, by the same name
     )
     assert {name: twin[name] for name in same} == {name: ecs[name] for name in same}
     assert twin["SUPERSET_ENV"] == "prod"
+    bootstrap, migration = like_aws.environment("bootstrap"), ecs_environment("migration")
+    assert (bootstrap["DATABASE_AUTH"], bootstrap["DATABASE_APP_USER"]) == (
+        migration["DATABASE_AUTH"], migration["DATABASE_APP_USER"]
+    ) == ("password", "superset_app")  # fmt: skip
 
 
 def test_the_bootstrap_gets_the_migration_tasks_warehouse_declaration_byte_for_byte(tmp_path: Path) -> None:

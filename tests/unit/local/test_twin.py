@@ -72,6 +72,30 @@ def test_only_the_bootstrap_gets_the_admin_password(tmp_path: Path, runtime: Pat
     }  # fmt: skip
 
 
+@pytest.mark.parametrize("like_aws", [False, True])
+def test_web_worker_and_beat_log_in_as_the_app_role_and_only_the_bootstrap_as_the_superuser(
+    tmp_path: Path, runtime: Path, like_aws: bool
+) -> None:
+    subject = twin(tmp_path, runtime, like_aws=like_aws)
+    values = subject.secrets()
+    assert values["app_database_password"] != values["database_password"]
+    for role in ("web", "worker", "beat"):
+        parsed = parse(subject.environment(role))
+        assert (parsed.database_user, parsed.database_auth, parsed.database_password) == (
+            "superset_app", "password", values["app_database_password"]
+        ), role  # fmt: skip
+        assert (parsed.database_app_user, parsed.database_app_password) == ("", ""), role
+    bootstrap = parse({**subject.environment("bootstrap"), "SUPERSET_PROCESS": "bootstrap"})
+    assert (bootstrap.database_user, bootstrap.database_password) == ("superset", values["database_password"])
+    assert (bootstrap.database_app_user, bootstrap.database_app_password) == (
+        "superset_app", values["app_database_password"]
+    )  # fmt: skip
+    # what the twin's PostgreSQL (100 connections, 3 for superusers) leaves the application
+    assert bootstrap.database_app_connection_limit == 100 - 3 - 2 - 3
+    assert bootstrap.database_session_role == "superset_app"  # migrations create what the app role owns
+    assert "options=-c%20role%3Dsuperset_app" in bootstrap.database_uri
+
+
 def test_secrets_are_generated_once_and_private(tmp_path: Path, runtime: Path) -> None:
     subject = twin(tmp_path, runtime)
     first = subject.secrets()

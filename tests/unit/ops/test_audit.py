@@ -116,7 +116,7 @@ def test_the_audit_sorts_what_carries_the_stacks_tags(
         r["type"] in ARN_TYPES for r in dev_plan["resources"]
     )
     assert result.not_checked["aws:iam/role:Role"] == (
-        5,
+        6,
         "IAM roles are taggable, but GetResources does not list them",
     )
     assert not result.clean

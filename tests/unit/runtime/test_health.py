@@ -16,9 +16,9 @@ from superset_stack.contract import parse
 from superset_stack.runtime import health
 from superset_stack.runtime.entrypoint import command
 from tests.unit.test_contract import AWS
+from tests.unit.test_contract import LOCAL as LOCAL_CONTRACT
 
-LOCAL = {**AWS, "SUPERSET_ENV": "local", "SUPERSET_PUBLIC_URL": "http://127.0.0.1:8088", "DATABASE_SSLMODE": "disable",
-         "DATABASE_SSLROOTCERT": "", "REDIS_TLS": "false", "REDIS_AUTH_TOKEN": "", "REDIS_HOST": "127.0.0.1"}  # fmt: skip
+LOCAL = {**LOCAL_CONTRACT, "REDIS_HOST": "127.0.0.1"}
 
 
 def test_the_worker_runs_under_the_node_name_the_check_pings() -> None:

@@ -85,7 +85,8 @@ def test_implicit_tls_and_no_slack() -> None:
 
 def test_locally_the_browser_opens_its_own_gunicorn_and_nothing_is_rewritten() -> None:
     local = {**AWS, "SUPERSET_ENV": "local", "SUPERSET_PUBLIC_URL": "http://127.0.0.1:8088", "DATABASE_SSLMODE": "disable",
-             "REDIS_TLS": "false", "SMTP_SECURITY": "none", "SUPERSET_PORT": "8099"}  # fmt: skip
+             "DATABASE_AUTH": "password", "DATABASE_PASSWORD": "app-pass", "REDIS_TLS": "false",
+             "SMTP_SECURITY": "none", "SUPERSET_PORT": "8099"}  # fmt: skip
     runtime = parse(local)
     assert internal_url(runtime) == "http://127.0.0.1:8099"
     config = settings(runtime)
