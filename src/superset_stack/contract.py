@@ -441,6 +441,50 @@ def _database_auth_problems(
     return problems
 
 
+def _transport_problems(
+    environ: Mapping[str, str], environment: str, public_url: str, sslmode: str, tls_text: str
+) -> list[str]:
+    """The public URL well-formed; outside local https, verified TLS to PostgreSQL, TLS and a token
+    to Redis; a CA bundle whenever the database's certificate is verified."""
+    problems: list[str] = []
+    parts = urlsplit(public_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        problems.append(f"SUPERSET_PUBLIC_URL: expected an absolute http(s) URL, got {public_url!r}")
+    elif environment != "local" and parts.scheme != "https":
+        problems.append(f"SUPERSET_PUBLIC_URL: must be https outside local, got {public_url!r}")
+    if environment != "local":
+        if sslmode not in ("verify-ca", "verify-full"):
+            problems.append(
+                f"DATABASE_SSLMODE: must verify the server certificate outside local "
+                f"(verify-full), got {sslmode!r}"
+            )
+        if tls_text == "false":
+            problems.append("REDIS_TLS: must be true outside local")
+        if not _text(environ, "REDIS_AUTH_TOKEN"):
+            problems.append("REDIS_AUTH_TOKEN: required outside local")
+    if sslmode in ("verify-ca", "verify-full") and not _text(environ, "DATABASE_SSLROOTCERT"):
+        problems.append(f"DATABASE_SSLROOTCERT: required with DATABASE_SSLMODE={sslmode}")
+    return problems
+
+
+def _report_problems(environ: Mapping[str, str], environment: str, smtp_security: str) -> list[str]:
+    """Mail in clear only on loopback (the twin); the internal URL and the warm-up's schedule
+    well-formed."""
+    problems: list[str] = []
+    if environment != "local" and smtp_security == "none":
+        problems.append("SMTP_SECURITY: must be starttls or tls outside local (the password and the mail "
+                        "would cross the network in clear), got 'none'")  # fmt: skip
+    internal_url = _text(environ, "SUPERSET_INTERNAL_URL")
+    if internal_url and (urlsplit(internal_url).scheme != "http" or not urlsplit(internal_url).netloc):
+        problems.append(f"SUPERSET_INTERNAL_URL: expected an absolute http URL, got {internal_url!r}")
+    warmup = _text(environ, "CACHE_WARMUP_CRON")
+    if warmup and len(warmup.split()) != 5:
+        problems.append(
+            f"CACHE_WARMUP_CRON: expected 5 cron fields (minute hour day month weekday), got {warmup!r}"
+        )
+    return problems
+
+
 def parse(environ: Mapping[str, str]) -> Runtime:
     """Read the contract from an environment; raise ContractError naming every bad variable."""
     problems: list[str] = []
@@ -463,40 +507,15 @@ def parse(environ: Mapping[str, str]) -> Runtime:
     tls_text = choice("REDIS_TLS", ("true", "false"))
     tls = tls_text == "true"
     public_url = _text(environ, "SUPERSET_PUBLIC_URL")
-    parts = urlsplit(public_url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        problems.append(f"SUPERSET_PUBLIC_URL: expected an absolute http(s) URL, got {public_url!r}")
-    elif environment != "local" and parts.scheme != "https":
-        problems.append(f"SUPERSET_PUBLIC_URL: must be https outside local, got {public_url!r}")
-    if environment != "local":
-        if sslmode not in ("verify-ca", "verify-full"):
-            problems.append(
-                f"DATABASE_SSLMODE: must verify the server certificate outside local "
-                f"(verify-full), got {sslmode!r}"
-            )
-        if tls_text == "false":
-            problems.append("REDIS_TLS: must be true outside local")
-        if not _text(environ, "REDIS_AUTH_TOKEN"):
-            problems.append("REDIS_AUTH_TOKEN: required outside local")
-    if sslmode in ("verify-ca", "verify-full") and not _text(environ, "DATABASE_SSLROOTCERT"):
-        problems.append(f"DATABASE_SSLROOTCERT: required with DATABASE_SSLMODE={sslmode}")
+    problems += _transport_problems(environ, environment, public_url, sslmode, tls_text)
     problems += _database_auth_problems(environ, auth, sslmode, environment)
     secret_key = _text(environ, "SUPERSET_SECRET_KEY")
     if len(secret_key) < 32:
         problems.append(f"SUPERSET_SECRET_KEY: must be at least 32 characters, got {len(secret_key)}")
     smtp_security = choice("SMTP_SECURITY", SMTP_SECURITY)
-    if environment != "local" and smtp_security == "none":
-        problems.append("SMTP_SECURITY: must be starttls or tls outside local (the password and the mail "
-                        "would cross the network in clear), got 'none'")  # fmt: skip
     thumbnails = choice("SUPERSET_THUMBNAILS", ("true", "false")) == "true"
-    internal_url = _text(environ, "SUPERSET_INTERNAL_URL")
-    if internal_url and (urlsplit(internal_url).scheme != "http" or not urlsplit(internal_url).netloc):
-        problems.append(f"SUPERSET_INTERNAL_URL: expected an absolute http URL, got {internal_url!r}")
-    warmup = _text(environ, "CACHE_WARMUP_CRON")
-    if warmup and len(warmup.split()) != 5:
-        problems.append(
-            f"CACHE_WARMUP_CRON: expected 5 cron fields (minute hour day month weekday), got {warmup!r}"
-        )
+    problems += _report_problems(environ, environment, smtp_security)
+    internal_url, warmup = _text(environ, "SUPERSET_INTERNAL_URL"), _text(environ, "CACHE_WARMUP_CRON")
     prefix = _text(environ, "RESULTS_S3_PREFIX")
     if _text(environ, "RESULTS_S3_BUCKET") and not re.fullmatch(r"[A-Za-z0-9!_.*'()/-]+/", prefix):
         problems.append(f"RESULTS_S3_PREFIX: expected a key prefix ending in '/', got {prefix!r}")

@@ -223,9 +223,9 @@ def test_report_delivery_defaults_to_no_mail_and_refuses_plain_smtp_outside_loca
     assert (runtime.thumbnails, runtime.cache_warmup_cron, runtime.slack_api_token) == (False, "", "")
     assert problems(SMTP_SECURITY="none", SUPERSET_INTERNAL_URL="https://web.internal:8088",
                     CACHE_WARMUP_CRON="hourly", SUPERSET_THUMBNAILS="yes") == (
+        "SUPERSET_THUMBNAILS: got 'yes'; allowed: true, false",
         "SMTP_SECURITY: must be starttls or tls outside local (the password and the mail would cross the "
         "network in clear), got 'none'",
-        "SUPERSET_THUMBNAILS: got 'yes'; allowed: true, false",
         "SUPERSET_INTERNAL_URL: expected an absolute http URL, got 'https://web.internal:8088'",
         "CACHE_WARMUP_CRON: expected 5 cron fields (minute hour day month weekday), got 'hourly'",
     )  # fmt: skip
