@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console, ConsoleDimensions
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
@@ -46,8 +47,9 @@ class _Output(Console):
 
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
-console = _Output()
-errors = _Output(stderr=True)
+# no emoji codes: an ARN's ":secret:" is text, not a symbol
+console = _Output(emoji=False)
+errors = _Output(stderr=True, emoji=False)
 
 
 class Format(StrEnum):
@@ -109,10 +111,11 @@ def settings_command(
     table.add_column("setting")
     table.add_column("value")
     for key, value in values.items():
-        table.add_row(key, json.dumps(value) if not isinstance(value, str) else value)
+        # Text, not markup: values are the user's ("[prod]" in a description stays as typed)
+        table.add_row(Text(key), Text(json.dumps(value) if not isinstance(value, str) else value))
     console.print(table)
     console.print(_budget_table(budget))
-    console.print(f"Alarms: {_alarm_recipient(settings)}", highlight=False)
+    console.print(f"Alarms: {_alarm_recipient(settings)}", markup=False, highlight=False)
 
 
 def _budget_document(budget: ConnectionBudget) -> dict[str, Any]:
@@ -213,7 +216,7 @@ def _load_base(base: Path) -> dict[str, Any]:
     try:
         return load(str(base))
     except (OSError, ValueError) as error:
-        errors.print(f"[bold red]--diff:[/] {error}", highlight=False, soft_wrap=True)
+        errors.print(f"[bold red]--diff:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
 
 
@@ -259,13 +262,14 @@ def _print_plan(plan: Plan) -> None:
     nodes: dict[tuple[str | None, str | None], Tree] = {}
     for resource in plan.mocks:
         parent = nodes.get((resource.parent, resource.parent_type), tree)
-        nodes[(resource.name, resource.type)] = parent.add(f"{resource.name} [dim]{resource.type}[/]")
+        nodes[(resource.name, resource.type)] = parent.add(f"{escape(resource.name)} [dim]{resource.type}[/]")
     console.print(tree)
     verdicts = Table(title=f"Policy verdicts ({len(RULES) + len(STACK_RULES)} rules)")
     for column in ("level", "policy", "resource", "message"):
         verdicts.add_column(column)
     for violation in report.violations:
-        verdicts.add_row(violation.level, violation.policy, violation.resource, violation.message)
+        cells = (violation.level, violation.policy, violation.resource, violation.message)
+        verdicts.add_row(*map(Text, cells))
     console.print(verdicts if report.violations else "Policies: no violations.")
     costs = Table(title=f"Monthly cost, USD, {settings.region} (* includes an estimate, - unpriced)")
     for column in ("resource", "item", "min", "max"):
@@ -273,8 +277,8 @@ def _print_plan(plan: Plan) -> None:
     for line in largest_first(cost.lines):
         priced = not line.unpriced
         costs.add_row(
-            line.resource,
-            line.item + (" *" if line.estimate else ""),
+            Text(line.resource),
+            Text(line.item + (" *" if line.estimate else "")),
             f"{line.monthly_min:.2f}" if priced else "-",
             f"{line.monthly_max:.2f}" if priced else "-",
         )
@@ -406,7 +410,7 @@ def _operate(
         code = EXIT_INTERRUPTED
     paths = report.write(report_dir or default_directory(command, stack, report.started))
     _show(report)
-    console.print(f"report: {paths[1]}  {paths[0]}", highlight=False)
+    console.print(f"report: {paths[1]}  {paths[0]}", markup=False, highlight=False)
     raise typer.Exit(code)
 
 
@@ -415,7 +419,8 @@ def _show(report: Any) -> None:
     for column in ("step", "result", "seconds", "detail"):
         steps.add_column(column)
     for step in report.steps:
-        steps.add_row(step.name, "ok" if step.ok else "[red]FAILED[/]", f"{step.seconds:.1f}", step.detail)
+        result = Text("ok") if step.ok else Text("FAILED", style="red")
+        steps.add_row(Text(step.name), result, f"{step.seconds:.1f}", Text(step.detail))
     console.print(steps)
     for title, lines in report.sections.items():
         if lines:
@@ -423,7 +428,7 @@ def _show(report: Any) -> None:
             for line in lines:
                 console.print(f"  - {line}", markup=False, highlight=False)
     for problem in report.problems:
-        errors.print(f"[bold red]{report.command} {report.status}:[/] {problem}", highlight=False)
+        errors.print(f"[bold red]{report.command} {report.status}:[/] {escape(problem)}", highlight=False)
     if report.next_actions:
         console.print("[bold]Next:[/]")
         for action in report.next_actions:
@@ -637,7 +642,7 @@ def local_up(  # noqa: PLR0917 - one typer option per parameter
         )
         return
     except TwinError as error:
-        errors.print(f"[bold red]The twin did not start:[/] {error}", highlight=False)
+        errors.print(f"[bold red]The twin did not start:[/] {escape(str(error))}", highlight=False)
         raise typer.Exit(code=1) from None
     password = twin.secrets()["admin_password"]
     console.print(
@@ -678,7 +683,7 @@ def local_put_secret(
         raise typer.Exit(code=2)
     twin = _twin(state_dir)
     twin.put_secret(arn, value)
-    console.print(f"stored {arn} in {twin.secrets_manager_file}", highlight=False)
+    console.print(f"stored {arn} in {twin.secrets_manager_file}", markup=False, highlight=False)
 
 
 @local_app.command("status")
@@ -717,7 +722,7 @@ def local_logs(
 
     allowed = ("postgres", "redis", "smtp", "bootstrap", "web", "worker", "beat", "proxy")
     if name not in allowed:
-        errors.print(f"unknown log {name!r}; allowed: {', '.join(allowed)}")
+        errors.print(f"unknown log {name!r}; allowed: {', '.join(allowed)}", markup=False)
         raise typer.Exit(code=2)
     twin = _twin(state_dir)
     for line in tail(twin.logs / f"{name}.log", lines):
@@ -736,6 +741,6 @@ def local_down(
     stopped = twin.down(delete_data=delete_data)
     console.print(f"stopped: {', '.join(stopped) if stopped else 'nothing was running'}")
     if delete_data:
-        console.print(f"deleted {twin.root}")
+        console.print(f"deleted {twin.root}", markup=False)
     else:
-        console.print(f"data kept in {twin.root}")
+        console.print(f"data kept in {twin.root}", markup=False)

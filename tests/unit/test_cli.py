@@ -405,3 +405,21 @@ def test_plan_lists_the_warehouse_connections_with_their_egress_and_secret_arns(
                     r"arn:aws:secretsmanager:us-east-1:123456789012:secret:redshift-AbCdEf +│", result.output)  # fmt: skip
     assert row, result.output  # the ARN as written: ":secret:" is no emoji code
     assert "superset-sg-destination-10-20-0-0-16-5439 aws:vpc/securityGroupEgressRule" in result.output
+
+
+def test_settings_show_the_users_text_as_typed(tmp_path: Path) -> None:
+    # rich would read ":secret:" in an ARN as an emoji code and "[prod]" as markup
+    arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:superset/ses-smtp-AbCdEf"
+    path = tmp_path / "Pulumi.prod.yaml"
+    path.write_text(
+        PROD_STACK
+        + "  superset-stack:smtpHost: email-smtp.us-east-1.amazonaws.com\n  superset-stack:smtpUser: AKIAEXAMPLE\n"
+        + "  superset-stack:smtpMailFrom: superset@example.com\n"
+        + f"  superset-stack:smtpPasswordSecretArn: {arn}\n"
+        + "  superset-stack:egressDestinations:\n"
+        + "    - {description: 'SES relay [prod] :secret:', port: 587, securityGroupId: sg-0123456789abcdef0}\n"
+    )
+    result = runner.invoke(app, ["settings", "--stack", "prod", "--config-file", str(path)])
+    assert result.exit_code == 0, result.output
+    assert arn in result.output
+    assert "SES relay [prod] :secret:" in result.output
