@@ -68,6 +68,8 @@ def test_targets_say_which_are_met_with_the_measured_value() -> None:
                 measurement("tuned", RATIO_USERS, 15.0, 90, scenario="dashboard viewers")]  # fmt: skip
     assert targets(measured) == [
         "- Cached chart-data throughput, tuned over stock at 20 users: 1.75x (target 2x: NOT met).",
+        "- Tuned cached chart-data throughput at 20 users: 70.0 requests/s, 20.0 ms server CPU each "
+        "(target at least 100 requests/s: NOT met).",
         "- Tuned chart-data p95 at 20 users, dashboard viewers: 90 ms (target under 150 ms: met).",
         "- Tuned chart-data p95 at 20 users, chart data: 180 ms (target under 150 ms: NOT met).",
         "- Errors in all tuned runs: 2 (target 0: NOT met).",
