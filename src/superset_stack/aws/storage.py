@@ -45,6 +45,17 @@ def private_bucket(name: str, opts: pulumi.ResourceOptions) -> tuple[aws.s3.Buck
     return bucket, [public_access, ownership]
 
 
+def abort_incomplete_uploads(days: int) -> dict[str, Any]:
+    """The lifecycle rule that removes parts of multipart uploads never completed, after `days`
+    (they are billed as storage and listed nowhere)."""
+    return {
+        "id": "abort-incomplete-multipart-uploads",
+        "status": "Enabled",
+        "filter": {},
+        "abort_incomplete_multipart_upload": {"days_after_initiation": days},
+    }
+
+
 def deny_without_tls(bucket: aws.s3.Bucket) -> dict[str, Any]:
     """Bucket-policy statement refusing every request not made over TLS."""
     return {
@@ -140,14 +151,7 @@ class Storage(pulumi.ComponentResource):
                     },
                     "expiration": {"expired_object_delete_marker": True},
                 },
-                {
-                    "id": "abort-incomplete-multipart-uploads",
-                    "status": "Enabled",
-                    "filter": {},
-                    "abort_incomplete_multipart_upload": {
-                        "days_after_initiation": args.abort_incomplete_upload_days
-                    },
-                },
+                abort_incomplete_uploads(args.abort_incomplete_upload_days),
             ],
             # Lifecycle rules on a versioned bucket are written after versioning is on.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),

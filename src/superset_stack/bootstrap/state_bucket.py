@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from superset_stack.aws.storage import deny_without_tls, private_bucket
+from superset_stack.aws.storage import abort_incomplete_uploads, deny_without_tls, private_bucket
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,14 +89,7 @@ class StateBucket(pulumi.ComponentResource):
                         "noncurrent_days": args.noncurrent_version_expiration_days
                     },
                 },
-                {
-                    "id": "abort-incomplete-multipart-uploads",
-                    "status": "Enabled",
-                    "filter": {},
-                    "abort_incomplete_multipart_upload": {
-                        "days_after_initiation": args.abort_incomplete_upload_days
-                    },
-                },
+                abort_incomplete_uploads(args.abort_incomplete_upload_days),
             ],
             # Lifecycle rules on a versioned bucket are written after versioning is on.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
