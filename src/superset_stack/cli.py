@@ -294,13 +294,13 @@ def _print_plan(plan: Plan) -> None:
 
 
 def _print_connections(connections: list[dict[str, Any]]) -> None:
-    """The declared warehouse connections: address, options, egress, the credential's ARN."""
+    """The declared warehouse connections: address, options, TLS, egress, the credential's ARN."""
     from superset_stack.plan.report import connection_options
 
     if not connections:
         return
     table = Table(title="Warehouse connections (created or updated by the migration task)")
-    for column in ("name", "engine", "address", "options", "egress", "credential"):
+    for column in ("name", "engine", "address", "options", "tls", "egress", "credential"):
         table.add_column(column)
     for c in connections:  # as Text: an ARN's ":secret:" is no emoji code, a name no markup
         cells = (
@@ -308,6 +308,7 @@ def _print_connections(connections: list[dict[str, Any]]) -> None:
             c["engine"],
             c["address"],
             connection_options(c["options"]),
+            c["tls"],
             c["egress"],
             c["credential"],
         )

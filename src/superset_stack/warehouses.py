@@ -4,14 +4,16 @@ declaration (the image's drivers, the egress rules, the secrets, the Athena gran
 An engine is one row of `ENGINES`: the driver lock it needs (runtime/drivers/<driver>.lock; the
 PostgreSQL driver is in the runtime lock), its usual port, whether it is a public HTTPS API (reached
 through the NAT gateways, so it needs no rule of its own), how it authenticates (a password secret,
-a service-account key secret, or the task role) and the fields it requires and allows. A connection
+a service-account key secret, or the task role), the fields it requires and allows, and the TLS modes
+its driver offers (`tls`; an HTTPS API has none to choose: its driver always verifies). A connection
 (`warehouseConnections`, one `WarehouseConnection` each) is checked against its row by
 validators/warehouses.py; the functions below turn valid connections into what the stack builds:
 
 - `image_drivers`: the driver locks the image installs (with `warehouseDrivers`);
 - `network_paths`: one egress rule per target and port (connections on the same one share it);
 - `declaration`: the JSON the migration task's bootstrap reads (WAREHOUSE_CONNECTIONS), no secret
-  in it, only the name of the variable each credential arrives in;
+  in it, only the name of the variable each credential arrives in, and each connection's TLS mode
+  and CA resolved (`tls_of`: verify-full against the public CAs unless told otherwise);
 - `credentials` and `secret_arns`: those variables' ECS valueFrom, and the secrets the execution
   role may read;
 - `athena_access`: what each Athena connection's grants are scoped to;
@@ -34,6 +36,15 @@ from superset_stack.contract import warehouse_credential
 
 Credential = Literal["password", "key", "role"]
 HTTPS_PORT = 443
+CLICKHOUSE_PLAIN_HTTP_PORT = 8123  # ClickHouse's plain HTTP interface: no TLS on it
+# A connection's `tls`, strictest first: verify-full checks the certificate's chain and that it names
+# the host; verify-ca the chain only; require encrypts without verifying; disable does not encrypt.
+TLS_MODES = ("verify-full", "verify-ca", "require", "disable")
+VERIFIED = ("verify-full", "verify-ca")
+# A connection's `tlsCa`: the CA bundle in the image that verifies the server (runtime/warehouses.py).
+TLS_CAS = ("public", "rds")
+# RDS and Aurora endpoints; their certificates chain to the RDS CAs, not to public ones.
+RDS_DOMAINS = (".rds.amazonaws.com", ".rds.amazonaws.com.cn")
 # Host-based engines; the HTTPS engines are named by account, project or region instead.
 _HOST = ("host", "database", "username", "passwordSecretArn")
 
@@ -41,7 +52,8 @@ _HOST = ("host", "database", "username", "passwordSecretArn")
 @dataclass(frozen=True)
 class Engine:
     """One kind of warehouse: its driver lock (None: in the runtime lock), usual port, whether it
-    is a public HTTPS API, how it authenticates, and its engine-specific fields (required, allowed)."""
+    is a public HTTPS API, how it authenticates, its engine-specific fields (required, allowed),
+    the TLS modes its driver offers (empty: always HTTPS, verified) and whether its CA is a choice."""
 
     driver: str | None
     port: int
@@ -49,14 +61,19 @@ class Engine:
     credential: Credential
     required: tuple[str, ...]
     optional: tuple[str, ...] = ()
+    tls: tuple[str, ...] = ()
+    tls_ca: bool = False
 
 
+# redshift_connector has no unverified mode and trusts its own Redshift CA bundle (no CA to choose);
+# clickhouse-connect verifies both or neither (no verify-ca) against the public CAs.
 ENGINES: dict[str, Engine] = {
-    "postgresql": Engine(None, 5432, False, "password", _HOST, ("passwordSecretKey",)),
-    "redshift": Engine("redshift", 5439, False, "password", _HOST, ("passwordSecretKey",)),
-    "mysql": Engine("mysql", 3306, False, "password", _HOST, ("passwordSecretKey",)),
+    "postgresql": Engine(None, 5432, False, "password", _HOST, ("passwordSecretKey",), TLS_MODES, True),
+    "redshift": Engine("redshift", 5439, False, "password", _HOST, ("passwordSecretKey",),
+                       ("verify-full", "verify-ca", "disable")),
+    "mysql": Engine("mysql", 3306, False, "password", _HOST, ("passwordSecretKey",), TLS_MODES, True),
     "clickhouse": Engine("clickhouse", 8443, False, "password", ("host", "username", "passwordSecretArn"),
-                         ("database", "passwordSecretKey")),
+                         ("database", "passwordSecretKey"), ("verify-full", "require", "disable")),
     "snowflake": Engine("snowflake", HTTPS_PORT, True, "password",
                         ("account", "warehouse", "database", "username", "passwordSecretArn"),
                         ("role", "passwordSecretKey")),
@@ -110,6 +127,8 @@ class WarehouseConnection:
     allow_file_upload: bool | None = None
     file_upload_schemas: tuple[str, ...] | None = None
     cache_timeout_seconds: int | None = None
+    tls: str | None = None
+    tls_ca: str | None = None
     cidr: str | None = None
     prefix_list_id: str | None = None
     security_group_id: str | None = None
@@ -148,6 +167,21 @@ class WarehouseConnection:
             f"{self.secret_arn}:{self.password_secret_key}::" if self.password_secret_key else self.secret_arn
         )
 
+    @property
+    def effective_tls(self) -> str | None:
+        """The TLS mode given, else verify-full; None for an HTTPS API (its driver always verifies)."""
+        spec = self.spec
+        return (self.tls or "verify-full") if spec and spec.tls else None
+
+    @property
+    def effective_tls_ca(self) -> str | None:
+        """The CA bundle given, else rds for an RDS endpoint and public for any other host; None
+        where nothing is verified or the driver brings its own (redshift, clickhouse, HTTPS APIs)."""
+        spec = self.spec
+        if not (spec and spec.tls_ca and self.effective_tls in VERIFIED):
+            return None
+        return self.tls_ca or ("rds" if (self.host or "").lower().endswith(RDS_DOMAINS) else "public")
+
     def given(self, key: str) -> Any:
         """A field's value by its key (camelCase), None when not given."""
         return getattr(self, _ATTRIBUTES[key])
@@ -184,6 +218,13 @@ WAREHOUSE_CONNECTION = ObjectType(
         Field("allowFileUpload", "boolean", "allow CSV, Excel and columnar uploads (default false)"),
         Field("fileUploadSchemas", "strings", "schemas uploads may write to (empty: any)"),
         Field("cacheTimeoutSeconds", "integer", "chart data cache timeout (default: Superset's)"),
+        Field("tls", "string", "postgresql, redshift, mysql, clickhouse: verify-full (default; encrypted, "
+              "the certificate and host name verified), verify-ca (the certificate only; not clickhouse), "
+              "require (encrypted, not verified; not redshift) or disable (unencrypted); HTTPS engines "
+              "always verify"),
+        Field("tlsCa", "string", "postgresql, mysql: CAs that verify the server, rds (the RDS CA bundle) or "
+              "public (the image's public CAs); default rds for a host under .rds.amazonaws.com, else "
+              "public"),
         Field("cidr", "string", "network target: an IPv4 network, e.g. 10.20.0.0/16"),
         Field("prefixListId", "string", "network target: a managed prefix list id (pl-...)"),
         Field("securityGroupId", "string", "network target: a security group id (sg-...)"),
@@ -265,12 +306,19 @@ def declaration(connections: Sequence[WarehouseConnection], removed: Sequence[st
         item = {key: connection.given(key) for key in _DECLARED if connection.given(key) is not None}
         item["port"] = connection.effective_port
         item.update(options(connection))
+        item.update(tls_of(connection))
         if connection.engine == "athena":
             item["region"] = connection.region or region
         if connection.secret_arn is not None:
             item["credential"] = warehouse_credential(index)
         items.append(item)
     return json.dumps({"connections": items, "remove": list(removed)}, separators=(",", ":"))
+
+
+def tls_of(c: WarehouseConnection) -> dict[str, str]:
+    """The connection's TLS mode and CA bundle, defaults filled in; empty for an HTTPS API."""
+    resolved = {"tls": c.effective_tls, "tlsCa": c.effective_tls_ca}
+    return {key: value for key, value in resolved.items() if value is not None}
 
 
 def credentials(connections: Sequence[WarehouseConnection]) -> dict[str, str]:
@@ -336,7 +384,7 @@ def athena_access(connections: Iterable[WarehouseConnection], *, region: str) ->
 def plan_entries(
     connections: Iterable[WarehouseConnection], *, region: str, internet_egress: bool
 ) -> list[dict[str, Any]]:
-    """The connections as the plan lists them: name, engine, address, options, egress and the
+    """The connections as the plan lists them: name, engine, address, options, TLS, egress and the
     credential's secret ARN (never its value)."""
     return [
         {
@@ -345,6 +393,7 @@ def plan_entries(
             "address": _address(c, region),
             "database": c.database,
             "options": options(c),
+            "tls": tls_description(c),
             "egress": egress_of(c, internet_egress=internet_egress),
             "credential": c.value_from or "the task role",
         }
@@ -360,6 +409,25 @@ def _address(c: WarehouseConnection, region: str) -> str:
     if c.engine == "athena":
         return f"athena.{c.region or region}.amazonaws.com:{c.effective_port} (workgroup {c.workgroup})"
     return f"{c.host}:{c.effective_port}"
+
+
+_CA_NAMES = {"public": "the public CAs", "rds": "the RDS CA bundle"}
+_TLS_NAMES = {
+    "verify-full": "verified: certificate and host name",
+    "verify-ca": "verified: certificate, not the host name",
+    "require": "encrypted, server NOT verified",
+    "disable": "UNENCRYPTED",
+}
+
+
+def tls_description(c: WarehouseConnection) -> str:
+    """How the connection's traffic is protected, in the plan's words."""
+    mode = c.effective_tls
+    if mode is None:
+        return "HTTPS, verified by the driver"
+    ca = c.effective_tls_ca
+    against = f" against {_CA_NAMES[ca]}" if ca else ""
+    return f"{mode} ({_TLS_NAMES.get(mode, mode)}{against})"
 
 
 def options(c: WarehouseConnection) -> dict[str, Any]:

@@ -26,7 +26,8 @@ NAME = "Warehouse (declared)"
 
 
 def stack_file(folder: Path, postgres_port: int) -> Path:
-    """A dev stack file whose one connection is the twin's own PostgreSQL, database warehouse."""
+    """A dev stack file whose one connection is the twin's own PostgreSQL, database warehouse: on
+    loopback without TLS, so it says tls disable (the default, verify-full, would refuse it)."""
     path = folder / "Pulumi.dev.yaml"
     path.write_text(f"""config:
   aws:region: us-east-1
@@ -45,6 +46,7 @@ def stack_file(folder: Path, postgres_port: int) -> Path:
       passwordSecretKey: password
       allowRunAsync: true
       cacheTimeoutSeconds: -1
+      tls: disable
       cidr: 127.0.0.1/32
 """)
     return path
@@ -112,6 +114,7 @@ def test_the_declared_connection_is_created_managed_and_a_chart_queries_it(
     assert (
         uri
         == f"postgresql+psycopg2://analyst:XXXXXXXXXX@127.0.0.1:{declared.options.ports.postgres}/warehouse"
+        "?sslmode=disable"
     )
     assert FIRST not in password  # encrypted with SECRET_KEY
     assert (run_async, cache_timeout, managed) == ("t", "-1", "t")  # -1: never cached, each query reaches it

@@ -401,7 +401,8 @@ def test_plan_lists_the_warehouse_connections_with_their_egress_and_secret_arns(
     assert result.exit_code == 0, result.output
     assert "Warehouse connections (created or updated by the migration task)" in result.output
     row = re.search(r"│ Sales +│ redshift +│ analytics\.abc123\.us-east-1\.redshift\.amazonaws\.com:5439 +│ "
-                    r"exposeInSqlLab, allowRunAsync, cache 600 s +│ egress rule: TCP 5439 to cidr 10\.20\.0\.0/16 +│ "
+                    r"exposeInSqlLab, allowRunAsync, cache 600 s +│ verify-full \(verified: certificate and host name\) +│ "
+                    r"egress rule: TCP 5439 to cidr 10\.20\.0\.0/16 +│ "
                     r"arn:aws:secretsmanager:us-east-1:123456789012:secret:redshift-AbCdEf +│", result.output)  # fmt: skip
     assert row, result.output  # the ARN as written: ":secret:" is no emoji code
     assert "superset-sg-destination-10-20-0-0-16-5439 aws:vpc/securityGroupEgressRule" in result.output

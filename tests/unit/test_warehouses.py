@@ -93,13 +93,23 @@ def test_connections_on_one_target_and_port_share_its_rule_with_a_description_aw
 def test_the_declaration_carries_no_secret_and_names_each_credential_variable() -> None:
     document = json.loads(declaration(CONNECTIONS, ["Old"], region="us-east-1"))
     assert document["remove"] == ["Old"]
-    orders, sales, _, events, finance, marketing, lake = document["connections"]
+    orders, sales, shop, events, finance, marketing, lake = document["connections"]
     assert orders == {
         "name": "Orders", "engine": "postgresql", "host": "orders.cluster-abc.us-east-1.rds.amazonaws.com",
         "port": 5432, "database": "orders", "username": "superset_reader", "credential": "WAREHOUSE_CREDENTIAL_0",
         "exposeInSqlLab": True, "allowDml": False, "allowRunAsync": False, "allowFileUpload": False,
-        "fileUploadSchemas": [], "cacheTimeoutSeconds": None,
+        "fileUploadSchemas": [], "cacheTimeoutSeconds": None, "tls": "verify-full", "tlsCa": "rds",
     }  # fmt: skip
+    # verified by default: an RDS endpoint against the RDS CAs, another host against the public ones;
+    # redshift_connector and clickhouse-connect bring their own CAs, the HTTPS APIs have no choice
+    assert [(c.get("tls"), c.get("tlsCa")) for c in (sales, shop, events, finance, marketing, lake)] == [
+        ("verify-full", None),
+        ("verify-full", "public"),
+        ("verify-full", None),
+        (None, None),
+        (None, None),
+        (None, None),
+    ]
     assert (sales["allowRunAsync"], sales["cacheTimeoutSeconds"], events["port"]) == (True, 600, 8443)
     assert (finance["account"], finance["warehouse"], finance["role"]) == (
         "xy12345.us-east-1",
@@ -155,9 +165,15 @@ def test_the_plan_lists_each_connection_with_its_egress_and_no_secret() -> None:
         "database": "sales",
         "options": {"exposeInSqlLab": True, "allowDml": False, "allowRunAsync": True, "allowFileUpload": False,
                     "fileUploadSchemas": [], "cacheTimeoutSeconds": 600},
+        "tls": "verify-full (verified: certificate and host name)",
         "egress": "egress rule: TCP 5439 to cidr 10.20.0.0/16",
         "credential": f"{ACCOUNT}:redshift-AbCdEf",
     }  # fmt: skip
+    assert [entry["tls"] for entry in (entries[0], entries[2], entries[4])] == [
+        "verify-full (verified: certificate and host name against the RDS CA bundle)",
+        "verify-full (verified: certificate and host name against the public CAs)",
+        "HTTPS, verified by the driver",
+    ]
     assert [entry["address"] for entry in entries[4:]] == [
         "xy12345.us-east-1.snowflakecomputing.com:443",
         "bigquery.googleapis.com:443 (project marketing-prod-123)",
@@ -167,3 +183,23 @@ def test_the_plan_lists_each_connection_with_its_egress_and_no_secret() -> None:
     assert entries[4]["egress"] == "HTTPS (443) through the NAT gateways (the stack's app-to-internet rule)"
     private = plan_entries(CONNECTIONS[4:5], region="us-east-1", internet_egress=False)
     assert private[0]["egress"] == "no path: needs a NAT gateway or a network target"
+
+
+def test_a_weaker_tls_is_what_was_asked_and_the_plan_says_so() -> None:
+    weaker = make_settings("staging", warehouseConnections=[
+        {**EVERY_ENGINE[0], "tls": "verify-ca"}, {**EVERY_ENGINE[2], "tls": "verify-full", "tlsCa": "rds"},
+        {**EVERY_ENGINE[2], "name": "Shop copy", "tls": "require"}, {**EVERY_ENGINE[3], "tls": "disable"},
+    ]).warehouse_connections  # fmt: skip
+    document = json.loads(declaration(weaker, [], region="us-east-1"))
+    assert [(c["tls"], c.get("tlsCa")) for c in document["connections"]] == [
+        ("verify-ca", "rds"),
+        ("verify-full", "rds"),
+        ("require", None),
+        ("disable", None),
+    ]
+    assert [entry["tls"] for entry in plan_entries(weaker, region="us-east-1", internet_egress=True)] == [
+        "verify-ca (verified: certificate, not the host name against the RDS CA bundle)",
+        "verify-full (verified: certificate and host name against the RDS CA bundle)",
+        "require (encrypted, server NOT verified)",
+        "disable (UNENCRYPTED)",
+    ]

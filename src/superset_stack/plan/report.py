@@ -140,12 +140,12 @@ def warehouse_section(connections: Sequence[dict[str, Any]]) -> list[str]:
         "",
         "Created or updated by the migration task; credentials only as Secrets Manager ARNs.",
         "",
-        "| Name | Engine | Address | Options | Egress | Credential |",
-        "|---|---|---|---|---|---|",
+        "| Name | Engine | Address | Options | TLS | Egress | Credential |",
+        "|---|---|---|---|---|---|---|",
     ]
     out += [
         f"| {_cell(c['name'])} | {c['engine']} | `{c['address']}` | {connection_options(c['options'])} "
-        f"| {c['egress']} | `{c['credential']}` |"
+        f"| {c['tls']} | {c['egress']} | `{c['credential']}` |"
         for c in connections
     ]
     return out

@@ -365,6 +365,25 @@ def _no_secret_in_environment(container: dict[str, Any]) -> str | None:
     return None
 
 
+def _unverified_warehouses(container: dict[str, Any]) -> str | None:
+    """The declared warehouse connections (WAREHOUSE_CONNECTIONS) whose server is not verified."""
+    environment = {item.get("name"): item.get("value") for item in container.get("environment") or []}
+    try:
+        declared = json.loads(environment.get("WAREHOUSE_CONNECTIONS") or "{}")
+    except ValueError:
+        return None
+    weak = [
+        f"{item.get('name')} (tls {item['tls']})"
+        for item in declared.get("connections") or []
+        if item.get("tls") in ("require", "disable")
+    ]
+    if not weak:
+        return None
+    return (f"warehouse connections {', '.join(weak)} do not verify the server (disable: nor encrypt), so "
+            "the password and the data may reach an impostor; use tls verify-full (README: Warehouse "
+            "connections).")  # fmt: skip
+
+
 COMPUTE = [
     Rule(
         "aws-ecs-cluster-require-container-insights",
@@ -430,6 +449,14 @@ COMPUTE = [
         "Secrets arrive as `secrets`.",
         ("AVD-AWS-0036", "ECS.8", "ECS2", "C7"),
         _container_rule(_no_secret_in_environment),
+    ),
+    Rule(
+        "aws-ecs-taskdefinition-require-verified-warehouse-tls",
+        TASK_DEFINITION,
+        "Warehouse connections verify the server's certificate and host name.",
+        ("warehouse-tls", "D7"),
+        _container_rule(_unverified_warehouses),
+        level="advisory",
     ),
     Rule(
         "aws-ecs-taskdefinition-disallow-privileged",

@@ -20,6 +20,11 @@ it. Nothing here logs a password, a key or a URI that holds one; an error is rep
 credential blanked out.
 
 `sqlalchemy_uri` is a pure function: each engine's URI, credentials escaped, without a network.
+Its query carries the connection's TLS mode in each driver's own terms (`tls_query`): libpq's
+sslmode and sslrootcert, redshift_connector's sslmode or ssl, PyMySQL's ssl_* options,
+clickhouse-connect's secure and verify. The CA files are the image's (`CA_BUNDLES`); the public one
+is named by path, since the OpenSSL inside psycopg2-binary looks for "system" CAs in its build
+directory, not in the image's store.
 """
 
 from __future__ import annotations
@@ -44,8 +49,9 @@ SCHEMES = {
     "bigquery": "bigquery",
     "athena": "awsathena+rest",
 }
-CLICKHOUSE_PLAIN_HTTP_PORT = 8123  # ClickHouse's plain HTTP interface; any other port is HTTPS
 HTTPS_PORT = 443
+# tlsCa -> the CA bundle file: Debian's ca-certificates store, and the RDS bundle runtime/Dockerfile adds.
+CA_BUNDLES = {"public": "/etc/ssl/certs/ca-certificates.crt", "rds": "/app/rds-ca.pem"}
 # The Superset columns a declaration sets, besides the URI and its password.
 COLUMNS = (
     "expose_in_sqllab", "allow_dml", "allow_run_async", "allow_file_upload", "cache_timeout", "extra",
@@ -85,6 +91,8 @@ class Connection:
     allow_file_upload: bool = False
     file_upload_schemas: tuple[str, ...] = ()
     cache_timeout: int | None = None
+    tls: str = ""  # empty: an HTTPS API, verified by its driver
+    tls_ca: str = ""  # empty: not verified, or by the driver's own CAs
 
 
 @dataclass(frozen=True)
@@ -102,6 +110,7 @@ _RENAMED = {
     "allowFileUpload": "allow_file_upload",
     "fileUploadSchemas": "file_upload_schemas",
     "cacheTimeoutSeconds": "cache_timeout",
+    "tlsCa": "tls_ca",
 }
 
 
@@ -144,13 +153,63 @@ def _query(values: Mapping[str, str]) -> str:
     return f"?{urlencode(given, quote_via=quote, safe='')}" if given else ""
 
 
+def _postgresql_tls(mode: str, ca: str) -> dict[str, str]:
+    """libpq: sslmode as declared, the CA file for the verifying modes."""
+    return {"sslmode": mode, "sslrootcert": ca}
+
+
+def _redshift_tls(mode: str, _ca: str) -> dict[str, str]:
+    """redshift_connector: sslmode verify-full or verify-ca (against its Redshift CA bundle and the
+    system's), or no TLS. Only the string "false" is written: the driver tests `ssl is True`, so a
+    string "true" would turn TLS off; left out, ssl stays the dialect's True."""
+    return {"ssl": "false"} if mode == "disable" else {"sslmode": mode}
+
+
+def _mysql_tls(mode: str, ca: str) -> dict[str, str]:
+    """PyMySQL through SQLAlchemy: ssl_ca and ssl_check_hostname become its ssl options (a CA file
+    is what makes PyMySQL verify at all); ssl_verify_cert=false requires TLS unverified;
+    ssl_disabled=true turns it off (PyMySQL's default, TLS if offered, is none of these)."""
+    if mode in ("verify-full", "verify-ca"):
+        return {"ssl_ca": ca, "ssl_check_hostname": "true" if mode == "verify-full" else "false"}
+    return {"ssl_verify_cert": "false"} if mode == "require" else {"ssl_disabled": "true"}
+
+
+def _clickhouse_tls(mode: str, _ca: str) -> dict[str, str]:
+    """clickhouse-connect: HTTPS verified against the system's CAs, or unverified; plain HTTP."""
+    if mode == "disable":
+        return {}
+    return {"secure": "true", "verify": "false"} if mode == "require" else {"secure": "true"}
+
+
+# The drivers that verify only against a CA file they are given (PyMySQL without one verifies nothing).
+_CA_FILE_NEEDED = ("postgresql", "mysql")
+_TLS: dict[str, Callable[[str, str], dict[str, str]]] = {
+    "postgresql": _postgresql_tls,
+    "redshift": _redshift_tls,
+    "mysql": _mysql_tls,
+    "clickhouse": _clickhouse_tls,
+}
+
+
+def tls_query(c: Connection) -> dict[str, str]:
+    """The URI query that gives a host-based connection its TLS mode; DeclarationError for a mode
+    or CA this image does not know."""
+    if c.tls not in ("verify-full", "verify-ca", "require", "disable"):
+        raise DeclarationError(f"{c.name!r}: unknown tls {c.tls!r}")
+    if c.tls_ca and c.tls_ca not in CA_BUNDLES:
+        raise DeclarationError(
+            f"{c.name!r}: unknown tlsCa {c.tls_ca!r}; this image has {', '.join(CA_BUNDLES)}"
+        )
+    if c.engine in _CA_FILE_NEEDED and c.tls in ("verify-full", "verify-ca") and not c.tls_ca:
+        raise DeclarationError(f"{c.name!r}: tls {c.tls} needs a tlsCa to verify against")
+    return _TLS[c.engine](c.tls, CA_BUNDLES.get(c.tls_ca, ""))
+
+
 def _host_uri(c: Connection, credential: str) -> str:
-    """postgresql, redshift, mysql, clickhouse: user and password at host:port/database."""
-    query = {}
-    if c.engine == "clickhouse" and c.port != CLICKHOUSE_PLAIN_HTTP_PORT:
-        query["secure"] = "true"
+    """postgresql, redshift, mysql, clickhouse: user and password at host:port/database, TLS in the query."""
     path = f"/{c.database}" if c.database else ""
-    return f"{SCHEMES[c.engine]}://{_authority(c, credential)}{c.host}:{c.port}{path}{_query(query)}"
+    query = _query(tls_query(c))
+    return f"{SCHEMES[c.engine]}://{_authority(c, credential)}{c.host}:{c.port}{path}{query}"
 
 
 def _snowflake_uri(c: Connection, credential: str) -> str:

@@ -1,6 +1,7 @@
 """Warehouse connections: a known engine with the fields it needs and no field it does not use,
-well-formed values (host, port, secret ARNs, S3 locations), names once, a network path that exists,
-and room for their egress rules beside the egress destinations."""
+well-formed values (host, port, secret ARNs, S3 locations), a TLS mode and CA its driver offers,
+names once, a network path that exists, and room for their egress rules beside the egress
+destinations."""
 
 from __future__ import annotations
 
@@ -13,7 +14,16 @@ from superset_stack.contract import MAX_WAREHOUSE_CONNECTIONS
 from superset_stack.validators._problem import Problem
 from superset_stack.validators._targets import target_problems
 from superset_stack.validators.egress import MAX_DESTINATIONS
-from superset_stack.warehouses import ENGINE_FIELDS, ENGINES, WAREHOUSE_CONNECTION, network_paths
+from superset_stack.warehouses import (
+    CLICKHOUSE_PLAIN_HTTP_PORT,
+    ENGINE_FIELDS,
+    ENGINES,
+    TLS_CAS,
+    TLS_MODES,
+    VERIFIED,
+    WAREHOUSE_CONNECTION,
+    network_paths,
+)
 
 if TYPE_CHECKING:
     from superset_stack.settings import Settings
@@ -34,6 +44,15 @@ _NAME = re.compile(r"[A-Za-z0-9_.-]{1,128}")  # an Athena workgroup, a JSON key,
 _DATABASE = re.compile(r"[A-Za-z0-9_.$-]{1,128}(/[A-Za-z0-9_.$-]{1,128})?")
 _PROJECT = re.compile(r"[a-z][a-z0-9-]{4,28}[a-z0-9]")  # a Google Cloud project id
 _DESCRIPTIONS = {field.key: field.description for field in WAREHOUSE_CONNECTION.fields}
+# Why an engine's driver lacks a TLS mode, or brings its own CAs.
+_NO_MODE = {
+    "redshift": "redshift_connector always verifies the certificate; verify-ca skips only the host name",
+    "clickhouse": "clickhouse-connect verifies the certificate and the host name together or not at all",
+}
+_OWN_CAS = {
+    "redshift": "redshift_connector verifies against its own Redshift CA bundle and the image's public CAs",
+    "clickhouse": "clickhouse-connect verifies against the image's public CAs",
+}
 
 
 def validate_warehouse_connections(s: Settings) -> list[Problem]:
@@ -86,7 +105,7 @@ def _connection(where: str, c: WarehouseConnection, s: Settings) -> list[Problem
             problems.append(Problem(f"{where}.{key}", text))
     if c.file_upload_schemas and not c.allow_file_upload:
         problems.append(Problem(f"{where}.fileUploadSchemas", "has no effect unless allowFileUpload is true"))
-    return problems + _network(where, c, s)
+    return problems + _tls(where, c) + _tls_ca(where, c) + _network(where, c, s)
 
 
 def _port(port: int) -> str | None:
@@ -167,6 +186,42 @@ _VALUES: dict[str, Callable[..., str | None]] = {
     "region": _region,
     "cacheTimeoutSeconds": _cache_timeout,
 }
+
+
+def _tls(where: str, c: WarehouseConnection) -> list[Problem]:
+    """A mode the engine's driver offers, none on an HTTPS API, and none but disable on ClickHouse's
+    plain HTTP port."""
+    spec = ENGINES[c.engine]
+    if c.tls is not None and not spec.tls:
+        return [Problem(f"{where}.tls", f"{c.engine} is always reached over HTTPS, its certificate verified "
+                        f"by the driver; tls does not apply, got {shown(c.tls)}; remove it")]  # fmt: skip
+    if c.tls is not None and c.tls not in spec.tls:
+        why = f" ({_NO_MODE[c.engine]})" if c.tls in TLS_MODES and c.engine in _NO_MODE else ""
+        return [Problem(f"{where}.tls", f"expected {', '.join(spec.tls)} for engine {c.engine}, got "
+                        f"{shown(c.tls)}{why}")]  # fmt: skip
+    plain_http = c.engine == "clickhouse" and c.effective_port == CLICKHOUSE_PLAIN_HTTP_PORT
+    if plain_http and c.effective_tls != "disable":
+        return [Problem(f"{where}.port", f"{CLICKHOUSE_PLAIN_HTTP_PORT} is ClickHouse's plain HTTP "
+                        f"interface, but tls is {c.effective_tls}; give its HTTPS port (8443, the default) "
+                        "or set tls disable")]  # fmt: skip
+    return []
+
+
+def _tls_ca(where: str, c: WarehouseConnection) -> list[Problem]:
+    """A CA only where the driver takes one, one of the image's, and only where something is verified."""
+    if c.tls_ca is None:
+        return []
+    spec = ENGINES[c.engine]
+    if not spec.tls_ca:
+        own = _OWN_CAS.get(c.engine, f"{c.engine} is always reached over HTTPS, verified by its driver")
+        return [Problem(f"{where}.tlsCa", f"{own}; tlsCa does not apply, got {shown(c.tls_ca)}; remove it")]
+    if c.tls_ca not in TLS_CAS:
+        return [Problem(f"{where}.tlsCa", f"expected {' or '.join(TLS_CAS)} (the CA bundles in the image), "
+                        f"got {shown(c.tls_ca)}")]  # fmt: skip
+    if c.tls in spec.tls and c.effective_tls not in VERIFIED:
+        return [Problem(f"{where}.tlsCa", f"has no effect with tls {c.effective_tls} (nothing is verified); "
+                        "remove it")]  # fmt: skip
+    return []
 
 
 def _network(where: str, c: WarehouseConnection, s: Settings) -> list[Problem]:

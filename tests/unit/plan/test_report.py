@@ -82,9 +82,11 @@ def test_markdown_lists_the_warehouse_connections_without_a_secret() -> None:
     assert "## Warehouse connections" in report
     assert (
         "| Sales | redshift | `analytics.abc123.us-east-1.redshift.amazonaws.com:5439` | exposeInSqlLab, "
-        "allowRunAsync, cache 600 s | egress rule: TCP 5439 to cidr 10.20.0.0/16 | "
+        "allowRunAsync, cache 600 s | verify-full (verified: certificate and host name) | "
+        "egress rule: TCP 5439 to cidr 10.20.0.0/16 | "
         "`arn:aws:secretsmanager:us-east-1:123456789012:secret:redshift-AbCdEf` |" in report
     )
     assert "| Lake | athena | `athena.us-east-1.amazonaws.com:443 (workgroup analysts)` | exposeInSqlLab, " \
-           "allowFileUpload, upload schemas uploads | HTTPS (443) through the NAT gateways" in report  # fmt: skip
+           "allowFileUpload, upload schemas uploads | HTTPS, verified by the driver | HTTPS (443) through the NAT " \
+           "gateways" in report  # fmt: skip
     assert "## Warehouse connections" not in markdown({**document, "warehouse_connections": []}, [])

@@ -184,6 +184,13 @@ CASES: list[tuple[str, str, str | None, Any, str]] = [
     ("aws-ecs-taskdefinition-disallow-secrets-in-environment", T + "ecs/taskDefinition:TaskDefinition", "superset-app-web",
      _container("environment", [{"name": "SUPERSET_SECRET_KEY", "value": "plain"}]),
      "web: SUPERSET_SECRET_KEY looks like a secret; pass it through `secrets`, not `environment`."),
+    ("aws-ecs-taskdefinition-require-verified-warehouse-tls", T + "ecs/taskDefinition:TaskDefinition",
+     "superset-app-web", _container("environment", [{"name": "WAREHOUSE_CONNECTIONS", "value": json.dumps(
+         {"connections": [{"name": "Orders", "tls": "verify-full"}, {"name": "Shop", "tls": "require"},
+                          {"name": "Events", "tls": "disable"}, {"name": "Lake"}]})}]),
+     "web: warehouse connections Shop (tls require), Events (tls disable) do not verify the server (disable: nor "
+     "encrypt), so the password and the data may reach an impostor; use tls verify-full (README: Warehouse "
+     "connections)."),
     ("aws-ecs-taskdefinition-disallow-privileged", T + "ecs/taskDefinition:TaskDefinition", "superset-app-web",
      _container("privileged", True), "web: must not be privileged"),
     ("aws-ecs-taskdefinition-require-logging", T + "ecs/taskDefinition:TaskDefinition", "superset-app-web",

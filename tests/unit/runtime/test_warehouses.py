@@ -38,8 +38,10 @@ def test_the_declaration_reads_back_with_its_options_resolved() -> None:
     assert BY_ENGINE["redshift"] == Connection(
         name="Sales", engine="redshift", port=5439, host="analytics.abc123.us-east-1.redshift.amazonaws.com",
         database="sales", username="superset_reader", credential="WAREHOUSE_CREDENTIAL_1", allow_run_async=True,
-        cache_timeout=600,
+        cache_timeout=600, tls="verify-full",
     )  # fmt: skip
+    assert (BY_ENGINE["postgresql"].tls, BY_ENGINE["postgresql"].tls_ca) == ("verify-full", "rds")
+    assert (BY_ENGINE["snowflake"].tls, BY_ENGINE["snowflake"].tls_ca) == ("", "")
     assert BY_ENGINE["athena"].file_upload_schemas == ("uploads",)
     assert (BY_ENGINE["athena"].credential, BY_ENGINE["athena"].region) == ("", "us-east-1")
 
@@ -48,10 +50,11 @@ def test_the_declaration_reads_back_with_its_options_resolved() -> None:
     ("engine", "uri"),
     [
         ("postgresql", f"postgresql+psycopg2://superset_reader:{ESCAPED}@orders.cluster-abc.us-east-1.rds."
-                       "amazonaws.com:5432/orders"),
+                       "amazonaws.com:5432/orders?sslmode=verify-full&sslrootcert=%2Fapp%2Frds-ca.pem"),
         ("redshift", f"redshift+redshift_connector://superset_reader:{ESCAPED}@analytics.abc123.us-east-1."
-                     "redshift.amazonaws.com:5439/sales"),
-        ("mysql", f"mysql+pymysql://reporting:{ESCAPED}@shop.internal.example.com:3306/shop"),
+                     "redshift.amazonaws.com:5439/sales?sslmode=verify-full"),
+        ("mysql", f"mysql+pymysql://reporting:{ESCAPED}@shop.internal.example.com:3306/shop?ssl_ca=%2Fetc%2Fssl%2F"
+                  "certs%2Fca-certificates.crt&ssl_check_hostname=true"),
         ("clickhouse", f"clickhousedb://default:{ESCAPED}@abc123.eu-west-1.aws.clickhouse.cloud:8443?secure=true"),
         ("snowflake", f"snowflake://SUPERSET:{ESCAPED}@xy12345.us-east-1/FINANCE/PUBLIC?warehouse=REPORTING"
                       "&role=SUPERSET"),
@@ -70,10 +73,53 @@ def test_every_engine_gets_its_uri_with_the_password_escaped(engine: str, uri: s
     assert "#" not in built and " " not in built
 
 
-def test_clickhouse_speaks_plain_http_only_on_8123_and_a_user_may_need_escaping_too() -> None:
+def test_clickhouse_speaks_plain_http_only_when_told_and_a_user_may_need_escaping_too() -> None:
     plain = Connection(name="c", engine="clickhouse", port=8123, host="ch.internal", username="an@lyst",
-                       database="events")  # fmt: skip
+                       database="events", tls="disable")  # fmt: skip
     assert sqlalchemy_uri(plain, "pw") == "clickhousedb://an%40lyst:pw@ch.internal:8123/events"
+
+
+def host(engine: str, tls: str, tls_ca: str = "") -> Connection:
+    return Connection(name="w", engine=engine, port=1234, host="db.internal", tls=tls, tls_ca=tls_ca)
+
+
+@pytest.mark.parametrize(
+    ("engine", "tls", "tls_ca", "query"),
+    [
+        ("postgresql", "verify-full", "public", "sslmode=verify-full&sslrootcert=%2Fetc%2Fssl%2Fcerts%2Fca-certificates.crt"),
+        ("postgresql", "verify-ca", "rds", "sslmode=verify-ca&sslrootcert=%2Fapp%2Frds-ca.pem"),
+        ("postgresql", "require", "", "sslmode=require"),
+        ("postgresql", "disable", "", "sslmode=disable"),
+        ("redshift", "verify-full", "", "sslmode=verify-full"),
+        ("redshift", "verify-ca", "", "sslmode=verify-ca"),
+        ("redshift", "disable", "", "ssl=false"),
+        ("mysql", "verify-full", "rds", "ssl_ca=%2Fapp%2Frds-ca.pem&ssl_check_hostname=true"),
+        ("mysql", "verify-ca", "public", "ssl_ca=%2Fetc%2Fssl%2Fcerts%2Fca-certificates.crt&ssl_check_hostname=false"),
+        ("mysql", "require", "", "ssl_verify_cert=false"),
+        ("mysql", "disable", "", "ssl_disabled=true"),
+        ("clickhouse", "verify-full", "", "secure=true"),
+        ("clickhouse", "require", "", "secure=true&verify=false"),
+        ("clickhouse", "disable", "", ""),
+    ],
+)  # fmt: skip
+def test_each_tls_mode_in_the_drivers_own_terms(engine: str, tls: str, tls_ca: str, query: str) -> None:
+    assert urlsplit(sqlalchemy_uri(host(engine, tls, tls_ca), "pw")).query == query
+
+
+@pytest.mark.parametrize(
+    ("connection", "message"),
+    [
+        (host("postgresql", ""), r"'w': unknown tls ''"),
+        (host("mysql", "prefer"), r"'w': unknown tls 'prefer'"),
+        (host("postgresql", "verify-full", "acme"), r"'w': unknown tlsCa 'acme'; this image has public, rds"),
+        (host("mysql", "verify-full"), r"'w': tls verify-full needs a tlsCa to verify against"),
+        (host("postgresql", "verify-ca"), r"'w': tls verify-ca needs a tlsCa to verify against"),
+    ],
+)  # fmt: skip
+def test_a_tls_mode_that_would_verify_nothing_is_refused(connection: Connection, message: str) -> None:
+    # PyMySQL without a CA file verifies nothing: a verifying mode must never lose its CA silently
+    with pytest.raises(DeclarationError, match=message):
+        sqlalchemy_uri(connection, "pw")
 
 
 def test_a_query_value_keeps_its_plus_sign() -> None:

@@ -1,5 +1,6 @@
-"""Warehouse connections: the engine's fields, well-formed values, names once, a network path that
-exists, room for the rules and no rule twice, each mistake with a message that says what to do."""
+"""Warehouse connections: the engine's fields, well-formed values, a TLS mode and CA the driver offers,
+names once, a network path that exists, room for the rules and no rule twice, each mistake with a
+message that says what to do."""
 
 from __future__ import annotations
 
@@ -16,7 +17,10 @@ from superset_stack.warehouses import WAREHOUSE_CONNECTION
 from tests.conftest import make_settings
 from tests.unit.test_warehouses import ACCOUNT, EVERY_ENGINE
 
+POSTGRESQL = EVERY_ENGINE[0]
 REDSHIFT = EVERY_ENGINE[1]
+MYSQL = EVERY_ENGINE[2]
+CLICKHOUSE = EVERY_ENGINE[3]
 SNOWFLAKE = EVERY_ENGINE[4]
 KEY = "warehouseConnections"
 
@@ -101,6 +105,58 @@ def test_each_field_is_checked_for_its_engine(connection: dict[str, Any], expect
     assert problems(given) == [expected]
 
 
+def test_every_tls_mode_and_ca_a_driver_offers_passes() -> None:
+    offered = [
+        {**POSTGRESQL, "tls": "verify-ca", "tlsCa": "public"}, {**POSTGRESQL, "tls": "require"},
+        {**POSTGRESQL, "tls": "disable"}, {**REDSHIFT, "tls": "verify-ca"}, {**REDSHIFT, "tls": "disable"},
+        {**MYSQL, "tls": "verify-full", "tlsCa": "rds"}, {**MYSQL, "tls": "require"},
+        {**CLICKHOUSE, "tls": "require"}, {**CLICKHOUSE, "tls": "disable", "port": 8123},
+    ]  # fmt: skip
+    assert problems(*({**c, "name": f"c{i}"} for i, c in enumerate(offered))) == []
+
+
+@pytest.mark.parametrize(
+    ("connection", "expected"),
+    [
+        ({**SNOWFLAKE, "tls": "disable"},
+         Problem(f"{KEY}[0].tls", "snowflake is always reached over HTTPS, its certificate verified by the driver; "
+                 "tls does not apply, got 'disable'; remove it")),
+        ({**EVERY_ENGINE[-1], "tls": "verify-full"},
+         Problem(f"{KEY}[0].tls", "athena is always reached over HTTPS, its certificate verified by the driver; "
+                 "tls does not apply, got 'verify-full'; remove it")),
+        ({**POSTGRESQL, "tls": "prefer"},
+         Problem(f"{KEY}[0].tls", "expected verify-full, verify-ca, require, disable for engine postgresql, got "
+                 "'prefer'")),
+        ({**REDSHIFT, "tls": "require"},
+         Problem(f"{KEY}[0].tls", "expected verify-full, verify-ca, disable for engine redshift, got 'require' "
+                 "(redshift_connector always verifies the certificate; verify-ca skips only the host name)")),
+        ({**CLICKHOUSE, "tls": "verify-ca"},
+         Problem(f"{KEY}[0].tls", "expected verify-full, require, disable for engine clickhouse, got 'verify-ca' "
+                 "(clickhouse-connect verifies the certificate and the host name together or not at all)")),
+        ({**CLICKHOUSE, "port": 8123},
+         Problem(f"{KEY}[0].port", "8123 is ClickHouse's plain HTTP interface, but tls is verify-full; give its "
+                 "HTTPS port (8443, the default) or set tls disable")),
+        ({**POSTGRESQL, "tlsCa": "letsencrypt"},
+         Problem(f"{KEY}[0].tlsCa", "expected public or rds (the CA bundles in the image), got 'letsencrypt'")),
+        ({**MYSQL, "tls": "require", "tlsCa": "public"},
+         Problem(f"{KEY}[0].tlsCa", "has no effect with tls require (nothing is verified); remove it")),
+        ({**REDSHIFT, "tlsCa": "public"},
+         Problem(f"{KEY}[0].tlsCa", "redshift_connector verifies against its own Redshift CA bundle and the "
+                 "image's public CAs; tlsCa does not apply, got 'public'; remove it")),
+        ({**CLICKHOUSE, "tlsCa": "rds"},
+         Problem(f"{KEY}[0].tlsCa", "clickhouse-connect verifies against the image's public CAs; tlsCa does not "
+                 "apply, got 'rds'; remove it")),
+        ({**EVERY_ENGINE[5], "tlsCa": "public"},
+         Problem(f"{KEY}[0].tlsCa", "bigquery is always reached over HTTPS, verified by its driver; tlsCa does "
+                 "not apply, got 'public'; remove it")),
+    ],
+)  # fmt: skip
+def test_tls_is_a_mode_the_driver_offers_and_a_ca_only_where_it_verifies(
+    connection: dict[str, Any], expected: Problem
+) -> None:
+    assert problems(connection) == [expected]
+
+
 def test_a_warehouse_on_a_network_needs_exactly_one_target() -> None:
     bare = {key: value for key, value in REDSHIFT.items() if key != "cidr"}
     assert problems(bare) == [
@@ -178,7 +234,7 @@ def test_the_object_type_checks_kinds_and_unknown_fields_first() -> None:
             ("name", "engine", "host", "port", "database", "username", "passwordSecretArn", "passwordSecretKey",
              "account", "warehouse", "role", "project", "serviceAccountKeySecretArn", "workgroup", "region",
              "s3OutputLocation", "dataLocations", "exposeInSqlLab", "allowDml", "allowRunAsync", "allowFileUpload",
-             "fileUploadSchemas", "cacheTimeoutSeconds", "cidr", "prefixListId", "securityGroupId")),
+             "fileUploadSchemas", "cacheTimeoutSeconds", "tls", "tlsCa", "cidr", "prefixListId", "securityGroupId")),
         f"{KEY}[0].allowDml: expected true or false, got 'sometimes'",
         f"{KEY}[0].fileUploadSchemas: expected a list of texts, got 'public'",
     )  # fmt: skip
