@@ -53,6 +53,7 @@ VARIANTS: dict[str, tuple[str, str, dict[str, Any]]] = {
             "wafEnabled": True,
             "httpToHttpsRedirect": False,
             "albIngressCidrs": ["10.0.0.0/8", "192.168.0.0/16"],
+            "roleBoundaryArn": "arn:aws:iam::123456789012:policy/ci-role-boundary-0a1b2c3",
         },
     ),
     "staging-reports-tls-slack": (

@@ -193,6 +193,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("costCenter", "string", "CostCenter cost-allocation tag on every resource.", REQUIRED),
     Option("waivers", "array", "Accepted exceptions to a production rule or a policy, each written "
            "'<key> until YYYY-MM-DD: <reason>'. An expired waiver fails the deployment.", []),
+    Option("roleBoundaryArn", "string", "Permissions boundary of every IAM role the stack creates: the "
+           "bootstrap's roleBoundaryArn output (arn:aws:iam::<account>:policy/...). Required when CI's "
+           "deploy roles deploy the stack (docs/delivery.md). Empty: the roles get no boundary.", ""),
     # network
     Option("availabilityZoneCount", "integer", "How many availability zones to spread over (at least 2).",
            Preset(2, 2, 3)),
@@ -451,6 +454,7 @@ class Settings:
     owner: str
     cost_center: str
     waivers: tuple[Waiver, ...]
+    role_boundary_arn: str
     availability_zone_count: int
     availability_zones: tuple[str, ...]
     vpc_cidr: str

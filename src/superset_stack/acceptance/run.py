@@ -44,6 +44,8 @@ class LiveSettings:
             awskms://alias/pulumi-secrets; empty uses the backend's default.
         owner, cost_center: SUPERSET_LIVE_OWNER and _COST_CENTER tags. Default to
             superset-stack-live-test.
+        role_boundary_arn: SUPERSET_LIVE_ROLE_BOUNDARY_ARN, the stack's roleBoundaryArn (the
+            bootstrap's output: the acceptance role creates roles only with it); empty sets none.
     """
 
     region: str
@@ -53,6 +55,7 @@ class LiveSettings:
     secrets_provider: str = ""
     owner: str = "superset-stack-live-test"
     cost_center: str = "superset-stack-live-test"
+    role_boundary_arn: str = ""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> LiveSettings:
@@ -67,6 +70,7 @@ class LiveSettings:
             secrets_provider=get("SECRETS_PROVIDER"),
             owner=get("OWNER", cls.owner),
             cost_center=get("COST_CENTER", cls.cost_center),
+            role_boundary_arn=get("ROLE_BOUNDARY_ARN"),
         )
 
 
@@ -111,6 +115,8 @@ def stack_config(live: LiveSettings) -> dict[str, str]:
     }
     if live.image_uri:
         config[f"{PROJECT}:imageUri"] = live.image_uri
+    if live.role_boundary_arn:
+        config[f"{PROJECT}:roleBoundaryArn"] = live.role_boundary_arn
     return config
 
 

@@ -23,7 +23,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from superset_stack.aws.iam import service_trust
+from superset_stack.aws.iam import service_role
 
 RDS_EVENT_CATEGORIES = (
     "availability",
@@ -69,6 +69,8 @@ class BackupArgs:
         account_id, partition: the account whose AWS Backup may assume the role, and that
             administers the copy region's key (with copy_region).
         tags: default tags for the copy region's provider (the stack provider's do not carry over).
+        role_boundary_arn: permissions boundary (managed policy ARN) of the backup role. Defaults
+            to none.
     """
 
     kms_key_arn: pulumi.Input[str]
@@ -83,6 +85,7 @@ class BackupArgs:
     account_id: pulumi.Input[str]
     partition: pulumi.Input[str] = "aws"
     tags: Mapping[str, str] = field(default_factory=dict)
+    role_boundary_arn: str | None = None
 
 
 class Backup(pulumi.ComponentResource):
@@ -114,13 +117,14 @@ class Backup(pulumi.ComponentResource):
                 {"destination_vault_arn": copy_vault.arn, "lifecycle": {"delete_after": args.retention_days}}
             ]
         plan = aws.backup.Plan(name, rules=[rule], opts=child)
-        role = aws.iam.Role(
+        role = service_role(
             f"{name}-role",
+            service="backup.amazonaws.com",
             description="AWS Backup backs up and restores the Superset metadata database",
+            account_id=args.account_id,
             # AWS Backup documents no aws:SourceArn for the role it assumes (aws/iam.py)
-            assume_role_policy=service_trust(
-                "backup.amazonaws.com", account_id=args.account_id, source_arn=None
-            ),
+            source_arn=None,
+            permissions_boundary=args.role_boundary_arn,
             opts=child,
         )
         for index, policy_arn in enumerate(BACKUP_POLICIES):

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from superset_stack.aws.iam import policy_document, service_trust
+from superset_stack.aws.iam import policy_document, service_role
 from superset_stack.office_hours import OfficeHours
 from superset_stack.settings import POSTGRES_PORT
 
@@ -80,6 +80,8 @@ class DatabaseArgs:
         account_id, region, partition: where the instance lives; the roles RDS (Enhanced
             Monitoring) and the scheduler (office hours) assume trust only this account's instance
             and schedule group.
+        role_boundary_arn: permissions boundary (managed policy ARN) of those two roles. Defaults
+            to none.
     """
 
     identifier: str
@@ -108,6 +110,7 @@ class DatabaseArgs:
     account_id: pulumi.Input[str]
     region: str
     partition: pulumi.Input[str] = "aws"
+    role_boundary_arn: str | None = None
 
 
 def _validate(args: DatabaseArgs) -> None:
@@ -251,12 +254,13 @@ class Database(pulumi.ComponentResource):
         instance_arn = pulumi.Output.format(
             "arn:{0}:rds:{1}:{2}:db:{3}", args.partition, args.region, args.account_id, args.identifier
         )
-        role = aws.iam.Role(
+        role = service_role(
             f"{name}-monitoring",
+            service="monitoring.rds.amazonaws.com",
             description=f"Enhanced Monitoring for {args.identifier}",
-            assume_role_policy=service_trust(
-                "monitoring.rds.amazonaws.com", account_id=args.account_id, source_arn=instance_arn
-            ),
+            account_id=args.account_id,
+            source_arn=instance_arn,
+            permissions_boundary=args.role_boundary_arn,
             opts=child,
         )
         aws.iam.RolePolicyAttachment(
@@ -340,12 +344,13 @@ class Database(pulumi.ComponentResource):
             args.account_id,
             SCHEDULE_GROUP,
         )
-        role = aws.iam.Role(
+        role = service_role(
             f"{name}-scheduler",
+            service="scheduler.amazonaws.com",
             description="EventBridge Scheduler starts and stops the Superset metadata database",
-            assume_role_policy=service_trust(
-                "scheduler.amazonaws.com", account_id=args.account_id, source_arn=group_arn
-            ),
+            account_id=args.account_id,
+            source_arn=group_arn,
+            permissions_boundary=args.role_boundary_arn,
             opts=child,
         )
         aws.iam.RolePolicy(

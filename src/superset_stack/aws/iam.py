@@ -1,4 +1,9 @@
-"""IAM policy documents the components share: JSON built with Output.json_dumps, never in apply().
+"""IAM policy documents the components share (JSON built with Output.json_dumps, never in apply()),
+and the one builder of the roles AWS services assume (`service_role`).
+
+Every role carries the account's role boundary when the stack is given one (roleBoundaryArn: the
+bootstrap's `roleBoundaryArn` output, docs/delivery.md): the ceiling of what any of the stack's
+roles may do, which the deploy roles may not create a role without.
 
 Every role an AWS service assumes is limited to this account (aws:SourceAccount) and, where the
 service documents which ARN it sends, to the resource acting (aws:SourceArn): another account's
@@ -24,6 +29,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 
 
 def policy_document(statements: Sequence[dict[str, Any]]) -> pulumi.Output[str]:
@@ -49,4 +55,25 @@ def service_trust(
                 "Condition": condition,
             }
         ]
+    )
+
+
+def service_role(
+    name: str,
+    *,
+    service: str,
+    description: str,
+    account_id: pulumi.Input[str],
+    source_arn: pulumi.Input[str] | None,
+    permissions_boundary: str | None,
+    opts: pulumi.ResourceOptions,
+) -> aws.iam.Role:
+    """Role `name` that only `service` assumes (service_trust), bounded by `permissions_boundary`
+    (a managed policy ARN) when given, with no boundary when None."""
+    return aws.iam.Role(
+        name,
+        description=description,
+        assume_role_policy=service_trust(service, account_id=account_id, source_arn=source_arn),
+        permissions_boundary=permissions_boundary,
+        opts=opts,
     )

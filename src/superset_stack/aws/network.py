@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from superset_stack.aws.iam import policy_document, service_trust
+from superset_stack.aws.iam import policy_document, service_role
 from superset_stack.settings import NatGateways
 
 
@@ -41,6 +41,8 @@ class NetworkArgs:
         flow_log_group_name: Name of the flow-log group.
         nat_gateways: NAT strategy. Defaults to one NAT gateway per zone.
         log_retention_days: Flow-log retention in days. Defaults to 365.
+        role_boundary_arn: Permissions boundary (managed policy ARN) of the flow-log role.
+            Defaults to none.
     """
 
     region: str
@@ -54,6 +56,7 @@ class NetworkArgs:
     flow_log_group_name: str
     nat_gateways: NatGateways = NatGateways.ONE_PER_AZ
     log_retention_days: int = 365
+    role_boundary_arn: str | None = None
 
 
 class Network(pulumi.ComponentResource):
@@ -232,17 +235,16 @@ class Network(pulumi.ComponentResource):
             kms_key_id=args.kms_key_arn,
             opts=child,
         )
-        role = aws.iam.Role(
+        role = service_role(
             f"{name}-flow-logs",
+            service="vpc-flow-logs.amazonaws.com",
             description="VPC flow logs write to their log group",
-            assume_role_policy=service_trust(
-                "vpc-flow-logs.amazonaws.com",
-                account_id=args.account_id,
-                # the flow log's ID is assigned after its role exists: any flow log of this account
-                source_arn=pulumi.Output.format(
-                    "arn:{0}:ec2:{1}:{2}:vpc-flow-log/*", args.partition, args.region, args.account_id
-                ),
+            account_id=args.account_id,
+            # the flow log's ID is assigned after its role exists: any flow log of this account
+            source_arn=pulumi.Output.format(
+                "arn:{0}:ec2:{1}:{2}:vpc-flow-log/*", args.partition, args.region, args.account_id
             ),
+            permissions_boundary=args.role_boundary_arn,
             opts=child,
         )
         aws.iam.RolePolicy(

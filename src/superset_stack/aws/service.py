@@ -46,7 +46,7 @@ import pulumi
 import pulumi_aws as aws
 
 from superset_stack import sizing
-from superset_stack.aws.iam import policy_document, service_trust
+from superset_stack.aws.iam import policy_document, service_role
 from superset_stack.aws.migration import MigrationRun, MigrationRunArgs
 from superset_stack.aws.task_definition import (
     IMAGE_PYTHON,
@@ -205,6 +205,8 @@ class ServicesArgs:
         sign_in_secret_arns: contract name -> Secrets Manager ARN of the sign-in secret (OIDC client
             secret, LDAP bind password), for the web tasks only. Defaults to none.
         reports: how alerts and reports are delivered. Defaults to no e-mail, no Slack.
+        role_boundary_arn: permissions boundary (managed policy ARN) of the execution and task
+            roles. Defaults to none.
     """
 
     region: str
@@ -276,6 +278,7 @@ class ServicesArgs:
     sign_in_environment: Mapping[str, str] = field(default_factory=dict)
     sign_in_secret_arns: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     reports: ReportDelivery = ReportDelivery()
+    role_boundary_arn: str | None = None
 
 
 def internal_namespace(args: ServicesArgs) -> str:
@@ -530,12 +533,13 @@ def _ecs_tasks_role(
     """A role only this account's ECS tasks in this region may assume (ECS cannot name a cluster in
     aws:SourceArn), and `statements` as its inline policy: both."""
     tasks = pulumi.Output.format("arn:{0}:ecs:{1}:{2}:*", args.partition, args.region, args.account_id)
-    role = aws.iam.Role(
+    role = service_role(
         name,
+        service="ecs-tasks.amazonaws.com",
         description=description,
-        assume_role_policy=service_trust(
-            "ecs-tasks.amazonaws.com", account_id=args.account_id, source_arn=tasks
-        ),
+        account_id=args.account_id,
+        source_arn=tasks,
+        permissions_boundary=args.role_boundary_arn,
         opts=opts,
     )
     policy = aws.iam.RolePolicy(name, role=role.id, policy=policy_document(statements), opts=opts)

@@ -208,6 +208,7 @@ def network_args(s: Settings, account: Account, key: pulumi.Input[str]) -> Netwo
         flow_log_group_name=f"/superset/{s.stack}/vpc-flow-logs",
         nat_gateways=s.nat_gateways,
         log_retention_days=s.log_retention_days,
+        role_boundary_arn=s.role_boundary_arn or None,
     )
 
 
@@ -307,6 +308,7 @@ def database_args(
         account_id=account.id,
         region=s.region,
         partition=account.partition,
+        role_boundary_arn=s.role_boundary_arn or None,
     )
 
 
@@ -475,6 +477,7 @@ def services_args(
         sign_in_environment=sign_in_environment(s),
         sign_in_secret_arns=sign_in_secret_arns(s),
         reports=report_delivery(s),
+        role_boundary_arn=s.role_boundary_arn or None,
     )
 
 
@@ -570,4 +573,5 @@ def backup_args(
         account_id=account.id,
         partition=account.partition,
         tags=s.tags,
+        role_boundary_arn=s.role_boundary_arn or None,
     )

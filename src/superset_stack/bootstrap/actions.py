@@ -165,9 +165,10 @@ NEEDS: dict[str, Needs] = {
         "elasticache:CreateCacheSubnetGroup", "elasticache:ModifyCacheSubnetGroup",
         "elasticache:DeleteCacheSubnetGroup", *_TAG_CACHE,
     )),
+    # a role created before roleBoundaryArn was set gets the boundary with PutRolePermissionsBoundary
     "aws:iam/role:Role": Needs((
         "iam:CreateRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy", "iam:DeleteRole", "iam:TagRole",
-        "iam:UntagRole",
+        "iam:UntagRole", "iam:PutRolePermissionsBoundary",
     )),
     "aws:iam/rolePolicy:RolePolicy": Needs(("iam:PutRolePolicy", "iam:DeleteRolePolicy")),
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": Needs((

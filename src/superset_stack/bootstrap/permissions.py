@@ -6,9 +6,13 @@ Creates, once per account, managed policies the identities attach:
   explicit deny on data reads (secret values, log events, objects outside the state bucket);
 - ``<name>-write-N`` (deploy): the write actions of every resource type, one statement per service,
   split into as many policies as IAM's size limit needs;
-- ``<name>-iam`` (deploy): role changes only on the stack's roles (ROLE_NAME_PREFIX), attaching only
-  the AWS policies the stack attaches, passing roles only to the services that assume them, and
-  service-linked roles only for the services that make them;
+- ``<name>-role-boundary`` (attached to no CI role): the permissions boundary every role of the
+  stack carries (boundary.py), the ceiling of what a role a deploy creates may do;
+- ``<name>-iam`` (deploy): role changes only on the stack's roles (ROLE_NAME_PREFIX) and, where IAM
+  has the iam:PermissionsBoundary key, only on roles with the role boundary, which a deploy may
+  neither remove, replace nor edit; attaching only the AWS policies the stack attaches, passing
+  roles only to the services that assume them, and service-linked roles only for the services that
+  make them;
 - ``<name>-deploy-state`` (deploy): read and write the state and use the secrets key, with explicit
   denies that keep the state bucket's configuration and the key as the bootstrap left them;
 - ``<name>-acceptance`` (the acceptance role, besides the deploy policies): what the live acceptance
@@ -29,12 +33,20 @@ import pulumi_aws as aws
 
 from superset_stack.acceptance.grants import ACCEPTANCE
 from superset_stack.bootstrap.actions import ATTACHED_POLICIES, DATA_READS, NEEDS, ROLE_NAME_PREFIX, Needs
+from superset_stack.bootstrap.boundary import boundary_statements
 from superset_stack.ops.grants import DRILL, Grant, placeholders
 
 READ_VERBS = ("Describe*", "Get*", "List*")
 POLICY_SIZE_LIMIT = 6144  # characters of a managed policy document, whitespace not counted
 ROLE_POLICY_QUOTA = 10  # managed policies IAM attaches to one role (its default quota)
 _ATTACH = ("iam:AttachRolePolicy", "iam:DetachRolePolicy")
+# The role actions IAM evaluates iam:PermissionsBoundary for (the service authorization reference):
+# the role's boundary, or for PutRolePermissionsBoundary the one being set.
+_BOUNDED = ("iam:CreateRole", "iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy")
+# What would change the boundary itself: a new default version, or a deleted policy.
+_POLICY_CHANGES = (
+    "iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion",
+)  # fmt: skip
 _LISTING = ("s3:GetBucketLocation", "s3:ListBucket")
 _STATE_OBJECT_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject")
 _KEY_USE = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey")
@@ -85,17 +97,27 @@ def iam_statements(
     role_arns: pulumi.Input[str],
     service_linked_role_arns: pulumi.Input[str],
     policy_arns: Sequence[pulumi.Input[str]],
+    boundary_arn: pulumi.Input[str],
     needs: Mapping[str, Needs] = NEEDS,
 ) -> list[dict[str, Any]]:
-    """IAM for the stack's own roles only (`role_arns` is the ROLE_NAME_PREFIX pattern)."""
-    iam = sorted({a for need in needs.values() for a in need.actions if a.startswith("iam:")} - set(_ATTACH))
+    """IAM for the stack's own roles only (`role_arns` is the ROLE_NAME_PREFIX pattern); creating
+    them and changing their policies only with the role boundary `boundary_arn`, never removing,
+    replacing or editing it."""
+    iam = {a for need in needs.values() for a in need.actions if a.startswith("iam:")} - set(_ATTACH)
     passed = sorted({need.passes_role_to for need in needs.values() if need.passes_role_to})
     linked = sorted({need.service_linked_role for need in needs.values() if need.service_linked_role})
+    bounded = {"StringEquals": {"iam:PermissionsBoundary": boundary_arn}}
     return [
-        _statement("ManageOnlyTheStacksRoles", "Allow", Action=iam, Resource=role_arns),
+        _statement(
+            "ManageOnlyTheStacksRoles", "Allow", Action=sorted(iam - set(_BOUNDED)), Resource=role_arns,
+        ),
+        _statement(
+            "CreateAndChangeOnlyBoundedRoles", "Allow", Action=sorted(iam & set(_BOUNDED)),
+            Resource=role_arns, Condition=bounded,
+        ),
         _statement(
             "AttachOnlyThePoliciesTheStackAttaches", "Allow", Action=list(_ATTACH), Resource=role_arns,
-            Condition={"ArnEquals": {"iam:PolicyARN": list(policy_arns)}},
+            Condition={"ArnEquals": {"iam:PolicyARN": list(policy_arns)}, **bounded},
         ),
         _statement(
             "PassTheStacksRolesOnlyToTheirServices", "Allow", Action="iam:PassRole", Resource=role_arns,
@@ -104,6 +126,17 @@ def iam_statements(
         _statement(
             "CreateOnlyTheStacksServiceLinkedRoles", "Allow", Action="iam:CreateServiceLinkedRole",
             Resource=service_linked_role_arns, Condition={"StringEquals": {"iam:AWSServiceName": linked}},
+        ),
+        _statement(
+            "NeverRemoveARoleBoundary", "Deny", Action="iam:DeleteRolePermissionsBoundary", Resource="*",
+        ),
+        _statement(
+            "NeverSetAnotherRoleBoundary", "Deny", Action="iam:PutRolePermissionsBoundary", Resource="*",
+            Condition={"StringNotEquals": {"iam:PermissionsBoundary": boundary_arn}},
+        ),
+        _statement(
+            "LeaveTheRoleBoundaryAsBootstrapped", "Deny", Action=list(_POLICY_CHANGES),
+            Resource=boundary_arn,
         ),
     ]  # fmt: skip
 
@@ -198,8 +231,10 @@ class StackPermissionsArgs:
 
 
 class StackPermissions(pulumi.ComponentResource):
-    """The managed policies the preview, deploy, acceptance and drill roles attach."""
+    """The managed policies the preview, deploy, acceptance and drill roles attach, and the boundary
+    of the stack's roles."""
 
+    role_boundary_arn: pulumi.Output[str]
     preview_policy_arns: dict[str, pulumi.Output[str]]  # policy name suffix -> ARN
     deploy_policy_arns: dict[str, pulumi.Output[str]]
     acceptance_policy_arns: dict[str, pulumi.Output[str]]
@@ -218,6 +253,12 @@ class StackPermissions(pulumi.ComponentResource):
             )
         stack_roles = pulumi.Output.concat(iam, ROLE_NAME_PREFIX, "*")
         linked_roles = pulumi.Output.concat(iam, "aws-service-role/*")
+        boundary = aws.iam.Policy(
+            f"{name}-role-boundary",
+            description="The most any role superset-stack creates may do (their permissions boundary)",
+            policy=pulumi.Output.json_dumps(_document(boundary_statements())),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         documents: dict[str, tuple[str, list[dict[str, Any]]]] = {
             "read": ("Read the configuration of the services superset-stack uses", [read_statement()]),
             "preview-state": (
@@ -230,7 +271,7 @@ class StackPermissions(pulumi.ComponentResource):
             },
             "iam": (
                 "Manage superset-stack's own roles only",
-                iam_statements(stack_roles, linked_roles, policy_arns),
+                iam_statements(stack_roles, linked_roles, policy_arns, boundary.arn),
             ),
             "deploy-state": (
                 "Read and write the Pulumi state",
@@ -258,6 +299,7 @@ class StackPermissions(pulumi.ComponentResource):
             for suffix, (description, statements) in documents.items()
         }
 
+        self.role_boundary_arn = boundary.arn
         self.preview_policy_arns = {suffix: arns[suffix] for suffix in ("read", "preview-state")}
         self.deploy_policy_arns = {
             suffix: arns[suffix] for suffix in ("read", *(f"write-{n}" for n in range(1, len(writes) + 1)),
@@ -266,6 +308,7 @@ class StackPermissions(pulumi.ComponentResource):
         self.acceptance_policy_arns = {**self.deploy_policy_arns, "acceptance": arns["acceptance"]}
         self.drill_policy_arns = {env: {"drill": arns[f"drill-{env}"]} for env in args.environments}
         self.register_outputs({
+            "role_boundary_arn": self.role_boundary_arn,
             "preview_policy_arns": self.preview_policy_arns,
             "deploy_policy_arns": self.deploy_policy_arns,
             "acceptance_policy_arns": self.acceptance_policy_arns,

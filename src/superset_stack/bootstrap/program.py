@@ -63,6 +63,7 @@ def build(settings: BootstrapSettings) -> dict[str, Any]:
         "secretsProvider": key.secrets_provider,
         "stateBucketName": state.bucket_name,
         "secretsKeyArn": key.key_arn,
+        "roleBoundaryArn": permissions.role_boundary_arn,
     }
     identities = {"github": _github(settings, permissions)}
     if settings.gitlab_project:

@@ -914,6 +914,17 @@ CONFUSED_DEPUTY = [
     ),
 ]
 
+
+def _every_role_bounded(resources: Sequence[Resource], _context: Context) -> list[tuple[str, str]]:
+    """Once one role carries a permissions boundary (the stack has roleBoundaryArn), every role
+    must: a role without one is one the deploy roles cannot create (bootstrap/permissions.py)."""
+    roles = [resource for resource in resources if resource.type == ROLE]
+    if not any(role.inputs.get("permissionsBoundary") for role in roles):
+        return []
+    message = "IAM roles must carry the stack's permissions boundary (roleBoundaryArn) like its other roles."
+    return [(role.name, message) for role in roles if not role.inputs.get("permissionsBoundary")]
+
+
 STACK_RULES = [
     StackRule(
         "aws-s3-bucket-require-public-access-block",
@@ -932,6 +943,13 @@ STACK_RULES = [
         "Every warehouse driver in the image has an egress rule to its port.",
         ("egress",),
         _warehouse_destinations,
+        level="advisory",
+    ),
+    StackRule(
+        "aws-iam-role-require-permissions-boundary",
+        "Every role carries the stack's permissions boundary once it has one.",
+        ("I1",),
+        _every_role_bounded,
         level="advisory",
     ),
 ]

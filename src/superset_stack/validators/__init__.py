@@ -19,6 +19,7 @@ from superset_stack.validators import (
     database,
     edge,
     egress,
+    iam,
     maintenance_window,
     network,
     operations,
@@ -39,6 +40,7 @@ Validator = Callable[["Settings"], list[Problem]]
 
 VALIDATORS: tuple[Validator, ...] = (
     tags.validate_tags,
+    iam.validate_role_boundary,
     network.validate_zones,
     network.validate_subnets,
     network.validate_alb_ingress,

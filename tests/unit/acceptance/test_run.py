@@ -134,8 +134,12 @@ ENVIRON = {"SUPERSET_LIVE_REGION": "eu-central-2", "SUPERSET_LIVE_DOMAIN": "supe
 
 
 def test_the_stack_is_the_dev_preset_always_on_and_passes_the_settings_validation() -> None:
-    live = LiveSettings.from_environ({**ENVIRON, "SUPERSET_LIVE_IMAGE_URI": "r@sha256:" + "a" * 64})
+    boundary = "arn:aws:iam::123456789012:policy/ci-role-boundary-0a1b2c3"
+    live = LiveSettings.from_environ({
+        **ENVIRON, "SUPERSET_LIVE_IMAGE_URI": "r@sha256:" + "a" * 64, "SUPERSET_LIVE_ROLE_BOUNDARY_ARN": boundary,
+    })  # fmt: skip
     config = stack_config(live)
+    assert "superset-stack:roleBoundaryArn" not in stack_config(LiveSettings.from_environ(ENVIRON))
     assert config["superset-stack:officeHours"] == ""  # a run at 19:00 would otherwise be put to sleep
     name = stack_name(datetime(2026, 11, 30, 12, 0, 0))
     assert name == "live-20261130-120000"
@@ -143,10 +147,11 @@ def test_the_stack_is_the_dev_preset_always_on_and_passes_the_settings_validatio
         key.split(":", 1)[1]: value for key, value in config.items() if key.startswith("superset-stack:")
     }
     settings = Settings.from_values(values, stack=name, region=config["aws:region"])
-    assert (settings.environment, settings.region, settings.image_uri) == (
+    assert (settings.environment, settings.region, settings.image_uri, settings.role_boundary_arn) == (
         "dev",
         "eu-central-2",
         live.image_uri,
+        boundary,
     )
     assert settings.owner == settings.cost_center == "superset-stack-live-test"
     assert settings.resource_prefix == "superset-live-20261130-120000"

@@ -216,6 +216,26 @@ def test_dev_endpoints_sit_in_the_first_zone_only(build: Build) -> None:
     assert all(r["subnetIds"] == ["superset-network-private-us-east-1a-id"] for r in interface)
 
 
+BOUNDARY = "arn:aws:iam::123456789012:policy/ci-role-boundary-0a1b2c3"
+# every role the stack can create: staging monitors its database, office hours add the scheduler's
+EVERY_ROLE = {
+    "superset-app-execution", "superset-app-migration-execution", "superset-app-task", "superset-backup-role",
+    "superset-db-monitoring", "superset-db-scheduler", "superset-network-flow-logs",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("boundary", "expected"), [(BOUNDARY, BOUNDARY), ("", None)])
+def test_every_role_carries_the_boundary_the_settings_give_and_none_without(
+    build: Build, boundary: str, expected: str | None
+) -> None:
+    settings = make_settings("staging", roleBoundaryArn=boundary, officeHours="MON-FRI 07:00-19:00")
+    roles = build_stack(build, settings).of_type("aws:iam/role:Role")
+    assert {role.name for role in roles} == EVERY_ROLE
+    assert {role.name: role.inputs.get("permissionsBoundary") for role in roles} == dict.fromkeys(
+        EVERY_ROLE, expected
+    )
+
+
 @pytest.mark.parametrize(
     ("hours", "schedule", "timezone"),
     [("MON-FRI 07:00-19:00", "cron(0 7 ? * MON-FRI *)", "Europe/Berlin"), ("", "cron(0 2 * * ? *)", "UTC")],

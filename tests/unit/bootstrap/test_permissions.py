@@ -11,6 +11,7 @@ import pytest
 
 from superset_stack.acceptance.grants import ACCEPTANCE
 from superset_stack.bootstrap.actions import NEEDS, Needs
+from superset_stack.bootstrap.boundary import boundary_statements
 from superset_stack.bootstrap.permissions import (
     POLICY_SIZE_LIMIT,
     StackPermissions,
@@ -27,6 +28,7 @@ Build = Callable[[Callable[[], Any]], RecordingMocks]
 BUCKET = "arn:aws:s3:::pulumi-state-bucket"
 KEY = "arn:aws:kms:us-east-1:123456789012:key/pulumi"
 ALIAS = "arn:aws:kms:us-east-1:123456789012:alias/superset-stack-pulumi"
+BOUNDARY = "arn:aws:iam:us-east-1:123456789012:ci-role-boundary"  # the mocks' ARN of policy ci-role-boundary
 SMALL = {
     "aws:ecs/taskDefinition:TaskDefinition": Needs(
         ("ecs:RegisterTaskDefinition",), passes_role_to="ecs-tasks.amazonaws.com"
@@ -95,8 +97,11 @@ def test_the_policies_and_who_gets_them(build: Build) -> None:
     mocks = build(lambda: created.append(permissions()))
     assert sorted(p.name for p in mocks.of_type("aws:iam/policy:Policy")) == [
         "ci-acceptance", "ci-deploy-state", "ci-drill-dev", "ci-drill-prod", "ci-iam", "ci-preview-state", "ci-read",
-        "ci-write-1", "ci-write-2",
+        "ci-role-boundary", "ci-write-1", "ci-write-2",
     ]  # fmt: skip
+    assert created[0].role_boundary_arn is not None  # attached to no CI role: the stack's roles' boundary
+    attached = [*created[0].preview_policy_arns, *created[0].acceptance_policy_arns]
+    assert "role-boundary" not in attached
     assert list(created[0].preview_policy_arns) == ["read", "preview-state"]
     assert list(created[0].deploy_policy_arns) == ["read", "write-1", "write-2", "iam", "deploy-state"]
     assert list(created[0].acceptance_policy_arns) == [*created[0].deploy_policy_arns, "acceptance"]
@@ -169,19 +174,21 @@ def test_deploy_writes_the_state_and_leaves_bucket_and_key_as_bootstrapped(build
     ]  # fmt: skip
 
 
-def test_iam_reaches_the_stacks_roles_and_services_only(build: Build) -> None:
+def test_iam_reaches_the_stacks_bounded_roles_and_services_only(build: Build) -> None:
     roles = "arn:aws:iam::123456789012:role/superset-*"
+    bounded = {"StringEquals": {"iam:PermissionsBoundary": BOUNDARY}}
     assert statements(policies(build)["ci-iam"]) == [
         {"Sid": "ManageOnlyTheStacksRoles", "Effect": "Allow", "Resource": roles,
-         "Action": ["iam:CreateRole", "iam:DeleteRole", "iam:DeleteRolePolicy", "iam:PutRolePolicy", "iam:TagRole",
-                    "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole"]},
+         "Action": ["iam:DeleteRole", "iam:TagRole", "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole"]},
+        {"Sid": "CreateAndChangeOnlyBoundedRoles", "Effect": "Allow", "Resource": roles, "Condition": bounded,
+         "Action": ["iam:CreateRole", "iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy"]},
         {"Sid": "AttachOnlyThePoliciesTheStackAttaches", "Effect": "Allow",
          "Action": ["iam:AttachRolePolicy", "iam:DetachRolePolicy"], "Resource": roles,
          "Condition": {"ArnEquals": {"iam:PolicyARN": [
              "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
              "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
              "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
-         ]}}},
+         ]}, **bounded}},
         {"Sid": "PassTheStacksRolesOnlyToTheirServices", "Effect": "Allow", "Action": "iam:PassRole",
          "Resource": roles, "Condition": {"StringEquals": {"iam:PassedToService": [
              "backup.amazonaws.com", "ecs-tasks.amazonaws.com", "monitoring.rds.amazonaws.com",
@@ -193,7 +200,18 @@ def test_iam_reaches_the_stacks_roles_and_services_only(build: Build) -> None:
              "ecs.amazonaws.com", "ecs.application-autoscaling.amazonaws.com", "elasticache.amazonaws.com",
              "elasticloadbalancing.amazonaws.com", "rds.amazonaws.com",
          ]}}},
+        {"Sid": "NeverRemoveARoleBoundary", "Effect": "Deny", "Action": "iam:DeleteRolePermissionsBoundary",
+         "Resource": "*"},
+        {"Sid": "NeverSetAnotherRoleBoundary", "Effect": "Deny", "Action": "iam:PutRolePermissionsBoundary",
+         "Resource": "*", "Condition": {"StringNotEquals": {"iam:PermissionsBoundary": BOUNDARY}}},
+        {"Sid": "LeaveTheRoleBoundaryAsBootstrapped", "Effect": "Deny", "Resource": BOUNDARY,
+         "Action": ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion",
+                    "iam:SetDefaultPolicyVersion"]},
     ]  # fmt: skip
+
+
+def test_the_role_boundary_is_its_table(build: Build) -> None:
+    assert statements(policies(build)["ci-role-boundary"]) == boundary_statements()
 
 
 def test_read_policy_is_the_read_statement(build: Build) -> None:

@@ -47,7 +47,7 @@ def test_what_one_account_gets_with_github(build: Build) -> None:
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
         "aws:s3/bucketPolicy:BucketPolicy": 1,
         "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 1,
-        "aws:iam/policy:Policy": 7 + 3,  # and a drill policy per stack
+        "aws:iam/policy:Policy": 7 + 3 + 1,  # a drill policy per stack, and the role boundary
         "aws:iam/openIdConnectProvider:OpenIdConnectProvider": 1,
         "aws:iam/role:Role": 1 + 3 + 3 + 1,  # preview, deploy and drill of dev, staging, prod, acceptance
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 2 + 3 * 5 + 3 * 1 + 6,
@@ -62,6 +62,7 @@ def test_outputs_say_how_to_log_in_encrypt_and_which_roles_to_assume(build: Buil
         "secretsProvider": "awskms://alias/superset-stack-pulumi?region=eu-west-1",
         "stateBucketName": "pulumi-state-bucket",
         "secretsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/pulumi-secrets",
+        "roleBoundaryArn": f"{arn}ci-role-boundary",
         "githubPreviewRoleArn": f"{arn}github-preview",
         "githubDeployRoleArns": {
             "staging": f"{arn}github-deploy-staging",

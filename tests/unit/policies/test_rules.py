@@ -301,6 +301,22 @@ def test_stack_rules_find_a_bucket_without_controls() -> None:
     ]
 
 
+BOUNDARY = "arn:aws:iam::123456789012:policy/ci-role-boundary-0a1b2c3"
+BOUNDARY_RULE = [rule for rule in STACK_RULES if rule.name == "aws-iam-role-require-permissions-boundary"]
+
+
+def test_a_role_without_the_boundary_the_stack_gives_its_other_roles_is_advised() -> None:
+    bounded = recorded_with("prod", roleBoundaryArn=BOUNDARY)
+    assert evaluate(bounded, [], BOUNDARY_RULE).violations == []
+    assert evaluate(recorded("prod"), [], BOUNDARY_RULE).violations == []  # no boundary anywhere: quiet
+    stray = Resource("aws:iam/role:Role", "superset-stray", {"assumeRolePolicy": "{}"})
+    report = evaluate([*bounded, stray], [], BOUNDARY_RULE)
+    assert [(v.policy, v.resource, v.level, v.message) for v in report.violations] == [
+        ("aws-iam-role-require-permissions-boundary", "superset-stray", "advisory",
+         "IAM roles must carry the stack's permissions boundary (roleBoundaryArn) like its other roles."),
+    ]  # fmt: skip
+
+
 def test_production_only_rules_stay_quiet_in_dev() -> None:
     single_az = mutated(first("prod", "aws:rds/instance:Instance"), _set("multiAz", False))
     (rule,) = [r for r in RULES if r.name == "aws-rds-instance-require-multi-az"]
