@@ -10,6 +10,7 @@ from benchmarks.report import (
     RATIO_USERS,
     Measurement,
     document,
+    failed_runs,
     outage_table,
     ratio,
     read_locust_history,
@@ -127,3 +128,19 @@ def test_the_request_cost_table_shows_each_configuration_and_how_often_it_was_as
     assert "| ours | 12 | 21.6 | 27.1 |" in lines
     assert any("1080 times over 3" in line for line in lines)
     assert request_cost_section([]) == ["Not measured in this run.", ""]  # results from before it existed
+
+
+def test_failed_runs_say_how_fast_each_user_was_answered() -> None:
+    measured = [
+        Measurement("tuned", "chart data", 1, 6675, 5726, 351.1, 2, 6, 11, 2.6),
+        Measurement("tuned", "chart data", 20, 3478, 0, 174.9, 120, 150, 280, 8.0),
+        Measurement("stock", "chart data", 1, 200, 5, 10.0, 90, 140, 160, 67.0),
+    ]
+    assert failed_runs(measured, 20) == [
+        "",
+        "Tuned runs with failures (a client faster than the limit is refused: 429):",
+        "",
+        "- chart data, 1 users: 5726 of 6675 failed; each user was answered 47.5 requests a second, against "
+        "an application limit of 50 per client address (Superset's RATELIMIT_APPLICATION).",
+    ]
+    assert failed_runs(measured[1:], 20) == []
