@@ -222,9 +222,9 @@ class Schedules:
     alert_quiet: int
 
 
-@pytest.fixture(scope="module")
-def schedules(twin: Twin, api: Api, chart: Chart, worker_memory: MemorySampler) -> Iterator[Schedules]:
-    """Every schedule at once, so they share the next scheduler ticks (the machine has 2 cores)."""
+def make_schedules(api: Api, chart: Chart, prefix: str = "") -> Schedules:
+    """Every schedule at once, so they share the next scheduler ticks (the machine has 2 cores);
+    recipients start with `prefix`."""
     dashboard = api.create("/api/v1/dashboard/", {"dashboard_title": "Sales", "published": True})
     linked = api.session.put(
         f"{api.base}/api/v1/chart/{chart.chart_id}", json={"dashboards": [dashboard]}, timeout=60
@@ -232,35 +232,51 @@ def schedules(twin: Twin, api: Api, chart: Chart, worker_memory: MemorySampler) 
     assert linked.status_code == 200, linked.text
     alert = {"type": "Alert", "database": chart.database_id, "chart": chart.chart_id, "report_format": "CSV",
              "validator_type": "operator", "sql": "SELECT SUM(amount) FROM sales"}  # fmt: skip
-    made = Schedules(
+    return Schedules(
         chart_png=schedule(
-            api, "Chart PNG", "chart-png@example.com", chart=chart.chart_id, report_format="PNG"
+            api, "Chart PNG", f"{prefix}chart-png@example.com", chart=chart.chart_id, report_format="PNG"
         ),
         dashboard_png=schedule(
-            api, "Dashboard PNG", "dashboard-png@example.com", dashboard=dashboard, report_format="PNG"
+            api, "Dashboard PNG", f"{prefix}dashboard-png@example.com", dashboard=dashboard, report_format="PNG"
         ),
         chart_csv=schedule(
-            api, "Chart CSV", "chart-csv@example.com", chart=chart.chart_id, report_format="CSV"
+            api, "Chart CSV", f"{prefix}chart-csv@example.com", chart=chart.chart_id, report_format="CSV"
         ),
         # the sales add up to 35
         alert_fires=schedule(
-            api,
-            "Sales above 30",
-            "alert-fires@example.com",
-            **alert,
+            api, "Sales above 30", f"{prefix}alert-fires@example.com", **alert,
             validator_config_json={"op": ">", "threshold": 30},
         ),
         alert_quiet=schedule(
-            api,
-            "Sales above 100",
-            "alert-quiet@example.com",
-            **alert,
+            api, "Sales above 100", f"{prefix}alert-quiet@example.com", **alert,
             validator_config_json={"op": ">", "threshold": 100},
         ),
-    )
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def schedules(twin: Twin, api: Api, chart: Chart, worker_memory: MemorySampler) -> Iterator[Schedules]:
+    made = make_schedules(api, chart)
     yield made
     for report_id in vars(made).values():
         stop_schedule(api, report_id)
+
+
+def assert_sales_csv(message: Message) -> None:
+    [data] = attachments(message, "text/csv")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert sorted((row["region"], float(row["total"])) for row in rows) == [("north", 15.0), ("south", 20.0)]
+
+
+def assert_quiet_alert_sent_nothing(twin: Twin, api: Api, schedules: Schedules, prefix: str = "") -> None:
+    deadline = time.monotonic() + MAIL_TIMEOUT_SECONDS
+    while "Not triggered" not in (states := executions(api, schedules.alert_quiet)):
+        assert time.monotonic() < deadline, states
+        time.sleep(3)
+    assert "Success" not in states
+    mail_to(twin, f"{prefix}alert-fires@example.com")  # the other alert of the same tick has been sent by now
+    quiet = f"{prefix}alert-quiet@example.com".encode()
+    assert not [p for p in twin.mail().messages() if quiet in p.read_bytes()]
 
 
 def test_a_chart_report_arrives_as_a_png_of_the_chart(twin: Twin, schedules: Schedules) -> None:
@@ -282,10 +298,7 @@ def test_a_dashboard_report_arrives_as_a_png(twin: Twin, schedules: Schedules) -
 
 
 def test_a_csv_report_holds_the_chart_data(twin: Twin, schedules: Schedules) -> None:
-    message = mail_to(twin, "chart-csv@example.com")
-    [data] = attachments(message, "text/csv")
-    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
-    assert sorted((row["region"], float(row["total"])) for row in rows) == [("north", 15.0), ("south", 20.0)]
+    assert_sales_csv(mail_to(twin, "chart-csv@example.com"))
 
 
 def test_an_alert_whose_sql_condition_holds_is_sent(twin: Twin, schedules: Schedules) -> None:
@@ -295,13 +308,7 @@ def test_an_alert_whose_sql_condition_holds_is_sent(twin: Twin, schedules: Sched
 
 
 def test_an_alert_whose_sql_condition_fails_sends_nothing(twin: Twin, api: Api, schedules: Schedules) -> None:
-    deadline = time.monotonic() + MAIL_TIMEOUT_SECONDS
-    while "Not triggered" not in (states := executions(api, schedules.alert_quiet)):
-        assert time.monotonic() < deadline, states
-        time.sleep(3)
-    assert "Success" not in states
-    mail_to(twin, "alert-fires@example.com")  # the other alert of the same tick has been sent by now
-    assert not [p for p in twin.mail().messages() if b"alert-quiet@example.com" in p.read_bytes()]
+    assert_quiet_alert_sent_nothing(twin, api, schedules)
 
 
 def test_every_report_run_is_a_json_event_in_the_worker_log(twin: Twin, schedules: Schedules) -> None:
@@ -330,15 +337,18 @@ def test_the_browser_fits_the_worker_sizing(
 # --- the like-aws twin: forced HTTPS, STARTTLS ------------------------------------------------------
 
 
-def test_like_aws_a_chart_report_under_forced_https_over_starttls(
-    aws_twin: Twin, aws_api: Api, aws_chart: Chart
-) -> None:
-    report_id = schedule(aws_api, "Chart PNG", "aws-chart-png@example.com", chart=aws_chart.chart_id,
-                         report_format="PNG")  # fmt: skip
-    try:
-        message = mail_to(aws_twin, "aws-chart-png@example.com")
-    finally:
+@pytest.fixture(scope="module")
+def aws_schedules(aws_twin: Twin, aws_api: Api, aws_chart: Chart) -> Iterator[Schedules]:
+    made = make_schedules(aws_api, aws_chart, prefix="aws-")
+    yield made
+    for report_id in vars(made).values():
         stop_schedule(aws_api, report_id)
+
+
+def test_like_aws_a_chart_report_under_forced_https_over_starttls(
+    aws_twin: Twin, aws_schedules: Schedules
+) -> None:
+    message = mail_to(aws_twin, "aws-chart-png@example.com")
     [png] = attachments(message, "image/png")
     assert_real_content(png, "like-aws-report-chart.png")
     html = b"".join(attachments(message, "text/html")).decode()
@@ -350,3 +360,16 @@ def test_like_aws_a_chart_report_under_forced_https_over_starttls(
     browser = [line for line in (aws_twin.logs / "web.log").read_text(errors="replace").splitlines()
                if "HeadlessChrome" in line and '"GET /explore/' in line]  # fmt: skip
     assert browser and all('" 200 ' in line for line in browser), browser
+
+
+def test_like_aws_the_dashboard_report_the_csv_report_and_both_alerts(
+    aws_twin: Twin, aws_api: Api, aws_schedules: Schedules
+) -> None:
+    dashboard = mail_to(aws_twin, "aws-dashboard-png@example.com")
+    pngs = attachments(dashboard, "image/png")
+    assert pngs, dashboard
+    assert_real_content(pngs[0], "like-aws-report-dashboard.png")
+    assert_sales_csv(mail_to(aws_twin, "aws-chart-csv@example.com"))
+    fired = mail_to(aws_twin, "aws-alert-fires@example.com")
+    assert fired["Subject"].startswith("[Superset] Sales above 30"), fired["Subject"]
+    assert_quiet_alert_sent_nothing(aws_twin, aws_api, aws_schedules, prefix="aws-")
