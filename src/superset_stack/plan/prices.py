@@ -53,7 +53,11 @@ US_EAST_1: dict[str, Price] = {
     "rds.db.t4g.small": Price(0.032, "instance-hour", "infratally.com RDS pricing 2026 [S]"),
     "rds.db.t4g.medium": Price(0.065, "instance-hour", "infratally.com RDS pricing 2026 [S]"),
     "rds.db.m7g.large": Price(
-        0.168, "instance-hour", "not in the research; AWS list price as remembered", True
+        0.168,
+        "instance-hour",
+        "terraform-provider-aws RDS test data: MySQL, us-west-2, 2024-02-02 [S]; the same rate for "
+        "PostgreSQL in us-east-1 assumed",
+        True,
     ),
     "rds.gp3": Price(0.115, "GB-month", "usage.ai RDS calculator 2026-06 [S]; x2 for Multi-AZ [V]"),
     # ElastiCache, per node-hour (Valkey is 0.8x Redis OSS)
