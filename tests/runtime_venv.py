@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
+from tests.missing import missing
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "src"
@@ -19,10 +19,7 @@ def runtime_python() -> Path:
     """The runtime's python; in CI a missing runtime fails the test instead of skipping it."""
     python = Path(os.environ.get("SUPERSET_STACK_RUNTIME", ROOT / ".venv-superset")) / "bin" / "python"
     if not python.exists():
-        message = f"Superset runtime not installed at {python.parent.parent}; run `make runtime`"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(f"Superset runtime not installed at {python.parent.parent}; run `make runtime`")
     return python
 
 

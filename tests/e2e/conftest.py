@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 import time
@@ -19,6 +18,7 @@ from benchmarks.client import Api
 from superset_stack.local import postgres, proxy, redis
 from superset_stack.local.processes import TwinError, free_port
 from superset_stack.local.twin import Ports, Twin, TwinOptions
+from tests.missing import missing
 from tests.runtime_venv import ROOT, runtime_python
 
 login = Api.login
@@ -81,10 +81,8 @@ def like_aws_servers() -> None:
     """Skip (fail in CI, which installs them) without Debian's PostgreSQL, redis-server and nginx."""
     try:
         postgres.tls_binaries(), redis.tls_server_binary(), proxy.nginx_binary()
-    except TwinError as missing:
-        if os.environ.get("CI"):
-            pytest.fail(str(missing))
-        pytest.skip(str(missing))
+    except TwinError as error:
+        missing(str(error))
 
 
 @pytest.fixture(scope="session")

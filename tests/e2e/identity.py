@@ -23,23 +23,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
-
 from superset_stack.local.processes import free_port
 from superset_stack.local.tls import CertificateAuthority
+from tests.missing import missing
 from tests.runtime_venv import runtime_python
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "oidc_provider"
 SLAPD = Path("/usr/sbin/slapd")
 SUFFIX = "dc=example,dc=org"
 SERVICE_DN = f"cn=superset,ou=services,{SUFFIX}"
-
-
-def missing(message: str) -> None:
-    """Skip for a missing tool; in CI (which installs it) fail instead."""
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import pytest
 
 from superset_stack.local.twin import Twin
 from tests.e2e.conftest import Chart
+from tests.missing import missing
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
@@ -27,10 +28,7 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--
 @pytest.fixture(scope="module")
 def chromium() -> Path:
     if not CHROMIUM.exists():
-        message = "Debian's chromium is not installed (apt-get install chromium); .ci/run installs it"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        missing("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it")
     return CHROMIUM
 
 
@@ -70,10 +68,7 @@ def trusting_home(twin: Twin, folder: Path) -> Path:
     """A HOME whose NSS database (the one Chromium reads on Linux) trusts the twin's CA."""
     certutil = shutil.which("certutil")
     if certutil is None:
-        message = "certutil is not installed (apt-get install libnss3-tools); .ci/run installs it"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        missing("certutil is not installed (apt-get install libnss3-tools); .ci/run installs it")
     database = folder / ".pki" / "nssdb"
     database.mkdir(parents=True)
     for command in (

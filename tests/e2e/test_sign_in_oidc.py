@@ -27,7 +27,8 @@ import pytest
 
 from superset_stack.local.twin import Twin
 from tests.e2e.conftest import ARTIFACTS, free_ports, like_aws_servers, running_twin
-from tests.e2e.identity import OidcProvider, Person, missing, oidc_provider
+from tests.e2e.identity import OidcProvider, Person, oidc_provider
+from tests.missing import missing
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
