@@ -467,17 +467,15 @@ def _transport_problems(
     return problems
 
 
-def _report_problems(environ: Mapping[str, str], environment: str, smtp_security: str) -> list[str]:
+def _report_problems(environment: str, smtp_security: str, internal_url: str, warmup: str) -> list[str]:
     """Mail in clear only on loopback (the twin); the internal URL and the warm-up's schedule
     well-formed."""
     problems: list[str] = []
     if environment != "local" and smtp_security == "none":
         problems.append("SMTP_SECURITY: must be starttls or tls outside local (the password and the mail "
                         "would cross the network in clear), got 'none'")  # fmt: skip
-    internal_url = _text(environ, "SUPERSET_INTERNAL_URL")
     if internal_url and (urlsplit(internal_url).scheme != "http" or not urlsplit(internal_url).netloc):
         problems.append(f"SUPERSET_INTERNAL_URL: expected an absolute http URL, got {internal_url!r}")
-    warmup = _text(environ, "CACHE_WARMUP_CRON")
     if warmup and len(warmup.split()) != 5:
         problems.append(
             f"CACHE_WARMUP_CRON: expected 5 cron fields (minute hour day month weekday), got {warmup!r}"
@@ -514,8 +512,8 @@ def parse(environ: Mapping[str, str]) -> Runtime:
         problems.append(f"SUPERSET_SECRET_KEY: must be at least 32 characters, got {len(secret_key)}")
     smtp_security = choice("SMTP_SECURITY", SMTP_SECURITY)
     thumbnails = choice("SUPERSET_THUMBNAILS", ("true", "false")) == "true"
-    problems += _report_problems(environ, environment, smtp_security)
     internal_url, warmup = _text(environ, "SUPERSET_INTERNAL_URL"), _text(environ, "CACHE_WARMUP_CRON")
+    problems += _report_problems(environment, smtp_security, internal_url, warmup)
     prefix = _text(environ, "RESULTS_S3_PREFIX")
     if _text(environ, "RESULTS_S3_BUCKET") and not re.fullmatch(r"[A-Za-z0-9!_.*'()/-]+/", prefix):
         problems.append(f"RESULTS_S3_PREFIX: expected a key prefix ending in '/', got {prefix!r}")
