@@ -64,6 +64,7 @@ VALIDATORS: tuple[Validator, ...] = (
     operations.validate_aws_backup,
     operations.validate_snapshot_retention,
     database.validate_instance,
+    database.validate_ca_region,
     storage_autoscaling.validate_storage_autoscaling,
     database.validate_drill_instance,
     database.validate_backups_and_maintenance,

@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from superset_stack import sizing
+from superset_stack.runtime import rds_ca
 from superset_stack.validators._problem import Problem
 from superset_stack.validators._windows import DAY_MINUTES, backup_minutes, maintenance_minutes
 
@@ -50,6 +51,25 @@ def validate_instance(s: Settings) -> list[Problem]:
             )
         )
     return problems
+
+
+def validate_ca_region(s: Settings) -> list[Problem]:
+    """The image's RDS CA bundle has the region's root CA that signs the database's certificate
+    (aws/database.py CA_CERTIFICATE); without it no task could verify the database. A prebuilt
+    image (imageUri) brings its own bundle."""
+    covered = rds_ca.covered_regions()
+    if s.image_uri or s.region in covered:
+        return []
+    return [
+        Problem(
+            "aws:region",
+            f"the image's RDS CA bundle (runtime/rds-ca-bundle.pem) has no Amazon RDS {s.region} Root CA "
+            "RSA2048 G1, which signs the database's certificate (rds-ca-rsa2048-g1), so no task could "
+            "verify it. Refresh the bundle on a machine that reaches truststore.pki.rds.amazonaws.com "
+            "(python -m superset_stack.runtime.rds_ca refresh), or set imageUri to an image that "
+            f"trusts it; covered: {', '.join(sorted(covered))}",
+        )
+    ]
 
 
 def validate_drill_instance(s: Settings) -> list[Problem]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from superset_stack.aws.image import (
     content_tag,
 )
 from superset_stack.plan.recording import SECRET, RecordingMocks
+from superset_stack.runtime import rds_ca
 
 Build = Callable[[Callable[[], Any]], RecordingMocks]
 KEY = "arn:aws:kms:us-east-1:123456789012:key/stack"
@@ -48,7 +50,8 @@ def test_builds_and_pushes_to_an_immutable_encrypted_repository(build: Build) ->
     assert image["platforms"] == ["linux/arm64"]
     assert image["buildArgs"] == {
         "SUPERSET_DIGEST": "sha256:59cd4af66006fe4cc98906eda42a771dbefdacb432f9ab083e02cdc6ff01f29d",
-        "RDS_CA_BUNDLE_SHA256": "",  # unpinned: the build checks the bundle's content (runtime/rds_ca.py)
+        # the repository's reviewed bundle, which the build checks byte for byte (runtime/rds_ca.py)
+        "RDS_CA_BUNDLE_SHA256": hashlib.sha256(rds_ca.BUNDLE.read_bytes()).hexdigest(),
         "WAREHOUSE_DRIVERS": "clickhouse",
         "SIGN_IN_EXTRAS": "",  # python-ldap only for LDAP sign-in (it needs a compiler)
     }

@@ -93,13 +93,14 @@ def test_the_frontend_and_the_base_image_are_pinned_by_digest() -> None:
     ]
 
 
-def test_the_rds_ca_bundle_is_checked_before_it_is_trusted() -> None:
-    assert re.search(r"^ARG RDS_CA_BUNDLE_SHA256=([0-9a-f]{64})?$", DOCKERFILE, re.M)
+def test_the_rds_ca_bundle_comes_from_the_repository_and_is_checked_before_it_is_trusted() -> None:
+    assert re.search(r"^ARG RDS_CA_BUNDLE_SHA256=[0-9a-f]{64}$", DOCKERFILE, re.M)
     assert (
-        'RUN /app/.venv/bin/python /tmp/rds_ca.py --sha256 "${RDS_CA_BUNDLE_SHA256}" /app/rds-ca.pem \\\n'
+        "COPY --chmod=0644 src/superset_stack/runtime/rds-ca-bundle.pem /app/rds-ca.pem\n"
+        'RUN /app/.venv/bin/python /tmp/rds_ca.py check --sha256 "${RDS_CA_BUNDLE_SHA256}" /app/rds-ca.pem \\\n'
     ) in DOCKERFILE
-    # the build's only downloads are that check's (runtime/rds_ca.py) and the worker's Debian packages
-    # from the snapshot archive, which apt checks against its signed index; nothing is ADDed
+    # the build's only downloads are the worker's Debian packages from the snapshot archive, which apt
+    # checks against its signed index; nothing is ADDed
     assert [line for line in DOCKERFILE.splitlines() if "https://" in line and not line.startswith("#")] == [
         "    && printf 'deb [check-valid-until=no] https://snapshot.debian.org/archive/%s/%s %s main\\n' \\"
     ]

@@ -10,6 +10,7 @@ import pytest
 from superset_stack.validators import Problem
 from superset_stack.validators.database import (
     validate_backups_and_maintenance,
+    validate_ca_region,
     validate_connection_budget,
     validate_drill_instance,
     validate_instance,
@@ -17,6 +18,28 @@ from superset_stack.validators.database import (
 from tests.conftest import make_settings
 
 DEV = make_settings("dev")  # db.t4g.micro, 20 GiB up to 50, backups 03:00-04:00, maintenance sun:04:30-05:30
+
+
+class TestCaRegion:
+    def test_a_region_whose_root_ca_the_bundle_holds(self) -> None:
+        assert validate_ca_region(DEV) == []  # us-east-1
+
+    def test_a_region_outside_the_bundle_is_refused_with_the_way_out(self) -> None:
+        # GovCloud has its own bundle, never in the commercial one
+        (problem,) = validate_ca_region(replace(DEV, region="us-gov-west-1"))
+        assert problem.key == "aws:region"
+        assert problem.text.startswith(
+            "the image's RDS CA bundle (runtime/rds-ca-bundle.pem) has no Amazon RDS us-gov-west-1 Root CA "
+            "RSA2048 G1, which signs the database's certificate (rds-ca-rsa2048-g1), so no task could "
+            "verify it. Refresh the bundle on a machine that reaches truststore.pki.rds.amazonaws.com "
+            "(python -m superset_stack.runtime.rds_ca refresh), or set imageUri to an image that trusts "
+            "it; covered: af-south-1, ap-east-1, "
+        )
+        assert ", us-east-1, " in problem.text
+
+    def test_a_prebuilt_image_brings_its_own_bundle(self) -> None:
+        prebuilt = replace(DEV, region="us-gov-west-1", image_uri="registry/superset@sha256:" + "a" * 64)
+        assert validate_ca_region(prebuilt) == []
 
 
 class TestInstance:
