@@ -167,7 +167,18 @@ def test_plan_json_follows_the_contract_and_masks_secrets() -> None:
     ]
     cost = document["cost"]
     assert cost["currency"] == "USD" and 0 < cost["monthly_min"] <= cost["monthly_max"]
-    assert all(set(line) == {"resource", "item", "monthly"} for line in cost["lines"])
+    # the contract's three keys; a line with a sourced 1-year commitment adds its figure beside on demand
+    plain, committed = (
+        {"resource", "item", "monthly"},
+        {"resource", "item", "monthly", "committed", "commitment"},
+    )
+    assert all(set(line) in (plain, committed) for line in cost["lines"])
+    assert sorted(
+        (line["resource"], line["commitment"]) for line in cost["lines"] if "committed" in line
+    ) == [
+        ("superset-cache", "ElastiCache reserved nodes"),
+        ("superset-db", "RDS reserved instance"),
+    ]
     assert round(sum(line["monthly"] for line in cost["lines"]), 2) == cost["monthly_min"]
 
 

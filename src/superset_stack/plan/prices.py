@@ -2,8 +2,11 @@
 
 us-east-1 and ap-southeast-2 from ../shared/reference/performance.md section 5 (researched
 2026-11-29): [V] verified from a primary or dated source, [S] secondary source worth re-checking,
-[E] our estimate. Sydney prices for RDS, ElastiCache and CloudWatch could not be fetched during that
-research and are estimates (marked), from Tokyo/Seoul list prices and the usual Sydney premium.
+[E] our estimate. Some us-east-1 figures (researched 2026-11-30) cite a machine-readable extract of
+AWS's Price List API as of 2026-10-01 with each SKU (the repository namratabhatia21/Clarchy,
+src/clarchy/data/prices/aws.yaml), which also gives the commitment rates below. Sydney prices
+for RDS, ElastiCache and CloudWatch could not be fetched during that research and are estimates
+(marked), from Tokyo/Seoul list prices and the usual Sydney premium.
 
 eu-west-1, eu-central-1, us-west-2 and ap-southeast-1 (researched 2026-11-30) hold only the figures
 a published source gives for that region; nothing is carried over from another region. Every other
@@ -55,37 +58,55 @@ US_EAST_1: dict[str, Price] = {
     "rds.db.m7g.large": Price(
         0.168,
         "instance-hour",
-        "terraform-provider-aws RDS test data: MySQL, us-west-2, 2024-02-02 [S]; the same rate for "
-        "PostgreSQL in us-east-1 assumed",
-        True,
+        "AWS Price List API extract as of 2026-10-01 (namratabhatia21/Clarchy): SKU SHZU9RWDC2H76ATX, "
+        "PostgreSQL Single-AZ [V]",
     ),
     "rds.gp3": Price(0.115, "GB-month", "usage.ai RDS calculator 2026-06 [S]; x2 for Multi-AZ [V]"),
     # ElastiCache, per node-hour (Valkey is 0.8x Redis OSS)
     "elasticache.redis.cache.t4g.micro": Price(0.016, "node-hour", "Price List transcription 2026-10-02 [S]"),
     "elasticache.redis.cache.t4g.small": Price(0.032, "node-hour", "Price List transcription 2026-10-02 [S]"),
     "elasticache.redis.cache.m7g.large": Price(
-        0.158, "node-hour", "not in the research; AWS list price", True
+        0.158,
+        "node-hour",
+        "Redis OSS not sourced; its Valkey rate (x 0.8 = $0.1264) matches the AWS Price List API extract "
+        "as of 2026-10-01 (namratabhatia21/Clarchy, SKU P3VK2HEV6XR83SCP) [S]",
+        True,
     ),
     "elasticache.valkey.factor": Price(
         0.8, "x Redis", "Price List transcription 2026-10-02: Valkey = 0.8x [S]"
     ),
     # network and edge
-    "alb.hour": Price(0.0225, "ALB-hour", "AWS rate description quoted in several repos [S]"),
-    "alb.lcu": Price(0.008, "LCU-hour", "AWS rate description [S]; 0.25 LCU average assumed", True),
+    "alb.hour": Price(
+        0.0225, "ALB-hour", "AWS Price List API extract 2026-10-01 (Clarchy), SKU 37CUWUT8GSNQEPUV [V]"
+    ),
+    "alb.lcu": Price(
+        0.008,
+        "LCU-hour",
+        "AWS Price List API extract 2026-10-01 (Clarchy), SKU P2XGEJ8N3KU52WA8 [V]; 0.25 LCU average assumed",
+        True,
+    ),
     "nat.hour": Price(0.045, "NAT-hour", "cloudburn.io 2026-02 [S]"),
     "nat.gb": Price(0.045, "GB processed", "cloudburn.io 2026-02 [S]; 10 GB a month assumed", True),
     "ipv4.hour": Price(0.005, "address-hour", "AWS public IPv4 charge from 2024-02-01 [V]"),
     "endpoint.hour": Price(0.01, "endpoint-AZ-hour", "code cost rules [S]"),
     # keys, secrets, logs, alarms, storage, firewall
     "kms.key": Price(1.0, "key-month", "AWS KMS pricing (customer-managed key) [S]"),
-    "secret": Price(0.40, "secret-month", "AWS Secrets Manager pricing quotes [S]"),
-    "alarm": Price(0.10, "alarm-month", "AWS CloudWatch pricing [V/S]"),
+    "secret": Price(
+        0.40, "secret-month", "AWS Price List API extract 2026-10-01 (Clarchy), SKU BJ3PQ9BYGU6P632F [V]"
+    ),
+    "alarm": Price(
+        0.10, "alarm-month", "AWS Price List API extract 2026-10-01 (Clarchy), SKU EVETVUGEN3MUTMXM [V]"
+    ),
     "logs.gb": Price(
         0.50, "GB ingested", "CloudWatch Logs pricing 2026 [S]; 5 GB a month per stack assumed", True
     ),
     "s3.gb": Price(0.023, "GB-month", "Price List transcription 2026-08-19 [S]; 10 GB assumed", True),
-    "waf.acl": Price(5.0, "web-ACL-month", "AWS WAF pricing, not in the research", True),
-    "waf.rule": Price(1.0, "rule-month", "AWS WAF pricing, not in the research", True),
+    "waf.acl": Price(
+        5.0, "web-ACL-month", "AWS Price List API extract 2026-10-01 (Clarchy), SKU UMRQSXANSWSDKRH6 [V]"
+    ),
+    "waf.rule": Price(
+        1.0, "rule-month", "AWS Price List API extract 2026-10-01 (Clarchy), SKU 7G4GAKZPYS82NXZT [V]"
+    ),
 }
 
 AP_SOUTHEAST_2: dict[str, Price] = {
@@ -209,21 +230,38 @@ def missing_reason(region: str, keys: Sequence[str]) -> str:
 
 
 # --- commitments: 1 year, no upfront (researched 2026-11-30) -------------------------------------
-# A commitment bills every hour of its term, whether anything runs or not. Figures searched for and
-# NOT found, so the lines that need them show no committed figure (plan/cost.py says which): the
-# 1-year no-upfront reserved rates of RDS PostgreSQL db.t4g.micro, db.t4g.small and db.m7g.large
-# (Single-AZ and Multi-AZ), of ElastiCache cache.t4g.micro, cache.t4g.small and cache.m7g.large
-# (Valkey and Redis OSS), and the Fargate ARM (Graviton) Savings Plans rate. Every region but
-# us-east-1 has none at all.
+# A commitment bills every hour of its term, whether anything runs or not. The us-east-1 rates are
+# from one machine-readable extract of AWS's Price List (PRICE_LIST_EXTRACT): each with its SKU, the
+# effective hourly rate of a 1-year, no-upfront reservation (RDS, ElastiCache) or Compute Savings
+# Plan (Fargate), and the on-demand rate of the same SKU, which matches ours. Searched for and NOT
+# found, so the lines that need them show no committed figure (plan/cost.py says which): RDS
+# PostgreSQL db.t4g.micro and db.t4g.small, ElastiCache cache.t4g.micro and cache.t4g.small and any
+# Redis OSS node, the Fargate ARM (Graviton) Savings Plans rate, and every region but us-east-1.
 COMMITMENT_TERM = "1 year, no upfront"
+PRICE_LIST_EXTRACT = (
+    "AWS Price List API extract as of 2026-10-01 (namratabhatia21/Clarchy, "
+    "src/clarchy/data/prices/aws.yaml, commit 24812aa5; 'commit_1yr' = 1 year, no upfront)"
+)
+
+
+def _reserved(usd: float, sku: str, on_demand: str) -> Price:
+    return Price(usd, "instance-hour", f"{PRICE_LIST_EXTRACT}: SKU {sku}, on demand {on_demand} [V]")
+
+
 US_EAST_1_COMMITMENTS: dict[str, Price] = {
     "fargate.x86.savings_plan": Price(
         0.80,
         "x on demand",
-        "Vantage, 'What is an AWS Savings Plan?': a 1-year Fargate Compute Savings Plan, No Upfront, "
-        "Linux/x86 saves about 20% against on demand (their table is for US East (Ohio)) [S]",
-        True,
+        f"{PRICE_LIST_EXTRACT}: Compute Savings Plan rates $0.032384 per vCPU-hour (SKU 8CESGAFWKAJ98PME, "
+        "on demand $0.04048) and $0.003556 per GB-hour (SKU PBZNQUSEXZUC34C9, on demand $0.004445) [V]",
     ),
+    # RDS PostgreSQL, per instance-hour of the deployment (Multi-AZ: primary and standby together)
+    "rds.reserved.db.t4g.medium.single-az": _reserved(0.0465, "6T9XP2QUFF4B5P26", "$0.065"),
+    "rds.reserved.db.t4g.medium.multi-az": _reserved(0.093, "SCBZU9XX357QUA4D", "$0.129"),
+    "rds.reserved.db.m7g.large.single-az": _reserved(0.1297, "SHZU9RWDC2H76ATX", "$0.168"),
+    "rds.reserved.db.m7g.large.multi-az": _reserved(0.2595, "Z8HB5KU2V54F7ATT", "$0.337"),
+    # ElastiCache, per node-hour
+    "elasticache.reserved.valkey.cache.m7g.large": _reserved(0.0856, "P3VK2HEV6XR83SCP", "$0.1264"),
     # A bound, not a rate: what a reservation saves at best, for lines without a sourced rate.
     "rds.reserved.ceiling": Price(
         0.70,

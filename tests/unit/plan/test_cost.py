@@ -310,7 +310,9 @@ def test_a_savings_plan_covers_x86_tasks_at_the_desired_count() -> None:
     (line,) = estimate(service("X86_64"), "us-east-1").lines
     every_hour = (1 * usd("fargate.x86.vcpu") + 2 * usd("fargate.x86.gb")) * HOURS_PER_MONTH * 2
     factor = US_EAST_1_COMMITMENTS["fargate.x86.savings_plan"]
-    assert line.commitment == Commitment(SAVINGS_PLAN, round(every_hour * factor.usd, 4), factor.source, True)
+    assert line.commitment == Commitment(
+        SAVINGS_PLAN, round(every_hour * factor.usd, 4), factor.source, False
+    )
     assert line.monthly_min == round(every_hour, 4)  # the on-demand figure and the totals stay as they were
     contract = estimate(service("X86_64"), "us-east-1").as_contract()["lines"][0]
     assert (contract["committed"], contract["commitment"]) == (
@@ -338,14 +340,34 @@ def test_no_committed_figure_for_spot_or_without_a_sourced_rate() -> None:
 
 def test_a_database_without_a_reserved_rate_is_bounded_by_the_published_ceiling() -> None:
     instance, _storage = estimate([R("aws:rds/instance:Instance", "db", {
-        "instanceClass": "db.m7g.large", "allocatedStorage": 100, "multiAz": True})], "us-east-1").lines  # fmt: skip
+        "instanceClass": "db.t4g.small", "allocatedStorage": 20, "multiAz": True})], "us-east-1").lines  # fmt: skip
     ceiling = US_EAST_1_COMMITMENTS["rds.reserved.ceiling"]
     assert instance.commitment == Commitment(
         RDS_RESERVED, None,
-        f"no sourced 1 year, no upfront reserved rate for db.m7g.large Multi-AZ in us-east-1 (plan/prices.py); "
+        f"no sourced 1 year, no upfront reserved rate for db.t4g.small Multi-AZ in us-east-1 (plan/prices.py); "
         f"at best {ceiling.source}",
         at_best=round(instance.monthly_min * ceiling.usd, 4),
     )  # fmt: skip
+
+
+def test_the_sourced_reserved_rates_price_the_production_database_and_cache() -> None:
+    # the prod preset's classes: us-east-1 has a sourced 1-year, no-upfront rate for each (plan/prices.py)
+    instance, _storage, cache = estimate([
+        R("aws:rds/instance:Instance", "db", {"instanceClass": "db.m7g.large", "allocatedStorage": 100, "multiAz": True}),
+        R("aws:elasticache/replicationGroup:ReplicationGroup", "c",
+          {"engine": "valkey", "nodeType": "cache.m7g.large", "numCacheClusters": 2}),
+    ], "us-east-1").lines  # fmt: skip
+    database = US_EAST_1_COMMITMENTS["rds.reserved.db.m7g.large.multi-az"]
+    nodes = US_EAST_1_COMMITMENTS["elasticache.reserved.valkey.cache.m7g.large"]
+    assert instance.commitment == Commitment(
+        RDS_RESERVED, round(database.usd * HOURS_PER_MONTH, 4), database.source
+    )
+    assert cache.commitment == Commitment(
+        CACHE_RESERVED, round(nodes.usd * HOURS_PER_MONTH * 2, 4), nodes.source
+    )
+    # a reservation is cheaper than on demand, or it would not be offered
+    assert instance.commitment.monthly is not None and instance.commitment.monthly < instance.monthly_min
+    assert cache.commitment.monthly is not None and cache.commitment.monthly < cache.monthly_min
 
 
 def test_a_reserved_rate_when_one_is_known(monkeypatch: pytest.MonkeyPatch) -> None:
