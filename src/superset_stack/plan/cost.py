@@ -367,11 +367,17 @@ def _rds_instance(database: Declared, pricing: Pricing) -> Iterator[CostLine]:
 
 
 def _cache_nodes(group: Declared, pricing: Pricing) -> Iterator[CostLine]:
-    """Node hours of a replication group; Valkey at its factor of the Redis OSS rate."""
-    node = pricing.price(f"elasticache.redis.{group.inputs['nodeType']}")
-    valkey = pricing.price("elasticache.valkey.factor") if group.inputs.get("engine") == "valkey" else None
-    nodes = int(group.inputs.get("numCacheClusters", 1))
+    """Node hours of a replication group. Valkey at its own listed rate where the region has one,
+    else at its factor of the Redis OSS rate."""
     engine, node_type = group.inputs.get("engine"), group.inputs["nodeType"]
+    node, valkey = pricing.price(f"elasticache.redis.{node_type}"), None
+    if engine == "valkey":
+        listed = pricing.price(f"elasticache.valkey.{node_type}")
+        if isinstance(listed, MissingPrice):
+            valkey = pricing.price("elasticache.valkey.factor")
+        else:
+            node = listed
+    nodes = int(group.inputs.get("numCacheClusters", 1))
     monthly = node.usd * (valkey.usd if valkey else 1.0) * nodes * HOURS_PER_MONTH
     reserved = _reservation(
         pricing,

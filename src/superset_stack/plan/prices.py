@@ -75,6 +75,13 @@ US_EAST_1: dict[str, Price] = {
     "elasticache.valkey.factor": Price(
         0.8, "x Redis", "Price List transcription 2026-10-02: Valkey = 0.8x [S]"
     ),
+    # Valkey listed in its own right, used before the factor
+    "elasticache.valkey.cache.m7g.large": Price(
+        0.1264,
+        "node-hour",
+        "AWS Price List API extract as of 2026-10-01 (namratabhatia21/Clarchy): SKU P3VK2HEV6XR83SCP, "
+        "Valkey [V]",
+    ),
     # network and edge
     "alb.hour": Price(
         0.0225, "ALB-hour", "AWS Price List API extract 2026-10-01 (Clarchy), SKU 37CUWUT8GSNQEPUV [V]"

@@ -64,6 +64,20 @@ def test_valkey_costs_less_than_redis_on_the_same_nodes() -> None:
     assert cache("valkey") == round(cache("redis") * usd("elasticache.valkey.factor"), 2)
 
 
+def test_valkey_at_its_own_listed_rate_where_the_region_has_one() -> None:
+    (line,) = estimate([R("aws:elasticache/replicationGroup:ReplicationGroup", "c",
+                          {"engine": "valkey", "nodeType": "cache.m7g.large", "numCacheClusters": 2})], "us-east-1").lines  # fmt: skip
+    listed = US_EAST_1["elasticache.valkey.cache.m7g.large"]
+    assert line.monthly_min == round(listed.usd * 2 * HOURS_PER_MONTH, 4)
+    # sourced, so the line is not an estimate, though the Redis OSS rate of that node is one
+    assert not line.estimate and US_EAST_1["elasticache.redis.cache.m7g.large"].estimate
+    (redis,) = estimate([R("aws:elasticache/replicationGroup:ReplicationGroup", "c",
+                           {"engine": "redis", "nodeType": "cache.m7g.large", "numCacheClusters": 2})], "us-east-1").lines  # fmt: skip
+    assert redis.estimate and redis.monthly_min == round(
+        usd("elasticache.redis.cache.m7g.large") * 2 * HOURS_PER_MONTH, 4
+    )
+
+
 def test_alb_pays_for_one_public_address_per_zone() -> None:
     report = estimate(
         [R("aws:lb/loadBalancer:LoadBalancer", "alb", {"subnets": ["a", "b", "c"]})], "us-east-1"
@@ -152,7 +166,8 @@ def test_a_metric_math_alarm_pays_for_each_metric_it_reads() -> None:
 def test_both_regions_price_every_item() -> None:
     from superset_stack.plan.prices import AP_SOUTHEAST_2
 
-    assert set(AP_SOUTHEAST_2) == set(US_EAST_1)
+    # a listed Valkey rate is an extra: without one, Valkey is priced at its factor of Redis OSS
+    assert set(AP_SOUTHEAST_2) == {k for k in US_EAST_1 if not k.startswith("elasticache.valkey.cache.")}
     # Sydney costs more for the hourly building blocks
     for key in ("fargate.x86.vcpu", "alb.hour", "nat.hour", "rds.db.t4g.micro"):
         assert AP_SOUTHEAST_2[key].usd > US_EAST_1[key].usd, key
