@@ -330,16 +330,23 @@ def _fargate_service(service: Declared, pricing: Pricing) -> Iterator[CostLine]:
 
 
 def _rds_instance(database: Declared, pricing: Pricing) -> Iterator[CostLine]:
-    """Instance hours (x2 for Multi-AZ, only the scheduled hours), gp3 storage, the managed secret."""
+    """Instance hours (Multi-AZ at its listed rate, else x2; only the scheduled hours), gp3 storage,
+    the managed secret."""
     inputs = database.inputs
     copies = 2 if inputs.get("multiAz") else 1
     klass = pricing.price(f"rds.{inputs['instanceClass']}")
+    per_hour = klass.usd * copies
+    if copies == 2:
+        # the Price List's Multi-AZ rate is not always twice Single-AZ (db.m7g.large: 0.337, 0.168)
+        listed = pricing.price(f"rds.multi-az.{inputs['instanceClass']}")
+        if not isinstance(listed, MissingPrice):
+            klass, per_hour = listed, listed.usd
     storage = pricing.price("rds.gp3")
     gib = int(inputs.get("allocatedStorage", 20))
     # a stopped instance pays storage but no instance hours
     share, hours = _running(pricing.database_hours.get(str(inputs.get("identifier"))))
     deployment = "Multi-AZ" if copies == 2 else "Single-AZ"
-    every_hour = klass.usd * HOURS_PER_MONTH * copies
+    every_hour = per_hour * HOURS_PER_MONTH
     reserved = _reservation(
         pricing,
         kind=RDS_RESERVED,

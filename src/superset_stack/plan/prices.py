@@ -45,23 +45,49 @@ FARGATE_SPOT_FACTOR = Price(
 
 US_EAST_1: dict[str, Price] = {
     # Fargate, Linux
-    "fargate.x86.vcpu": Price(0.04048, "vCPU-hour", "Vantage Fargate pricing; cloudburn.io 2026-03 [S]"),
-    "fargate.x86.gb": Price(0.004445, "GB-hour", "Vantage Fargate pricing; cloudburn.io 2026-03 [S]"),
+    "fargate.x86.vcpu": Price(
+        0.04048, "vCPU-hour", "AWS Price List API extract 2026-10-01 (Clarchy), SKU 8CESGAFWKAJ98PME [V]"
+    ),
+    "fargate.x86.gb": Price(
+        0.004445, "GB-hour", "AWS Price List API extract 2026-10-01 (Clarchy), SKU PBZNQUSEXZUC34C9 [V]"
+    ),
     "fargate.arm.vcpu": Price(0.03238, "vCPU-hour", "Vantage Fargate pricing [S]"),
     "fargate.arm.gb": Price(0.00356, "GB-hour", "Vantage Fargate pricing [S]"),
     "fargate.spot.factor": FARGATE_SPOT_FACTOR,
-    # RDS PostgreSQL, Single-AZ instance-hours (Multi-AZ bills primary and standby: x2)
+    # RDS PostgreSQL, Single-AZ instance-hours (Multi-AZ bills primary and standby: x2 unless listed)
     "rds.db.t3.micro": Price(0.018, "instance-hour", "Price List transcription 2026-08-19 [S]"),
     "rds.db.t4g.micro": Price(0.016, "instance-hour", "infratally.com RDS pricing 2026 [S]"),
     "rds.db.t4g.small": Price(0.032, "instance-hour", "infratally.com RDS pricing 2026 [S]"),
-    "rds.db.t4g.medium": Price(0.065, "instance-hour", "infratally.com RDS pricing 2026 [S]"),
+    "rds.db.t4g.medium": Price(
+        0.065,
+        "instance-hour",
+        "AWS Price List API extract 2026-10-01 (Clarchy), SKU 6T9XP2QUFF4B5P26, PostgreSQL Single-AZ [V]",
+    ),
     "rds.db.m7g.large": Price(
         0.168,
         "instance-hour",
         "AWS Price List API extract as of 2026-10-01 (namratabhatia21/Clarchy): SKU SHZU9RWDC2H76ATX, "
         "PostgreSQL Single-AZ [V]",
     ),
-    "rds.gp3": Price(0.115, "GB-month", "usage.ai RDS calculator 2026-06 [S]; x2 for Multi-AZ [V]"),
+    "rds.gp3": Price(
+        0.115,
+        "GB-month",
+        "AWS Price List API extract 2026-10-01 (Clarchy), SKU KYVYY29G957PKY3B [V]; "
+        "x2 for Multi-AZ (J7S7KD4WFDNQWKNX, $0.23) [V]",
+    ),
+    # Multi-AZ listed in its own right (the pair of instances), used instead of twice Single-AZ
+    "rds.multi-az.db.t4g.medium": Price(
+        0.129,
+        "instance-hour",
+        "AWS Price List API extract as of 2026-10-01 (namratabhatia21/Clarchy): SKU SCBZU9XX357QUA4D, "
+        "PostgreSQL Multi-AZ [V]",
+    ),
+    "rds.multi-az.db.m7g.large": Price(
+        0.337,
+        "instance-hour",
+        "AWS Price List API extract as of 2026-10-01 (namratabhatia21/Clarchy): SKU Z8HB5KU2V54F7ATT, "
+        "PostgreSQL Multi-AZ [V]",
+    ),
     # ElastiCache, per node-hour (Valkey is 0.8x Redis OSS)
     "elasticache.redis.cache.t4g.micro": Price(0.016, "node-hour", "Price List transcription 2026-10-02 [S]"),
     "elasticache.redis.cache.t4g.small": Price(0.032, "node-hour", "Price List transcription 2026-10-02 [S]"),
@@ -105,9 +131,18 @@ US_EAST_1: dict[str, Price] = {
         0.10, "alarm-month", "AWS Price List API extract 2026-10-01 (Clarchy), SKU EVETVUGEN3MUTMXM [V]"
     ),
     "logs.gb": Price(
-        0.50, "GB ingested", "CloudWatch Logs pricing 2026 [S]; 5 GB a month per stack assumed", True
+        0.50,
+        "GB ingested",
+        "AWS Price List API extract 2026-10-01 (Clarchy), SKU S8QGXX5R2BKKMDSJ [V]; "
+        "5 GB a month per stack assumed",
+        True,
     ),
-    "s3.gb": Price(0.023, "GB-month", "Price List transcription 2026-08-19 [S]; 10 GB assumed", True),
+    "s3.gb": Price(
+        0.023,
+        "GB-month",
+        "AWS Price List API extract 2026-10-01 (Clarchy), SKU WP9ANXZGBYYSGJEA [V]; 10 GB assumed",
+        True,
+    ),
     "waf.acl": Price(
         5.0, "web-ACL-month", "AWS Price List API extract 2026-10-01 (Clarchy), SKU UMRQSXANSWSDKRH6 [V]"
     ),
@@ -240,7 +275,7 @@ def missing_reason(region: str, keys: Sequence[str]) -> str:
 # A commitment bills every hour of its term, whether anything runs or not. The us-east-1 rates are
 # from one machine-readable extract of AWS's Price List (PRICE_LIST_EXTRACT): each with its SKU, the
 # effective hourly rate of a 1-year, no-upfront reservation (RDS, ElastiCache) or Compute Savings
-# Plan (Fargate), and the on-demand rate of the same SKU, which matches ours. Searched for and NOT
+# Plan (Fargate), and the on-demand rate of the same SKU, which US_EAST_1 uses. Searched for and NOT
 # found, so the lines that need them show no committed figure (plan/cost.py says which): RDS
 # PostgreSQL db.t4g.micro and db.t4g.small, ElastiCache cache.t4g.micro and cache.t4g.small and any
 # Redis OSS node, the Fargate ARM (Graviton) Savings Plans rate, and every region but us-east-1.

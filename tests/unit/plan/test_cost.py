@@ -55,6 +55,16 @@ def test_multi_az_doubles_instance_and_storage() -> None:
     assert multi.monthly_min == round(2 * single.monthly_min, 2)
 
 
+def test_multi_az_at_its_listed_rate_where_the_region_has_one() -> None:
+    instance, storage = estimate([R("aws:rds/instance:Instance", "db", {
+        "instanceClass": "db.m7g.large", "allocatedStorage": 100, "multiAz": True})], "us-east-1").lines  # fmt: skip
+    listed = US_EAST_1["rds.multi-az.db.m7g.large"]
+    # AWS lists the pair at a rate of its own, not twice Single-AZ (0.337 against 2 x 0.168)
+    assert listed.usd != 2 * usd("rds.db.m7g.large")
+    assert (instance.monthly_min, instance.estimate) == (round(listed.usd * HOURS_PER_MONTH, 4), False)
+    assert storage.monthly_min == round(usd("rds.gp3") * 100 * 2, 4)
+
+
 def test_valkey_costs_less_than_redis_on_the_same_nodes() -> None:
     def cache(engine: str) -> float:
         return estimate([R("aws:elasticache/replicationGroup:ReplicationGroup", "c",
@@ -166,8 +176,9 @@ def test_a_metric_math_alarm_pays_for_each_metric_it_reads() -> None:
 def test_both_regions_price_every_item() -> None:
     from superset_stack.plan.prices import AP_SOUTHEAST_2
 
-    # a listed Valkey rate is an extra: without one, Valkey is priced at its factor of Redis OSS
-    assert set(AP_SOUTHEAST_2) == {k for k in US_EAST_1 if not k.startswith("elasticache.valkey.cache.")}
+    # listed Valkey and Multi-AZ rates are extras: without them, the factor of Redis OSS and x2
+    listed_only = ("elasticache.valkey.cache.", "rds.multi-az.")
+    assert set(AP_SOUTHEAST_2) == {k for k in US_EAST_1 if not k.startswith(listed_only)}
     # Sydney costs more for the hourly building blocks
     for key in ("fargate.x86.vcpu", "alb.hour", "nat.hour", "rds.db.t4g.micro"):
         assert AP_SOUTHEAST_2[key].usd > US_EAST_1[key].usd, key
