@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import http.client
 import re
 import sys
 import urllib.request
@@ -129,6 +130,8 @@ def render(pem: bytes, *, source: str, now: datetime) -> bytes:
         except (ValueError, TypeError, InvalidSignature) as error:
             raise BundleError(f"{_name(certificate)}: its self-signature does not verify ({error})") from None
         kept.append(certificate)
+    if not kept:
+        raise BundleError("no self-signed root CA in the bundle is valid today")
     kept.sort(key=lambda certificate: (_name(certificate), _fingerprint(certificate)))
     blocks = [HEADER.format(day=now.date().isoformat(), source=source)]
     for certificate in dict.fromkeys(kept):  # AWS's bundle lists no CA twice, but a copy might
@@ -183,14 +186,25 @@ def refresh(
     fetched: bytes, *, origin: str, bundle: Path = BUNDLE, dockerfile: Path = DOCKERFILE
 ) -> list[str]:
     """Write `fetched` (AWS's bundle, read from `origin`) as the bundle and set the Dockerfile's pin;
-    return :func:`changes`. Raises BundleError, and writes nothing, if it fails a check."""
+    return :func:`changes`. Writes nothing when the CAs are the ones the bundle holds (returns []).
+    Raises BundleError, and writes nothing, if it fails a check or drops a region now covered."""
     source = f"{origin}, sha256 {hashlib.sha256(fetched).hexdigest()}"
-    new = render(fetched, source=source, now=datetime.now(UTC))
+    now = datetime.now(UTC)
+    new = render(fetched, source=source, now=now)
     pinned = pin(dockerfile.read_text(), hashlib.sha256(new).hexdigest())
     old = bundle.read_bytes() if bundle.exists() else b""
+    lost = regions(old, now=now) - regions(new, now=now) if old else frozenset()
+    if lost:
+        # AWS does not withdraw a region's root before it expires: a copy that lacks one is suspect
+        raise BundleError(
+            f"it lacks the root CAs of regions the current bundle covers: {', '.join(sorted(lost))}"
+        )
+    found = changes(old, new)
+    if old and not found:
+        return []  # the same CAs: the file, the pin and the image tag stay as they are
     bundle.write_bytes(new)
     dockerfile.write_text(pinned)
-    return changes(old, new)
+    return found
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -206,22 +220,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = parser.parse_args(argv)
     try:
         if options.command == "check":
-            count = check(options.bundle.read_bytes(), sha256=options.sha256)
-            print(f"RDS CA bundle: {count} certificates, sha256 {options.sha256 or '(not pinned)'}")
+            pem = options.bundle.read_bytes()
+            count = check(pem, sha256=options.sha256)
+            state = "pinned" if options.sha256 else f"not pinned: no {PIN}"
+            print(f"RDS CA bundle: {count} certificates, sha256 {hashlib.sha256(pem).hexdigest()} ({state})")
             return 0
         if options.file is not None:
-            lines = refresh(options.file.read_bytes(), origin=f"{URL} (copy: {options.file.name})")
+            lines = refresh(
+                options.file.read_bytes(),
+                origin=f"{URL} (copy: {options.file.name})",
+                bundle=BUNDLE,
+                dockerfile=DOCKERFILE,
+            )
         elif not options.url.startswith("https://"):
             parser.error(f"--url must be https, got {options.url!r}")
         else:
-            lines = refresh(fetch(options.url), origin=options.url)
+            lines = refresh(fetch(options.url), origin=options.url, bundle=BUNDLE, dockerfile=DOCKERFILE)
     except BundleError as error:
         print(f"RDS CA bundle refused: {error}", file=sys.stderr)
         return 1
-    except OSError as error:
+    except (OSError, ValueError, http.client.HTTPException) as error:  # e.g. InvalidURL, IncompleteRead
         print(f"RDS CA bundle not read: {error}", file=sys.stderr)
         return 1
-    print("\n".join(lines) or "no change")
+    if not lines:
+        print(f"no change: {BUNDLE.name} holds these CAs already; nothing written")
+        return 0
+    print("\n".join(lines))
     print(f"{BUNDLE.name} and the Dockerfile's {PIN} are written; regenerate the golden plans")
     return 0
 

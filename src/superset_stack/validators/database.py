@@ -57,8 +57,14 @@ def validate_ca_region(s: Settings) -> list[Problem]:
     """The image's RDS CA bundle has the region's root CA that signs the database's certificate
     (aws/database.py CA_CERTIFICATE); without it no task could verify the database. A prebuilt
     image (imageUri) brings its own bundle."""
-    covered = rds_ca.covered_regions()
-    if s.image_uri or s.region in covered:
+    if s.image_uri:
+        return []
+    try:
+        covered = rds_ca.covered_regions()
+    except (OSError, rds_ca.BundleError) as error:
+        return [Problem("aws:region", f"the image's RDS CA bundle (runtime/rds-ca-bundle.pem) cannot be "
+                        f"read ({error}); restore it from the repository, or set imageUri")]  # fmt: skip
+    if s.region in covered:
         return []
     return [
         Problem(

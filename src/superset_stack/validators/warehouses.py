@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from superset_stack.config_types import shown
 from superset_stack.contract import MAX_WAREHOUSE_CONNECTIONS
+from superset_stack.runtime import rds_ca
 from superset_stack.validators._problem import Problem
 from superset_stack.validators._targets import target_problems
 from superset_stack.validators.egress import MAX_DESTINATIONS
@@ -24,6 +25,9 @@ from superset_stack.warehouses import (
     WAREHOUSE_CONNECTION,
     network_paths,
 )
+
+# <name>.<id>.<region>.rds.amazonaws.com[.cn]: instances, clusters and proxies
+_RDS_ENDPOINT = re.compile(r"\.([a-z]{2}(?:-gov)?-[a-z]+-\d+)\.rds\.amazonaws\.com(?:\.cn)?$")
 
 if TYPE_CHECKING:
     from superset_stack.settings import Settings
@@ -105,7 +109,7 @@ def _connection(where: str, c: WarehouseConnection, s: Settings) -> list[Problem
             problems.append(Problem(f"{where}.{key}", text))
     if c.file_upload_schemas and not c.allow_file_upload:
         problems.append(Problem(f"{where}.fileUploadSchemas", "has no effect unless allowFileUpload is true"))
-    return problems + _tls(where, c) + _tls_ca(where, c) + _network(where, c, s)
+    return problems + _tls(where, c) + _tls_ca(where, c) + _rds_ca_region(where, c, s) + _network(where, c, s)
 
 
 def _port(port: int) -> str | None:
@@ -222,6 +226,25 @@ def _tls_ca(where: str, c: WarehouseConnection) -> list[Problem]:
         return [Problem(f"{where}.tlsCa", f"has no effect with tls {c.effective_tls} (nothing is verified); "
                         "remove it")]  # fmt: skip
     return []
+
+
+def _rds_ca_region(where: str, c: WarehouseConnection, s: Settings) -> list[Problem]:
+    """An RDS endpoint verified against the image's RDS CA bundle: its region's root CA is in it.
+    A prebuilt image (imageUri) brings its own bundle; an unreadable one is validate_ca_region's."""
+    match = _RDS_ENDPOINT.search((c.host or "").lower())
+    if s.image_uri or c.effective_tls_ca != "rds" or not match:
+        return []
+    try:
+        covered = rds_ca.covered_regions()
+    except (OSError, rds_ca.BundleError):
+        return []
+    if match.group(1) in covered:
+        return []
+    return [Problem(f"{where}.host", f"{c.host} is an RDS endpoint in {match.group(1)}, whose root CA the "
+                    "image's RDS CA bundle (runtime/rds-ca-bundle.pem) lacks, so tls "
+                    f"{c.effective_tls} cannot verify it. Refresh the bundle (python -m "
+                    "superset_stack.runtime.rds_ca refresh), or set imageUri to an image that "
+                    "trusts it")]  # fmt: skip
 
 
 def _network(where: str, c: WarehouseConnection, s: Settings) -> list[Problem]:

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from superset_stack.plan.prices import REGIONS
 from superset_stack.runtime import rds_ca
 from superset_stack.runtime.rds_ca import BundleError, check, regions, render
 
@@ -111,9 +112,7 @@ def test_the_repository_bundle_is_what_the_tool_writes_and_the_dockerfile_pins()
 
 def test_the_repository_bundle_covers_every_priced_region() -> None:
     # the regions plan/prices.py prices: where a stack is most likely to run
-    assert {"us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-1", "ap-southeast-2"} <= (
-        rds_ca.covered_regions()
-    )
+    assert set(REGIONS) <= rds_ca.covered_regions()
 
 
 def test_render_keeps_the_valid_roots_in_a_stable_order_each_under_its_name() -> None:
@@ -158,6 +157,15 @@ def test_render_refuses_a_root_whose_self_signature_does_not_verify() -> None:
         render(pem, source="test", now=NOW)
 
 
+def test_render_refuses_a_bundle_without_a_root_valid_today() -> None:
+    # an intermediate and its expired root pass check (one is valid) but leave nothing to trust
+    root = _name("Amazon RDS us-east-1 Root CA RSA2048 G1")
+    intermediate = _certificate(_name("Amazon RDS us-east-1 2019 CA"), issuer=root)
+    expired = _certificate(root, expires=NOW - timedelta(days=1))
+    with pytest.raises(BundleError, match=r"^no self-signed root CA in the bundle is valid today$"):
+        render(intermediate + expired, source="test", now=NOW)
+
+
 # --- refresh -------------------------------------------------------------------------------------
 
 
@@ -185,6 +193,32 @@ def test_refresh_writes_the_bundle_pins_it_and_says_what_changed(repository: tup
     assert "Source: test, sha256 " + hashlib.sha256(second).hexdigest() in bundle.read_text()
 
 
+def test_a_refresh_with_the_same_cas_writes_nothing(repository: tuple[Path, Path]) -> None:
+    bundle, dockerfile = repository
+    pem = _certificate(ROOT)
+    rds_ca.refresh(pem, origin="AWS on Monday", bundle=bundle, dockerfile=dockerfile)
+    written, pinned = bundle.read_bytes(), dockerfile.read_text()
+    # another day, another source line: the same CAs keep the file, the pin and so the image tag
+    assert rds_ca.refresh(pem, origin="a copy on Tuesday", bundle=bundle, dockerfile=dockerfile) == []
+    assert (bundle.read_bytes(), dockerfile.read_text()) == (written, pinned)
+
+
+def test_a_refresh_that_drops_a_covered_region_is_refused(repository: tuple[Path, Path]) -> None:
+    bundle, dockerfile = repository
+    kept, dropped = (
+        _name(f"Amazon RDS {region} Root CA RSA2048 G1") for region in ("eu-west-1", "us-east-1")
+    )
+    rds_ca.refresh(
+        _certificate(kept) + _certificate(dropped), origin="test", bundle=bundle, dockerfile=dockerfile
+    )
+    written, pinned = bundle.read_bytes(), dockerfile.read_text()
+    with pytest.raises(
+        BundleError, match=r"^it lacks the root CAs of regions the current bundle covers: us-east-1$"
+    ):
+        rds_ca.refresh(_certificate(kept), origin="test", bundle=bundle, dockerfile=dockerfile)
+    assert (bundle.read_bytes(), dockerfile.read_text()) == (written, pinned)
+
+
 def test_a_refused_refresh_writes_nothing(repository: tuple[Path, Path]) -> None:
     bundle, dockerfile = repository
     before = dockerfile.read_text()
@@ -201,7 +235,12 @@ def test_the_command_line_checks_a_file_and_refuses_with_exit_1(
     bad.write_bytes(_certificate(_name("Evil Root CA", organization="Evil Inc.")))
     digest = hashlib.sha256(good.read_bytes()).hexdigest()
     assert rds_ca.main(["check", "--sha256", digest, str(good)]) == 0
-    assert capsys.readouterr().out == f"RDS CA bundle: 1 certificates, sha256 {digest}\n"
+    assert capsys.readouterr().out == f"RDS CA bundle: 1 certificates, sha256 {digest} (pinned)\n"
+    # without a pin it prints the checksum it computed, to be pinned
+    assert rds_ca.main(["check", str(good)]) == 0
+    assert capsys.readouterr().out == (
+        f"RDS CA bundle: 1 certificates, sha256 {digest} (not pinned: no RDS_CA_BUNDLE_SHA256)\n"
+    )
     assert rds_ca.main(["check", str(bad)]) == 1
     assert capsys.readouterr().err.startswith(
         "RDS CA bundle refused: CN=Evil Root CA,OU=Amazon RDS,O=Evil Inc.: "
@@ -212,3 +251,22 @@ def test_the_command_line_checks_a_file_and_refuses_with_exit_1(
         rds_ca.main(["refresh", "--url", "http://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"])
     assert usage.value.code == 2
     assert "--url must be https, got 'http://truststore" in capsys.readouterr().err
+    # a URL http.client refuses before connecting: a message, not a traceback
+    assert rds_ca.main(["refresh", "--url", "https://127.0.0.1:9/global bundle.pem"]) == 1
+    assert capsys.readouterr().err.startswith("RDS CA bundle not read: URL can't contain control characters")
+
+
+def test_the_command_line_says_when_a_refresh_changes_nothing(
+    repository: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bundle, dockerfile = repository
+    copy = bundle.with_name("global-bundle.pem")
+    copy.write_bytes(_certificate(ROOT))
+    monkeypatch.setattr(rds_ca, "BUNDLE", bundle)
+    monkeypatch.setattr(rds_ca, "DOCKERFILE", dockerfile)
+    assert rds_ca.main(["refresh", "--file", str(copy)]) == 0
+    assert capsys.readouterr().out.startswith("+ Amazon RDS us-east-1 Root CA ECC384 G1 ")
+    assert rds_ca.main(["refresh", "--file", str(copy)]) == 0
+    assert (
+        capsys.readouterr().out == "no change: rds-ca-bundle.pem holds these CAs already; nothing written\n"
+    )

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from superset_stack.runtime import rds_ca
 from superset_stack.validators import Problem
 from superset_stack.validators.database import (
     validate_backups_and_maintenance,
@@ -40,6 +41,20 @@ class TestCaRegion:
     def test_a_prebuilt_image_brings_its_own_bundle(self) -> None:
         prebuilt = replace(DEV, region="us-gov-west-1", image_uri="registry/superset@sha256:" + "a" * 64)
         assert validate_ca_region(prebuilt) == []
+
+    def test_an_unreadable_bundle_is_a_problem_not_a_traceback(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        def missing() -> frozenset[str]:
+            raise FileNotFoundError(2, "No such file or directory")
+
+        monkeypatch.setattr(rds_ca, "covered_regions", missing)
+        (problem,) = validate_ca_region(DEV)
+        assert problem == Problem(
+            "aws:region",
+            "the image's RDS CA bundle (runtime/rds-ca-bundle.pem) cannot be read ([Errno 2] No such file "
+            "or directory); restore it from the repository, or set imageUri",
+        )
+        # a prebuilt image does not need it, so it is not read
+        assert validate_ca_region(replace(DEV, image_uri="registry/superset@sha256:" + "a" * 64)) == []
 
 
 class TestInstance:

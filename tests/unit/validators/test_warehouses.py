@@ -157,6 +157,25 @@ def test_tls_is_a_mode_the_driver_offers_and_a_ca_only_where_it_verifies(
     assert problems(connection) == [expected]
 
 
+def test_an_rds_endpoint_in_a_region_the_image_bundle_lacks_cannot_be_verified() -> None:
+    host = "orders.cluster-abc.ca-west-1.rds.amazonaws.com"  # ca-west-1 opened after the bundle's copy
+    assert problems({**POSTGRESQL, "host": host}) == [
+        Problem(f"{KEY}[0].host", f"{host} is an RDS endpoint in ca-west-1, whose root CA the image's RDS CA "
+                "bundle (runtime/rds-ca-bundle.pem) lacks, so tls verify-full cannot verify it. Refresh the "
+                "bundle (python -m superset_stack.runtime.rds_ca refresh), or set imageUri to an image that "
+                "trusts it")
+    ]  # fmt: skip
+    # nothing to check where the bundle is not used: public CAs, no verification, a prebuilt image
+    assert problems({**POSTGRESQL, "host": host, "tlsCa": "public"}) == []
+    assert problems({**POSTGRESQL, "host": host, "tls": "require"}) == []
+    prebuilt = replace(
+        PRESETS["staging"],
+        image_uri="registry/superset@sha256:" + "a" * 64,
+        warehouse_connections=objects([{**POSTGRESQL, "host": host}], WAREHOUSE_CONNECTION),
+    )
+    assert validate_warehouse_connections(prebuilt) == []
+
+
 def test_a_warehouse_on_a_network_needs_exactly_one_target() -> None:
     bare = {key: value for key, value in REDSHIFT.items() if key != "cidr"}
     assert problems(bare) == [
