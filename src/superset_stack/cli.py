@@ -745,3 +745,7 @@ def local_down(
         console.print(f"deleted {twin.root}", markup=False)
     else:
         console.print(f"data kept in {twin.root}", markup=False)
+
+
+if __name__ == "__main__":  # python -m superset_stack.cli
+    app()

@@ -223,8 +223,8 @@ WAREHOUSE_CONNECTION = ObjectType(
               "require (encrypted, not verified; not redshift) or disable (unencrypted); HTTPS engines "
               "always verify"),
         Field("tlsCa", "string", "postgresql, mysql: CAs that verify the server, rds (the RDS CA bundle) or "
-              "public (the image's public CAs); default rds for a host under .rds.amazonaws.com, else "
-              "public"),
+              "public (the image's public CAs); default rds for a host under .rds.amazonaws.com (or "
+              ".rds.amazonaws.com.cn), else public"),
         Field("cidr", "string", "network target: an IPv4 network, e.g. 10.20.0.0/16"),
         Field("prefixListId", "string", "network target: a managed prefix list id (pl-...)"),
         Field("securityGroupId", "string", "network target: a security group id (sg-...)"),

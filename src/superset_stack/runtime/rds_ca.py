@@ -40,6 +40,8 @@ PIN = "RDS_CA_BUNDLE_SHA256"
 ORGANIZATION = "Amazon Web Services, Inc."
 UNIT = "Amazon RDS"
 TIMEOUT_SECONDS = 60
+# GovCloud and China: their RDS CAs are bundles of their own, never in the global one
+OWN_PARTITIONS = ("us-gov-", "cn-")
 # The CA that signs a stack's database certificate (aws/database.py CA_CERTIFICATE, rds-ca-rsa2048-g1)
 REGION_ROOT = re.compile(r"Amazon RDS ([a-z]{2}(?:-gov)?-[a-z]+-\d+) Root CA RSA2048 G1")
 HEADER = """\
@@ -208,10 +210,10 @@ def refresh(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     commands = parser.add_subparsers(dest="command", required=True)
     checking = commands.add_parser("check", help="check a bundle file (the image build)")
-    checking.add_argument("--sha256", default="", help=f"the pin ({PIN}); empty: the content only")
+    checking.add_argument("--sha256", help=f"the pin ({PIN}); left out: the content only")
     checking.add_argument("bundle", type=Path)
     refreshing = commands.add_parser("refresh", help="fetch AWS's bundle into the repository")
     source = refreshing.add_mutually_exclusive_group()
@@ -220,15 +222,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = parser.parse_args(argv)
     try:
         if options.command == "check":
+            if options.sha256 is not None and not options.sha256.strip():
+                # the build passes its ARG: an empty one must not turn the checksum off
+                raise BundleError(f"the pin is empty (--sha256 ''): set {PIN}, or leave --sha256 out")
             pem = options.bundle.read_bytes()
-            count = check(pem, sha256=options.sha256)
+            count = check(pem, sha256=options.sha256 or "")
             state = "pinned" if options.sha256 else f"not pinned: no {PIN}"
             print(f"RDS CA bundle: {count} certificates, sha256 {hashlib.sha256(pem).hexdigest()} ({state})")
             return 0
         if options.file is not None:
             lines = refresh(
                 options.file.read_bytes(),
-                origin=f"{URL} (copy: {options.file.name})",
+                origin=f"the file {options.file.name}",
                 bundle=BUNDLE,
                 dockerfile=DOCKERFILE,
             )

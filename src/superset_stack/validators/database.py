@@ -53,11 +53,14 @@ def validate_instance(s: Settings) -> list[Problem]:
     return problems
 
 
+_REGION = re.compile(r"[a-z]{2}(-gov)?-[a-z]+-\d+")
+
+
 def validate_ca_region(s: Settings) -> list[Problem]:
     """The image's RDS CA bundle has the region's root CA that signs the database's certificate
     (aws/database.py CA_CERTIFICATE); without it no task could verify the database. A prebuilt
     image (imageUri) brings its own bundle."""
-    if s.image_uri:
+    if s.image_uri or not _REGION.fullmatch(s.region):  # a malformed name is settings' to report
         return []
     try:
         covered = rds_ca.covered_regions()
@@ -66,6 +69,11 @@ def validate_ca_region(s: Settings) -> list[Problem]:
                         f"read ({error}); restore it from the repository, or set imageUri")]  # fmt: skip
     if s.region in covered:
         return []
+    if s.region.startswith(rds_ca.OWN_PARTITIONS):
+        return [Problem("aws:region", f"{s.region} is in a partition whose RDS CAs are a bundle of their "
+                        "own (GovCloud, China), which this image does not carry and a refresh of the "
+                        "commercial bundle cannot add. Set imageUri to an image that trusts "
+                        "them")]  # fmt: skip
     return [
         Problem(
             "aws:region",

@@ -240,6 +240,11 @@ def _rds_ca_region(where: str, c: WarehouseConnection, s: Settings) -> list[Prob
         return []
     if match.group(1) in covered:
         return []
+    if match.group(1).startswith(rds_ca.OWN_PARTITIONS):
+        return [Problem(f"{where}.host", f"{c.host} is an RDS endpoint in {match.group(1)}, whose "
+                        "partition's RDS CAs are a bundle of their own that the image does not carry, so "
+                        f"tls {c.effective_tls} cannot verify it; set imageUri to an image that trusts "
+                        "them")]  # fmt: skip
     return [Problem(f"{where}.host", f"{c.host} is an RDS endpoint in {match.group(1)}, whose root CA the "
                     "image's RDS CA bundle (runtime/rds-ca-bundle.pem) lacks, so tls "
                     f"{c.effective_tls} cannot verify it. Refresh the bundle (python -m "

@@ -236,6 +236,11 @@ def test_the_command_line_checks_a_file_and_refuses_with_exit_1(
     digest = hashlib.sha256(good.read_bytes()).hexdigest()
     assert rds_ca.main(["check", "--sha256", digest, str(good)]) == 0
     assert capsys.readouterr().out == f"RDS CA bundle: 1 certificates, sha256 {digest} (pinned)\n"
+    # an empty pin (the build's ARG set to nothing) is refused, never read as "no pin"
+    assert rds_ca.main(["check", "--sha256", "", str(good)]) == 1
+    assert capsys.readouterr().err == (
+        "RDS CA bundle refused: the pin is empty (--sha256 ''): set RDS_CA_BUNDLE_SHA256, or leave --sha256 out\n"
+    )
     # without a pin it prints the checksum it computed, to be pinned
     assert rds_ca.main(["check", str(good)]) == 0
     assert capsys.readouterr().out == (
@@ -266,6 +271,9 @@ def test_the_command_line_says_when_a_refresh_changes_nothing(
     monkeypatch.setattr(rds_ca, "DOCKERFILE", dockerfile)
     assert rds_ca.main(["refresh", "--file", str(copy)]) == 0
     assert capsys.readouterr().out.startswith("+ Amazon RDS us-east-1 Root CA ECC384 G1 ")
+    # the header names the file it came from, not AWS: a copy's origin is not checked
+    digest = hashlib.sha256(copy.read_bytes()).hexdigest()
+    assert f"Source: the file global-bundle.pem, sha256 {digest}\n" in bundle.read_text()
     assert rds_ca.main(["refresh", "--file", str(copy)]) == 0
     assert (
         capsys.readouterr().out == "no change: rds-ca-bundle.pem holds these CAs already; nothing written\n"

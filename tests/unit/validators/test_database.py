@@ -26,17 +26,28 @@ class TestCaRegion:
         assert validate_ca_region(DEV) == []  # us-east-1
 
     def test_a_region_outside_the_bundle_is_refused_with_the_way_out(self) -> None:
-        # GovCloud has its own bundle, never in the commercial one
-        (problem,) = validate_ca_region(replace(DEV, region="us-gov-west-1"))
+        # ca-west-1 opened after the certificates in the repository's bundle
+        (problem,) = validate_ca_region(replace(DEV, region="ca-west-1"))
         assert problem.key == "aws:region"
         assert problem.text.startswith(
-            "the image's RDS CA bundle (runtime/rds-ca-bundle.pem) has no Amazon RDS us-gov-west-1 Root CA "
+            "the image's RDS CA bundle (runtime/rds-ca-bundle.pem) has no Amazon RDS ca-west-1 Root CA "
             "RSA2048 G1, which signs the database's certificate (rds-ca-rsa2048-g1), so no task could "
             "verify it. Refresh the bundle on a machine that reaches truststore.pki.rds.amazonaws.com "
             "(python -m superset_stack.runtime.rds_ca refresh), or set imageUri to an image that trusts "
             "it; covered: af-south-1, ap-east-1, "
         )
         assert ", us-east-1, " in problem.text
+
+    @pytest.mark.parametrize("region", ["us-gov-west-1", "cn-north-1"])
+    def test_govcloud_and_china_need_a_bundle_no_refresh_brings(self, region: str) -> None:
+        assert validate_ca_region(replace(DEV, region=region)) == [
+            Problem("aws:region", f"{region} is in a partition whose RDS CAs are a bundle of their own "
+                    "(GovCloud, China), which this image does not carry and a refresh of the commercial "
+                    "bundle cannot add. Set imageUri to an image that trusts them")
+        ]  # fmt: skip
+
+    def test_a_malformed_region_is_reported_once_by_settings_not_here(self) -> None:
+        assert validate_ca_region(replace(DEV, region="mars-1")) == []
 
     def test_a_prebuilt_image_brings_its_own_bundle(self) -> None:
         prebuilt = replace(DEV, region="us-gov-west-1", image_uri="registry/superset@sha256:" + "a" * 64)

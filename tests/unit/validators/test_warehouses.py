@@ -165,6 +165,12 @@ def test_an_rds_endpoint_in_a_region_the_image_bundle_lacks_cannot_be_verified()
                 "bundle (python -m superset_stack.runtime.rds_ca refresh), or set imageUri to an image that "
                 "trusts it")
     ]  # fmt: skip
+    china = "orders.cluster-abc.cn-north-1.rds.amazonaws.com.cn"
+    assert problems({**POSTGRESQL, "host": china}) == [
+        Problem(f"{KEY}[0].host", f"{china} is an RDS endpoint in cn-north-1, whose partition's RDS CAs are a "
+                "bundle of their own that the image does not carry, so tls verify-full cannot verify it; set "
+                "imageUri to an image that trusts them")
+    ]  # fmt: skip
     # nothing to check where the bundle is not used: public CAs, no verification, a prebuilt image
     assert problems({**POSTGRESQL, "host": host, "tlsCa": "public"}) == []
     assert problems({**POSTGRESQL, "host": host, "tls": "require"}) == []
