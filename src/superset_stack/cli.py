@@ -254,7 +254,13 @@ def _write_plan(plan: Plan, out: Path) -> str:
 def _print_plan(plan: Plan) -> None:
     """The plan as text: the resource tree in declaration order, the verdicts, every cost line
     (largest first; unpriced lines marked, with the reasons) and the summary."""
-    from superset_stack.plan.report import largest_first, summary, unpriced_notes
+    from superset_stack.plan.report import (
+        COMMITMENTS_HEADING,
+        commitment_notes,
+        largest_first,
+        summary,
+        unpriced_notes,
+    )
     from superset_stack.policies.rules import RULES, STACK_RULES
 
     settings, report, cost = plan.settings, plan.policies, plan.cost
@@ -288,6 +294,10 @@ def _print_plan(plan: Plan) -> None:
     if cost.unpriced:
         console.print("Unpriced (-), so the totals are lower bounds:", highlight=False)
         for note in unpriced_notes(cost.lines):
+            console.print(note, markup=False, highlight=False)
+    if commitments := commitment_notes(cost.lines):
+        console.print(COMMITMENTS_HEADING, markup=False, highlight=False)
+        for note in commitments:
             console.print(note, markup=False, highlight=False)
     for text in summary(plan):
         console.print(text, markup=False, highlight=False)

@@ -46,6 +46,32 @@ def unpriced_notes(lines: Sequence[CostLine]) -> list[str]:
     ]
 
 
+COMMITMENTS_HEADING = (
+    "1-year commitments, no upfront, at the desired counts (beside on demand, not in the totals):"
+)
+
+
+def commitment_notes(lines: Sequence[CostLine]) -> list[str]:
+    """One line per cost line a commitment applies to, by resource and item: what it would cost
+    under the commitment, or why there is no figure (and the best a published ceiling allows)."""
+    out = []
+    for line in sorted(lines, key=lambda line: (line.resource, line.item)):
+        commitment = line.commitment
+        if commitment is None or line.unpriced:
+            continue
+        head = f"  - {line.resource}, {commitment.kind}"
+        if commitment.monthly is not None:
+            mark = " *" if commitment.estimate else ""
+            out.append(f"{head}: {commitment.monthly:.2f}{mark} a month, on demand {line.monthly_min:.2f}")
+        else:
+            bound = f"; at best {commitment.at_best:.2f} a month" if commitment.at_best is not None else ""
+            reason = commitment.note.split("; at best ")[
+                0
+            ]  # the ceiling's source (cost._reservation) stays out
+            out.append(f"{head}: no figure ({reason}){bound}, on demand {line.monthly_min:.2f}")
+    return out
+
+
 def cost_summary(lines: Sequence[CostLine], monthly_min: float, monthly_max: float) -> str:
     """The totals in one sentence; a lower bound, and saying so, while any line is unpriced."""
     unpriced = sum(1 for line in lines if line.unpriced)
@@ -111,6 +137,8 @@ def markdown(document: dict[str, Any], lines: Sequence[CostLine], picture: str =
     out.append(f"| **total** | | **{cost['monthly_min']:.2f}** | **{cost['monthly_max']:.2f}** |")
     if any(line.unpriced for line in lines):
         out += ["", "Unpriced (-), so the totals are lower bounds:", "", *unpriced_notes(lines)]
+    if commitments := commitment_notes(lines):
+        out += ["", COMMITMENTS_HEADING, "", *commitments]
     out += warehouse_section(document.get("warehouse_connections", []))
     out += ["", "## Resources by type", "", "| Type | Count |", "|---|---|"]
     counts = Counter(resource["type"] for resource in document["resources"])

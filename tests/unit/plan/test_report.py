@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from superset_stack.plan.cost import CostLine
-from superset_stack.plan.report import cost_summary, largest_first, markdown, unpriced_notes, wrote
+from superset_stack.plan.cost import CACHE_RESERVED, RDS_RESERVED, SAVINGS_PLAN, Commitment, CostLine
+from superset_stack.plan.report import (
+    COMMITMENTS_HEADING,
+    commitment_notes,
+    cost_summary,
+    largest_first,
+    markdown,
+    unpriced_notes,
+    wrote,
+)
 
 LINES = (
     CostLine("b-web", "Fargate", 10.0, 50.0, False),
@@ -61,6 +69,34 @@ def test_markdown_marks_unpriced_lines_and_lists_why() -> None:
         "Unpriced (-), so the totals are lower bounds:\n\n  - no published eu-west-1 price for alarm: 2 lines\n"
         in report
     )
+
+
+COMMITTED = (
+    CostLine("web", "Fargate", 10.0, 50.0, False, commitment=Commitment(SAVINGS_PLAN, 8.0, "a rate")),
+    CostLine("db", "RDS", 20.0, 20.0, False, commitment=Commitment(
+        RDS_RESERVED, None, "no sourced rate for db.x (plan/prices.py); at best a brief: up to 30%", at_best=14.0)),
+    CostLine("cache", "ElastiCache", 5.0, 5.0, False, commitment=Commitment(CACHE_RESERVED, 4.5, "a guess", True)),
+    CostLine("key", "KMS", 1.0, 1.0, False),
+    CostLine("old", "RDS", 0.0, 0.0, False, unpriced="no price", commitment=Commitment(RDS_RESERVED, 1.0, "x")),
+)  # fmt: skip
+
+
+def test_commitments_are_listed_beside_on_demand_by_resource() -> None:
+    assert commitment_notes(COMMITTED) == [
+        "  - cache, ElastiCache reserved nodes: 4.50 * a month, on demand 5.00",
+        "  - db, RDS reserved instance: no figure (no sourced rate for db.x (plan/prices.py)); at best 14.00 a "
+        "month, on demand 20.00",
+        "  - web, Compute Savings Plan: 8.00 a month, on demand 10.00",
+    ]  # fmt: skip
+    assert commitment_notes(LINES) == []  # nothing to commit to: no heading either
+    document = {
+        "stack": "prod", "environment": "prod", "region": "us-east-1", "resources": [],
+        "policies": {"violations": []}, "cost": {"monthly_min": 36.0, "monthly_max": 76.0},
+    }  # fmt: skip
+    assert f"\n{COMMITMENTS_HEADING}\n\n" + "\n".join(commitment_notes(COMMITTED)) + "\n" in markdown(
+        document, COMMITTED
+    )
+    assert COMMITMENTS_HEADING not in markdown(document, LINES)
 
 
 def test_what_plan_out_says_it_wrote() -> None:
