@@ -43,7 +43,8 @@ TIMEOUT_SECONDS = 60
 # GovCloud and China: their RDS CAs are bundles of their own, never in the global one
 OWN_PARTITIONS = ("us-gov-", "cn-")
 # The CA that signs a stack's database certificate (aws/database.py CA_CERTIFICATE, rds-ca-rsa2048-g1)
-REGION_ROOT = re.compile(r"Amazon RDS ([a-z]{2}(?:-gov)?-[a-z]+-\d+) Root CA RSA2048 G1")
+REGION_NAME = r"[a-z]{2}(?:-gov)?-[a-z]+-\d+"
+REGION_ROOT = re.compile(rf"Amazon RDS ({REGION_NAME}) Root CA RSA2048 G1")
 HEADER = """\
 # Amazon RDS certificate authorities, valid on {day}: DATABASE_SSLROOTCERT of every task (/app/rds-ca.pem).
 # Written by runtime/rds_ca.py (`python -m superset_stack.runtime.rds_ca refresh`), never by hand;
@@ -159,6 +160,15 @@ def regions(pem: bytes, *, now: datetime | None = None) -> frozenset[str]:
 def covered_regions() -> frozenset[str]:
     """The regions the repository's bundle (runtime/rds-ca-bundle.pem) covers today."""
     return regions(BUNDLE.read_bytes())
+
+
+def coverage(region: str) -> str:
+    """How the repository's bundle stands for an RDS database in `region`: "covered"; "partition"
+    (GovCloud, China: their CAs are a bundle of their own, which no refresh adds); or "missing"
+    (a refresh adds it). Raises OSError or BundleError when the bundle cannot be read."""
+    if region in covered_regions():
+        return "covered"
+    return "partition" if region.startswith(OWN_PARTITIONS) else "missing"
 
 
 def changes(old: bytes, new: bytes) -> list[str]:

@@ -53,23 +53,20 @@ def validate_instance(s: Settings) -> list[Problem]:
     return problems
 
 
-_REGION = re.compile(r"[a-z]{2}(-gov)?-[a-z]+-\d+")
-
-
 def validate_ca_region(s: Settings) -> list[Problem]:
     """The image's RDS CA bundle has the region's root CA that signs the database's certificate
     (aws/database.py CA_CERTIFICATE); without it no task could verify the database. A prebuilt
     image (imageUri) brings its own bundle."""
-    if s.image_uri or not _REGION.fullmatch(s.region):  # a malformed name is settings' to report
+    if s.image_uri or not re.fullmatch(rds_ca.REGION_NAME, s.region):  # a malformed name: settings'
         return []
     try:
-        covered = rds_ca.covered_regions()
+        state = rds_ca.coverage(s.region)
     except (OSError, rds_ca.BundleError) as error:
         return [Problem("aws:region", f"the image's RDS CA bundle (runtime/rds-ca-bundle.pem) cannot be "
                         f"read ({error}); restore it from the repository, or set imageUri")]  # fmt: skip
-    if s.region in covered:
+    if state == "covered":
         return []
-    if s.region.startswith(rds_ca.OWN_PARTITIONS):
+    if state == "partition":
         return [Problem("aws:region", f"{s.region} is in a partition whose RDS CAs are a bundle of their "
                         "own (GovCloud, China), which this image does not carry and a refresh of the "
                         "commercial bundle cannot add. Set imageUri to an image that trusts "
@@ -81,7 +78,7 @@ def validate_ca_region(s: Settings) -> list[Problem]:
             "RSA2048 G1, which signs the database's certificate (rds-ca-rsa2048-g1), so no task could "
             "verify it. Refresh the bundle on a machine that reaches truststore.pki.rds.amazonaws.com "
             "(python -m superset_stack.runtime.rds_ca refresh), or set imageUri to an image that "
-            f"trusts it; covered: {', '.join(sorted(covered))}",
+            f"trusts it; covered: {', '.join(sorted(rds_ca.covered_regions()))}",
         )
     ]
 

@@ -27,7 +27,7 @@ from superset_stack.warehouses import (
 )
 
 # <name>.<id>.<region>.rds.amazonaws.com[.cn]: instances, clusters and proxies
-_RDS_ENDPOINT = re.compile(r"\.([a-z]{2}(?:-gov)?-[a-z]+-\d+)\.rds\.amazonaws\.com(?:\.cn)?$")
+_RDS_ENDPOINT = re.compile(rf"\.({rds_ca.REGION_NAME})\.rds\.amazonaws\.com(?:\.cn)?$")
 
 if TYPE_CHECKING:
     from superset_stack.settings import Settings
@@ -235,12 +235,12 @@ def _rds_ca_region(where: str, c: WarehouseConnection, s: Settings) -> list[Prob
     if s.image_uri or c.effective_tls_ca != "rds" or not match:
         return []
     try:
-        covered = rds_ca.covered_regions()
+        state = rds_ca.coverage(match.group(1))
     except (OSError, rds_ca.BundleError):
         return []
-    if match.group(1) in covered:
+    if state == "covered":
         return []
-    if match.group(1).startswith(rds_ca.OWN_PARTITIONS):
+    if state == "partition":
         return [Problem(f"{where}.host", f"{c.host} is an RDS endpoint in {match.group(1)}, whose "
                         "partition's RDS CAs are a bundle of their own that the image does not carry, so "
                         f"tls {c.effective_tls} cannot verify it; set imageUri to an image that trusts "
