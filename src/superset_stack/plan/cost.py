@@ -62,7 +62,8 @@ class Commitment:
         monthly: what the line would cost under it; None without a sourced rate.
         note: where the rate comes from, or why there is no figure.
         estimate: the rate is an estimate.
-        at_best: without a rate, the least a published ceiling allows; None without one either.
+        at_best: without a rate, the least a published ceiling allows (its source is in
+            plan/prices.py); None without one either.
     """
 
     kind: str
@@ -291,8 +292,7 @@ def _reservation(
         return Commitment(kind, round(monthly, 4), rate.source, rate.estimate)
     ceiling = pricing.commitments.get("rds.reserved.ceiling") if kind == RDS_RESERVED else None
     at_best = round(always_on * ceiling.usd, 4) if ceiling else None
-    bound = f"; at best {ceiling.source}" if ceiling else ""
-    return Commitment(kind, None, _not_found(pricing, f"reserved rate for {what}") + bound, at_best=at_best)
+    return Commitment(kind, None, _not_found(pricing, f"reserved rate for {what}"), at_best=at_best)
 
 
 def _not_found(pricing: Pricing, what: str) -> str:

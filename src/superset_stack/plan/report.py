@@ -65,10 +65,7 @@ def commitment_notes(lines: Sequence[CostLine]) -> list[str]:
             out.append(f"{head}: {commitment.monthly:.2f}{mark} a month, on demand {line.monthly_min:.2f}")
         else:
             bound = f"; at best {commitment.at_best:.2f} a month" if commitment.at_best is not None else ""
-            reason = commitment.note.split("; at best ")[
-                0
-            ]  # the ceiling's source (cost._reservation) stays out
-            out.append(f"{head}: no figure ({reason}){bound}, on demand {line.monthly_min:.2f}")
+            out.append(f"{head}: no figure ({commitment.note}){bound}, on demand {line.monthly_min:.2f}")
     return out
 
 

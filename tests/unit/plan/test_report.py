@@ -74,7 +74,7 @@ def test_markdown_marks_unpriced_lines_and_lists_why() -> None:
 COMMITTED = (
     CostLine("web", "Fargate", 10.0, 50.0, False, commitment=Commitment(SAVINGS_PLAN, 8.0, "a rate")),
     CostLine("db", "RDS", 20.0, 20.0, False, commitment=Commitment(
-        RDS_RESERVED, None, "no sourced rate for db.x (plan/prices.py); at best a brief: up to 30%", at_best=14.0)),
+        RDS_RESERVED, None, "no sourced rate for db.x (plan/prices.py)", at_best=14.0)),
     CostLine("cache", "ElastiCache", 5.0, 5.0, False, commitment=Commitment(CACHE_RESERVED, 4.5, "a guess", True)),
     CostLine("key", "KMS", 1.0, 1.0, False),
     CostLine("old", "RDS", 0.0, 0.0, False, unpriced="no price", commitment=Commitment(RDS_RESERVED, 1.0, "x")),
